@@ -1,0 +1,135 @@
+# libnanasqlite -- read top to bottom.
+#
+#   make          build lib/libnanasqlite.so (+ SONAME links) and lib/libnanasqlite.a
+#   make demo     build and run examples/demo
+#   make test     build and run the test suite (test/*.c, one scenario per file)
+#   make asan     the same suite under AddressSanitizer + UBSan
+#   make tsan     the same suite under ThreadSanitizer
+#   make valgrind the same suite under valgrind memcheck
+#   make clean
+#
+# Dependencies are the system's SQLite 3 and jansson, found with pkg-config.
+# When they are missing and make runs as root on Debian, the `deps` step
+# installs them (libsqlite3-dev libjansson-dev pkg-config) first.
+
+# ------------------------------------------------------------------ version
+# The header is the single source of the version.
+HEADER  := include/nanasqlite.h
+VERSION := $(shell sed -n 's/^\#define NANA_VERSION "\(.*\)"/\1/p' $(HEADER))
+MAJOR   := $(shell sed -n 's/^\#define NANA_VERSION_MAJOR \([0-9]*\)/\1/p' $(HEADER))
+
+# ---------------------------------------------------------------- toolchain
+CC      ?= cc
+# `=` (not `:=`) so pkg-config runs after `deps` may have installed it.
+PKGS     = sqlite3 jansson
+DEP_CFLAGS = $(shell pkg-config --cflags $(PKGS))
+DEP_LIBS   = $(shell pkg-config --libs $(PKGS)) -lpthread
+
+WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+OPT     ?= -O2 -g
+CFLAGS_LIB = -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) -fPIC -fvisibility=hidden \
+             -Iinclude -Ilib $(DEP_CFLAGS) $(EXTRA_CFLAGS)
+CFLAGS_APP = -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) -Iinclude $(DEP_CFLAGS) $(EXTRA_CFLAGS)
+
+# ------------------------------------------------------------------ sources
+LIB_SRC := $(sort $(wildcard lib/*.c))
+LIB_HDR := $(HEADER) lib/internal.h
+SONAME  := libnanasqlite.so.$(MAJOR)
+SO      := lib/libnanasqlite.so
+SO_REAL := lib/libnanasqlite.so.$(VERSION)
+AR_LIB  := lib/libnanasqlite.a
+
+TEST_SRC := $(sort $(wildcard test/*.c))
+TEST_SCENARIOS := $(filter-out test/runner.c test/harness.c,$(TEST_SRC))
+
+# A build variant lives in its own directory so that instrumented objects
+# never mix with plain ones: build/plain, build/asan, build/tsan.
+VARIANT ?= plain
+BUILD   := build/$(VARIANT)
+
+.PHONY: all deps demo test asan tsan valgrind check-variant clean
+all: $(SO) $(AR_LIB)
+
+# --------------------------------------------------------- dependency set-up
+# A stamp file: the check (and any install) runs once per checkout.
+DEPS_STAMP := build/.deps-ok
+deps: $(DEPS_STAMP)
+$(DEPS_STAMP): tools/check-deps.sh
+	@sh tools/check-deps.sh
+	@mkdir -p build && touch $@
+
+# ------------------------------------------------------------------ library
+LIB_OBJ := $(patsubst lib/%.c,$(BUILD)/lib/%.o,$(LIB_SRC))
+
+$(BUILD)/lib/%.o: lib/%.c $(LIB_HDR) | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_LIB) -c $< -o $@
+
+# Only nana_* is exported: -fvisibility=hidden plus NANA_API on each public
+# definition, and a version script as a second line of defence.
+$(SO_REAL): $(patsubst lib/%.c,build/plain/lib/%.o,$(LIB_SRC)) lib/nanasqlite.map
+	$(CC) -shared -Wl,-soname,$(SONAME) -Wl,--version-script=lib/nanasqlite.map \
+	    -Wl,--no-undefined -o $@ $(filter %.o,$^) $(DEP_LIBS)
+$(SO): $(SO_REAL)
+	ln -sf $(notdir $(SO_REAL)) lib/$(SONAME)
+	ln -sf $(SONAME) $@
+$(AR_LIB): $(patsubst lib/%.c,build/plain/lib/%.o,$(LIB_SRC))
+	rm -f $@ && ar rcs $@ $^
+
+# Instrumented variants link their own static archive.
+$(BUILD)/libnanasqlite.a: $(LIB_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
+# -------------------------------------------------------------------- demo
+demo: build/plain/demo
+	./build/plain/demo
+build/plain/demo: examples/demo.c $(SO) $(HEADER)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_APP) -o $@ $< -Llib -lnanasqlite -Wl,-rpath,'$$ORIGIN/../../lib' $(DEP_LIBS)
+
+# -------------------------------------------------------------------- tests
+# The plain suite links the shared library, as a user would; instrumented
+# suites link the instrumented archive.
+ifeq ($(VARIANT),plain)
+TEST_LINK = -Llib -lnanasqlite -Wl,-rpath,'$$ORIGIN/../../../lib'
+TEST_LIBDEP = $(SO)
+else
+TEST_LINK = $(BUILD)/libnanasqlite.a
+TEST_LIBDEP = $(BUILD)/libnanasqlite.a
+endif
+
+TEST_BIN := $(patsubst test/%.c,$(BUILD)/test/%,$(TEST_SCENARIOS))
+
+$(BUILD)/test/harness.o: test/harness.c test/harness.h $(HEADER) | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_APP) -c $< -o $@
+$(BUILD)/test/%: test/%.c $(BUILD)/test/harness.o test/harness.h $(TEST_LIBDEP)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_APP) -o $@ $< $(BUILD)/test/harness.o $(TEST_LINK) $(DEP_LIBS)
+$(BUILD)/runner: test/runner.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_APP) -o $@ $<
+
+# RUN_WRAP lets the same binaries run under valgrind; TEST_TIMEOUT is per test.
+TEST_TIMEOUT ?= 120
+check-variant: $(BUILD)/runner $(TEST_BIN)
+	$(BUILD)/runner -t $(TEST_TIMEOUT) -f test/fixtures $(if $(RUN_WRAP),-w "$(RUN_WRAP)") $(TEST_BIN)
+
+test: all
+	$(MAKE) --no-print-directory VARIANT=plain check-variant
+
+SAN_COMMON := -O1 -g -fno-omit-frame-pointer
+asan: | $(DEPS_STAMP)
+	$(MAKE) --no-print-directory VARIANT=asan OPT="$(SAN_COMMON)" \
+	    EXTRA_CFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all" \
+	    LDFLAGS_SAN="-fsanitize=address,undefined" check-variant
+tsan: | $(DEPS_STAMP)
+	$(MAKE) --no-print-directory VARIANT=tsan OPT="$(SAN_COMMON)" \
+	    EXTRA_CFLAGS="-fsanitize=thread" check-variant TEST_TIMEOUT=300
+valgrind: all
+	$(MAKE) --no-print-directory VARIANT=plain TEST_TIMEOUT=600 \
+	    RUN_WRAP="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite" \
+	    check-variant
+
+clean:
+	rm -rf build lib/*.so* lib/*.a

@@ -1,0 +1,298 @@
+/*
+ * nanasqlite.h -- a persistent dict of JSON values over SQLite, with an
+ * in-memory key cache, whose every operation runs on a fixed-size pthread
+ * worker pool and returns a future.
+ *
+ * This header is the API.  The man pages (nanasqlite(3) and one page per
+ * function) are its long form; anything not declared here is not API.
+ *
+ * Ownership vocabulary, used on every function below and in the pages:
+ *   - "borrowed" input: the library copies what it needs before returning,
+ *     so the caller may change or free its value right after the call.
+ *   - "borrowed reference, valid until nana_future_free()": the caller must
+ *     not json_decref() it and must not modify it.
+ *   - "new reference": the caller owns one reference and drops it with
+ *     json_decref() (or nana_json_release()).
+ *   Results are read-only: they may be the very value the cache holds.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef NANASQLITE_H
+#define NANASQLITE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---------------------------------------------------------------- version */
+
+#define NANA_VERSION_MAJOR 0
+#define NANA_VERSION_MINOR 1
+#define NANA_VERSION_PATCH 0
+#define NANA_VERSION "0.1.0"
+#define NANA_VERSION_NUMBER                                                   \
+    (NANA_VERSION_MAJOR * 1000000 + NANA_VERSION_MINOR * 1000 +               \
+     NANA_VERSION_PATCH)
+
+/* The version of the library linked at run time (NANA_VERSION_NUMBER of the
+ * header it was built from). */
+int nana_libversion_number(void);
+
+/* ----------------------------------------------------------- status codes */
+
+/*
+ * One table yields both the enum and nana_errstr().  New codes are only ever
+ * appended, so the numeric values are stable.
+ */
+#define NANA_STATUS_TABLE(X)                                                   \
+    X(NANA_OK, "success")                                                      \
+    X(NANA_PENDING, "the future has not resolved yet")                         \
+    X(NANA_ENOTFOUND, "key not found")                                         \
+    X(NANA_EINVAL, "invalid argument")                                         \
+    X(NANA_ETYPE, "value of the wrong JSON type")                              \
+    X(NANA_ESQL, "SQLite reported an error")                                   \
+    X(NANA_EBUSY, "database locked past the busy timeout")                     \
+    X(NANA_ECLOSED, "handle is closed")                                        \
+    X(NANA_ECANCELED, "job cancelled before it ran")                           \
+    X(NANA_ETIMEDOUT, "timed wait expired; the future is still pending")       \
+    X(NANA_EDEADLK, "wait could never finish")                                 \
+    X(NANA_ENOMEM, "out of memory")                                            \
+    X(NANA_EIO, "disk I/O error")
+
+typedef enum nana_status {
+#define NANA_STATUS_ENUM_(name, text) name,
+    NANA_STATUS_TABLE(NANA_STATUS_ENUM_)
+#undef NANA_STATUS_ENUM_
+} nana_status_t;
+
+/* Static text for a status code; never NULL, distinct for every code. */
+const char *nana_errstr(nana_status_t code);
+
+/* ---------------------------------------------------------------- handles */
+
+/* A table handle: the root returned by nana_open(), or a sub-table handle
+ * returned by nana_table().  Opaque. */
+typedef struct nana_db nana_db_t;
+
+/* The result of one queued operation.  Opaque. */
+typedef struct nana_future nana_future_t;
+
+typedef struct nana_options {
+    const char *table;              /* default "data" */
+    bool bulk_load;                 /* default false: load every row at open */
+    bool optimize;                  /* default true: WAL, synchronous=NORMAL,
+                                       mmap, cache_size */
+    int cache_size_mb;              /* default 64 */
+    int max_workers;                /* default 5: size of the worker pool */
+    const char *thread_name_prefix; /* default "nana"; truncated to fit the
+                                       15 bytes of a pthread name with "-N" */
+    int busy_timeout_ms;            /* default 5000 */
+} nana_options_t;
+
+/* Sets every field of *opts to its default.  opts NULL: does nothing. */
+void nana_options_init(nana_options_t *opts);
+
+/*
+ * Opens (creating if needed) the database file at path and the table
+ * opts->table in it, starts opts->max_workers threads.  opts NULL: defaults.
+ * Always sets *out (when out is not NULL): to NULL when no handle could be
+ * allocated or an argument is invalid, otherwise to a handle -- also on
+ * failure, like sqlite3_open(), so that nana_db_errmsg() can say why; that
+ * handle must be passed to nana_close().
+ * Returns NANA_OK, NANA_EINVAL, NANA_ESQL, NANA_EBUSY, NANA_EIO, NANA_ENOMEM.
+ */
+nana_status_t nana_open(const char *path, const nana_options_t *opts,
+                        nana_db_t **out);
+
+/* The message of the last failed synchronous call on db (nana_open,
+ * nana_table, nana_close); "" when there was none.  Borrowed: valid until the
+ * next synchronous call on db or nana_close(db).  db NULL: a static text. */
+const char *nana_db_errmsg(const nana_db_t *db);
+
+/*
+ * A handle on table name of the same file as db (a root or sub-table), sharing
+ * its worker pool, connection and, for the same table, its cache.  Creates the
+ * table if missing.  *out is set to NULL on failure.
+ * Returns NANA_OK, NANA_EINVAL (bad name), NANA_ECLOSED, NANA_EDEADLK (called
+ * from a callback or pool thread while the table had to be created), or the
+ * status of the CREATE TABLE.
+ */
+nana_status_t nana_table(nana_db_t *db, const char *name, nana_db_t **out);
+
+/*
+ * Root: drains queued jobs, joins the workers, closes the connection.
+ * Sub-table: releases that handle only.  db NULL: NANA_OK.  From a callback
+ * or a pool thread: NANA_EDEADLK and nothing is closed.  The handle is freed
+ * in every other case, even when the connection reported an error on close.
+ */
+nana_status_t nana_close(nana_db_t *db);
+
+/* ---------------------------------------------------------------- futures */
+
+/* Blocks until f resolves; returns the job's status.  A caller whose job is
+ * still queued may run queued jobs itself instead of sleeping.  From a pool
+ * thread or a callback, on a pending future: NANA_EDEADLK (f stays valid). */
+nana_status_t nana_future_await(nana_future_t *f);
+
+/* As nana_future_await(), waiting at most timeout_ms (< 0: forever, 0: poll).
+ * NANA_ETIMEDOUT: still pending.  Never runs queued jobs itself. */
+nana_status_t nana_future_await_for(nana_future_t *f, int64_t timeout_ms);
+
+/* True once f resolved.  Never blocks. */
+bool nana_future_poll(const nana_future_t *f);
+
+/* NANA_PENDING until resolved, then the job's status. */
+nana_status_t nana_future_status(const nana_future_t *f);
+
+/* "" while pending or on success, else the failure's message (never empty).
+ * Owned by the future: valid until nana_future_free(). */
+const char *nana_future_errmsg(const nana_future_t *f);
+
+/* Borrowed reference, valid until nana_future_free(); read-only.  NULL while
+ * pending, on failure, when the operation has no value, or after
+ * nana_future_take_json(). */
+json_t *nana_future_json(const nana_future_t *f);
+
+/* New reference to the result, handed over once; NULL afterwards.  The value
+ * is read-only when it is shared with the cache (see nanasqlite(3)). */
+json_t *nana_future_take_json(nana_future_t *f);
+
+/* Integer result (len, counts).  NANA_PENDING while pending, the job's status
+ * on failure, NANA_ETYPE when the result is not an integer. */
+nana_status_t nana_future_int(const nana_future_t *f, int64_t *out);
+
+/* Boolean result (contains, is_cached).  As nana_future_int(). */
+nana_status_t nana_future_bool(const nana_future_t *f, bool *out);
+
+/* Releases the caller's reference.  Legal while pending: the job still runs
+ * and its result is dropped.  f NULL: does nothing. */
+void nana_future_free(nana_future_t *f);
+
+/* Waits for every future; returns the first failure in array order, or
+ * NANA_OK.  NULL fs with n > 0, or a NULL element: NANA_EINVAL (after the
+ * others settled). */
+nana_status_t nana_future_await_all(nana_future_t *const *fs, size_t n);
+
+typedef void (*nana_callback_fn)(nana_future_t *f, void *arg);
+
+/* Runs cb(f, arg) exactly once when f resolves: on the thread that resolves it
+ * (a pool worker, or a thread inside nana_future_await()), or at once on the
+ * calling thread when f already resolved.  A callback must not block on a
+ * pending future nor close a root handle.  Several callbacks run in
+ * registration order.  On failure (NULL f or cb) cb is never called. */
+nana_status_t nana_future_on_ready(nana_future_t *f, nana_callback_fn cb,
+                                   void *arg);
+
+typedef nana_future_t *(*nana_then_fn)(nana_future_t *done, void *arg);
+
+/* Takes ownership of f; returns the chained future.  When f succeeds,
+ * fn(f, arg) runs (on the thread that resolved f) and returns the next future,
+ * or NULL to pass f's result on; the chained future settles with that
+ * outcome.  When f fails, fn is skipped and the failure passes down.
+ * f or fn NULL: a future failed with NANA_EINVAL (f is freed). */
+nana_future_t *nana_future_then(nana_future_t *f, nana_then_fn fn, void *arg);
+
+/* A future already resolved NANA_OK with a deep copy of value (NULL: no
+ * value). */
+nana_future_t *nana_future_resolved(json_t *value);
+
+/* A future already failed with code and a copy of msg (NULL or "": the
+ * code's nana_errstr()).  code NANA_OK or NANA_PENDING: NANA_EINVAL. */
+nana_future_t *nana_future_failed(nana_status_t code, const char *msg);
+
+/* Drops one reference to value with acquire-release ordering, so that the
+ * thread that frees a value shared between threads is ordered after every
+ * other thread's use of it (jansson's json_decref() only releases).  Prefer it
+ * to json_decref() for results taken with nana_future_take_json().  NULL and
+ * jansson's static values: does nothing. */
+void nana_json_release(json_t *value);
+
+/* --------------------------------------------------------------- dict API */
+
+/*
+ * Every function below returns a future, never NULL (out of memory yields a
+ * static future failed with NANA_ENOMEM).  A NULL db or key or required
+ * value resolves NANA_EINVAL; a closed root NANA_ECLOSED.  Keys and values
+ * are borrowed.  Results are read through nana_future_json() (borrowed,
+ * read-only) or nana_future_int() / nana_future_bool().
+ */
+
+/* The value of key; a copy of dflt if missing; NANA_ENOTFOUND if missing and
+ * dflt is NULL.  A stored JSON null is a value. */
+nana_future_t *nana_get(nana_db_t *db, const char *key, json_t *dflt);
+
+/* Stores value (any JSON) under key; resolves after the commit.  No value. */
+nana_future_t *nana_set(nana_db_t *db, const char *key, json_t *value);
+
+/* Removes key; NANA_ENOTFOUND if missing.  No value. */
+nana_future_t *nana_delete(nana_db_t *db, const char *key);
+
+/* Boolean: is key stored? */
+nana_future_t *nana_contains(nana_db_t *db, const char *key);
+
+/* Integer: number of keys. */
+nana_future_t *nana_len(nana_db_t *db);
+
+/* Array of key strings, in rowid order. */
+nana_future_t *nana_keys(nana_db_t *db);
+
+/* Array of values (read-only, shared with the cache), in rowid order. */
+nana_future_t *nana_values(nana_db_t *db);
+
+/* Array of [key, value] pairs, in rowid order; values read-only, shared. */
+nana_future_t *nana_items(nana_db_t *db);
+
+/* Removes key and resolves to its value; a copy of dflt if missing;
+ * NANA_ENOTFOUND if missing and dflt is NULL. */
+nana_future_t *nana_pop(nana_db_t *db, const char *key, json_t *dflt);
+
+/* Stores every member of object (key -> value) in one transaction.  Not an
+ * object: NANA_ETYPE.  No value. */
+nana_future_t *nana_update(nana_db_t *db, json_t *object);
+
+/* Removes every key of the table.  No value. */
+nana_future_t *nana_clear(nana_db_t *db);
+
+/* The value of key if stored; else stores dflt (NULL: JSON null) and
+ * resolves to it. */
+nana_future_t *nana_setdefault(nana_db_t *db, const char *key, json_t *dflt);
+
+/* Reads every row into the cache (replacing what it held).  Integer: the
+ * number of rows loaded. */
+nana_future_t *nana_load_all(nana_db_t *db);
+
+/* key: re-reads that key from SQLite into the cache.  key NULL: empties the
+ * table's cache.  No value. */
+nana_future_t *nana_refresh(nana_db_t *db, const char *key);
+
+/* Boolean: is key cached (as present or as absent)? */
+nana_future_t *nana_is_cached(nana_db_t *db, const char *key);
+
+/* As nana_update(): every member of object in one transaction. */
+nana_future_t *nana_batch_update(nana_db_t *db, json_t *object);
+
+/* Removes each of the n keys in one transaction, skipping keys that do not
+ * exist.  keys NULL with n > 0, or a NULL key: NANA_EINVAL.  No value. */
+nana_future_t *nana_batch_delete(nana_db_t *db, const char *const *keys,
+                                 size_t n);
+
+/* Object of every key -> value; the values are read-only, shared. */
+nana_future_t *nana_to_dict(nana_db_t *db);
+
+/* Object of every key -> value, deep-copied: the caller may change it. */
+nana_future_t *nana_copy(nana_db_t *db);
+
+/* As nana_get(), but reads SQLite and refreshes the cache with the answer. */
+nana_future_t *nana_get_fresh(nana_db_t *db, const char *key, json_t *dflt);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* NANASQLITE_H */

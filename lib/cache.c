@@ -1,0 +1,282 @@
+/*
+ * cache.c -- the per-table key cache: a hash table in NANA_CACHE_SHARDS
+ * shards, each with its own lock, so that threads answering cache hits on
+ * different keys rarely meet.
+ *
+ * An entry is PRESENT (with its value), ABSENT (the key is known not to be
+ * stored) or UNKNOWN (kept only because writes to it are pending).  Entries
+ * are created by submitters (pinning a key they will write) and by the
+ * executor (filling what it read); only the executor changes states.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define INITIAL_BUCKETS 16
+
+uint32_t nana__hash_key(const char *key, size_t len)
+{
+    /* FNV-1a: short keys, no adversarial concern beyond chain length. */
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < len; i++) {
+        h ^= (unsigned char)key[i];
+        h *= 16777619u;
+    }
+    return h;
+}
+
+static struct nana_cache_shard *shard_of(struct nana_cache *c, uint32_t hash)
+{
+    /* The low bits pick the bucket inside a shard; the high bits the shard. */
+    return &c->shards[hash >> 28];
+}
+
+int nana__cache_init(struct nana_cache *c)
+{
+    for (int i = 0; i < NANA_CACHE_SHARDS; i++) {
+        struct nana_cache_shard *s = &c->shards[i];
+        pthread_mutex_init(&s->lock, NULL);
+        s->buckets = calloc(INITIAL_BUCKETS, sizeof *s->buckets);
+        s->mask = INITIAL_BUCKETS - 1;
+        s->count = 0;
+        if (!s->buckets) {
+            for (int j = 0; j <= i; j++) {
+                free(c->shards[j].buckets);
+                pthread_mutex_destroy(&c->shards[j].lock);
+            }
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static void entry_free(struct nana_cache_entry *e)
+{
+    nana__json_release(e->value);
+    nana__json_release(e->staged_value);
+    free(e);
+}
+
+void nana__cache_destroy(struct nana_cache *c)
+{
+    for (int i = 0; i < NANA_CACHE_SHARDS; i++) {
+        struct nana_cache_shard *s = &c->shards[i];
+        for (size_t b = 0; b <= s->mask; b++) {
+            struct nana_cache_entry *e = s->buckets[b], *next;
+            for (; e; e = next) {
+                next = e->next;
+                entry_free(e);
+            }
+        }
+        free(s->buckets);
+        pthread_mutex_destroy(&s->lock);
+    }
+}
+
+static struct nana_cache_entry *find_locked(struct nana_cache_shard *s, const char *key,
+                                            uint32_t hash)
+{
+    struct nana_cache_entry *e = s->buckets[hash & s->mask];
+    for (; e; e = e->next)
+        if (e->hash == hash && strcmp(e->key, key) == 0)
+            return e;
+    return NULL;
+}
+
+int nana__cache_lookup(struct nana_cache *c, const char *key, uint32_t hash,
+                       bool fully_loaded, json_t **value)
+{
+    struct nana_cache_shard *s = shard_of(c, hash);
+    int answer = NANA__UNKNOWN;
+    pthread_mutex_lock(&s->lock);
+    struct nana_cache_entry *e = find_locked(s, key, hash);
+    if (!e) {
+        if (fully_loaded)
+            answer = NANA__ABSENT;
+    } else if (e->pending == 0) {
+        answer = e->state;
+        if (answer == NANA__PRESENT)
+            *value = json_incref(e->value);
+    }
+    pthread_mutex_unlock(&s->lock);
+    return answer;
+}
+
+static void grow_locked(struct nana_cache_shard *s)
+{
+    size_t n = (s->mask + 1) * 2;
+    struct nana_cache_entry **buckets = calloc(n, sizeof *buckets);
+    if (!buckets)
+        return; /* longer chains, still correct */
+    for (size_t b = 0; b <= s->mask; b++) {
+        struct nana_cache_entry *e = s->buckets[b], *next;
+        for (; e; e = next) {
+            next = e->next;
+            e->next = buckets[e->hash & (n - 1)];
+            buckets[e->hash & (n - 1)] = e;
+        }
+    }
+    free(s->buckets);
+    s->buckets = buckets;
+    s->mask = n - 1;
+}
+
+struct nana_cache_entry *nana__cache_get_entry(struct nana_cache *c, const char *key,
+                                               uint32_t hash, bool pin)
+{
+    struct nana_cache_shard *s = shard_of(c, hash);
+    pthread_mutex_lock(&s->lock);
+    struct nana_cache_entry *e = find_locked(s, key, hash);
+    if (!e) {
+        size_t len = strlen(key);
+        e = calloc(1, sizeof *e + len + 1);
+        if (!e) {
+            pthread_mutex_unlock(&s->lock);
+            return NULL;
+        }
+        memcpy(e->key, key, len + 1);
+        e->hash = hash;
+        e->state = NANA__UNKNOWN;
+        if (s->count >= s->mask + 1)
+            grow_locked(s);
+        e->next = s->buckets[hash & s->mask];
+        s->buckets[hash & s->mask] = e;
+        s->count++;
+    }
+    if (pin)
+        e->pending++;
+    pthread_mutex_unlock(&s->lock);
+    return e;
+}
+
+struct nana_cache_entry *nana__cache_find(struct nana_cache *c, const char *key, uint32_t hash)
+{
+    struct nana_cache_shard *s = shard_of(c, hash);
+    pthread_mutex_lock(&s->lock);
+    struct nana_cache_entry *e = find_locked(s, key, hash);
+    pthread_mutex_unlock(&s->lock);
+    return e;
+}
+
+void nana__cache_unpin(struct nana_cache *c, struct nana_cache_entry *e)
+{
+    struct nana_cache_shard *s = shard_of(c, e->hash);
+    pthread_mutex_lock(&s->lock);
+    e->pending--;
+    pthread_mutex_unlock(&s->lock);
+}
+
+void nana__cache_commit_staged(struct nana_cache *c, struct nana_cache_entry *e)
+{
+    struct nana_cache_shard *s = shard_of(c, e->hash);
+    json_t *old;
+    pthread_mutex_lock(&s->lock);
+    old = e->value;
+    e->state = e->staged == NANA__FORGET ? NANA__UNKNOWN : e->staged;
+    e->value = e->staged == NANA__PRESENT ? e->staged_value : NULL;
+    e->staged_value = NULL;
+    e->staged = NANA__UNKNOWN;
+    pthread_mutex_unlock(&s->lock);
+    /* The old value may be the last reference: drop it outside the lock. */
+    nana__json_release(old);
+}
+
+void nana__cache_reset(struct nana_cache *c, bool absent_all)
+{
+    for (int i = 0; i < NANA_CACHE_SHARDS; i++) {
+        struct nana_cache_shard *s = &c->shards[i];
+        struct nana_cache_entry *dead = NULL;
+        pthread_mutex_lock(&s->lock);
+        for (size_t b = 0; b <= s->mask; b++) {
+            struct nana_cache_entry **link = &s->buckets[b];
+            while (*link) {
+                struct nana_cache_entry *e = *link;
+                if (e->pending == 0 && e->staged == NANA__UNKNOWN) {
+                    *link = e->next;
+                    e->next = dead;
+                    dead = e;
+                    s->count--;
+                    continue;
+                }
+                /* A pending writer holds a pointer to it: keep the entry,
+                 * forget what it knew. */
+                nana__json_release(e->value);
+                e->value = NULL;
+                e->state = absent_all ? NANA__ABSENT : NANA__UNKNOWN;
+                link = &e->next;
+            }
+        }
+        pthread_mutex_unlock(&s->lock);
+        while (dead) {
+            struct nana_cache_entry *next = dead->next;
+            entry_free(dead);
+            dead = next;
+        }
+    }
+}
+
+size_t nana__cache_count(struct nana_cache *c)
+{
+    size_t n = 0;
+    for (int i = 0; i < NANA_CACHE_SHARDS; i++) {
+        pthread_mutex_lock(&c->shards[i].lock);
+        n += c->shards[i].count;
+        pthread_mutex_unlock(&c->shards[i].lock);
+    }
+    return n;
+}
+
+/* ------------------------------------------------------------- staging */
+
+void nana__stage(struct nana_staging *sg, struct nana_cache *c, const char *key,
+                 uint32_t hash, int state, json_t *value)
+{
+    if (state != NANA__PRESENT) {
+        nana__json_release(value);
+        value = NULL;
+    }
+    struct nana_cache_entry *e = nana__cache_get_entry(c, key, hash, false);
+    if (!e) {
+        nana__json_release(value);
+        return;
+    }
+    if (e->staged == NANA__UNKNOWN) {
+        if (sg->n == sg->cap) {
+            size_t cap = sg->cap ? sg->cap * 2 : 64;
+            struct nana_staged_ref *refs = realloc(sg->refs, cap * sizeof *refs);
+            if (!refs) {
+                nana__json_release(value);
+                return;
+            }
+            sg->refs = refs;
+            sg->cap = cap;
+        }
+        sg->refs[sg->n].cache = c;
+        sg->refs[sg->n].entry = e;
+        sg->n++;
+    } else {
+        nana__json_release(e->staged_value);
+    }
+    e->staged = (uint8_t)state;
+    e->staged_value = value;
+}
+
+void nana__staging_commit(struct nana_staging *sg)
+{
+    for (size_t i = 0; i < sg->n; i++)
+        nana__cache_commit_staged(sg->refs[i].cache, sg->refs[i].entry);
+    sg->n = 0;
+}
+
+void nana__staging_discard(struct nana_staging *sg)
+{
+    for (size_t i = 0; i < sg->n; i++) {
+        struct nana_cache_entry *e = sg->refs[i].entry;
+        json_t *v = e->staged_value;
+        e->staged_value = NULL;
+        e->staged = NANA__UNKNOWN;
+        nana__json_release(v);
+    }
+    sg->n = 0;
+}

@@ -1,0 +1,295 @@
+/*
+ * pool.c -- the worker pool, the job queue and group commit.
+ *
+ * One FIFO of jobs per root, in submission order.  At most one thread at a
+ * time holds the *executor role*: it takes a batch of queued jobs, runs them
+ * on the connection inside one transaction, commits, applies what they did
+ * to the caches, gives the role up, and only then resolves their futures
+ * (waking waiters, running callbacks) -- so the next batch can start while
+ * this one's results are delivered.
+ *
+ * The role is taken by a pool worker, or by a caller awaiting a future whose
+ * job is still queued: running the queue itself costs less than sleeping
+ * and being woken by a worker on the other core.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+/* ------------------------------------------------------------ batching */
+
+/* Takes the next batch off the queue (root->lock held). */
+static struct nana_job *take_batch_locked(struct nana_root *root)
+{
+    struct nana_job *first = root->head, *last = first;
+    if (!first)
+        return NULL;
+    /* A whole-table job runs alone: its cache effect cannot be staged. */
+    if (!first->whole_table) {
+        int n = 1;
+        while (last->next && !last->next->whole_table && n < NANA_BATCH_MAX) {
+            last = last->next;
+            n++;
+        }
+    }
+    root->head = last->next;
+    if (!root->head)
+        root->tail = NULL;
+    last->next = NULL;
+    return first;
+}
+
+static int exec_sql(sqlite3 *conn, const char *sql)
+{
+    return sqlite3_exec(conn, sql, NULL, NULL, NULL);
+}
+
+/* Fails, with the reason the transaction ended, every job of the segment
+ * [from, to) that had succeeded: its effects are gone. */
+static void fail_segment(struct nana_job *from, struct nana_job *to, nana_status_t st,
+                         const char *why)
+{
+    for (struct nana_job *j = from; j != to; j = j->next) {
+        if (j->status != NANA_OK)
+            continue;
+        nana__json_release(j->result);
+        j->result = NULL;
+        j->status = st;
+        free(j->errmsg);
+        j->errmsg = nana__strdupf("transaction rolled back: %s", why);
+    }
+}
+
+/*
+ * Runs a batch on the connection (executor role held).  Writes go in one
+ * transaction started with BEGIN IMMEDIATE -- the group commit: every write
+ * future resolves after this COMMIT, and all of them fail if it fails.
+ */
+static void run_batch(struct nana_root *root, struct nana_job *batch)
+{
+    sqlite3 *conn = root->conn;
+    struct nana_staging staged = {0};
+    bool any_write = false, in_txn = false, txn_writes = false;
+    int n_jobs = 0;
+
+    for (struct nana_job *j = batch; j; j = j->next) {
+        any_write |= j->is_write;
+        n_jobs++;
+    }
+
+    struct nana_job *segment = batch;
+    if (any_write) {
+        int rc = exec_sql(conn, "BEGIN IMMEDIATE");
+        if (rc == SQLITE_OK) {
+            in_txn = txn_writes = true;
+        } else {
+            /* Locked out past the busy timeout: the writes fail, the reads
+             * can still run. */
+            nana_status_t st = nana__status_from_sqlite(rc);
+            const char *why = sqlite3_errmsg(conn);
+            for (struct nana_job *j = batch; j; j = j->next) {
+                if (!j->is_write)
+                    continue;
+                j->status = st;
+                j->errmsg = nana__strdupf("cannot start a write transaction: %s", why);
+                j->done_early = true;
+            }
+        }
+    } else if (n_jobs > 1 && exec_sql(conn, "BEGIN") == SQLITE_OK) {
+        in_txn = true; /* one read snapshot for the whole batch */
+    }
+
+    for (struct nana_job *j = batch; j; j = j->next) {
+        if (j->done_early)
+            continue;
+        nana__job_execute(j, &staged);
+        if (in_txn && sqlite3_get_autocommit(conn)) {
+            /* An error (I/O, full disk, ...) rolled the transaction back:
+             * every earlier job of this segment lost its effects. */
+            const char *why = j->errmsg ? j->errmsg : "the transaction was rolled back";
+            fail_segment(segment, j->next, j->status != NANA_OK ? j->status : NANA_ESQL, why);
+            nana__staging_discard(&staged);
+            segment = j->next;
+            in_txn = false;
+            if (txn_writes && j->next) {
+                if (exec_sql(conn, "BEGIN IMMEDIATE") == SQLITE_OK)
+                    in_txn = true;
+            }
+        }
+    }
+
+    bool committed = true;
+    if (in_txn) {
+        int rc = exec_sql(conn, "COMMIT");
+        if (rc != SQLITE_OK) {
+            char *why = nana__strdupf("COMMIT failed: %s", sqlite3_errmsg(conn));
+            exec_sql(conn, "ROLLBACK");
+            fail_segment(segment, NULL, nana__status_from_sqlite(rc),
+                         why ? why : "COMMIT failed");
+            free(why);
+            committed = false;
+        }
+    }
+    if (committed)
+        nana__staging_commit(&staged);
+    else
+        nana__staging_discard(&staged);
+    free(staged.refs);
+    for (struct nana_job *j = batch; j; j = j->next)
+        nana__job_finish(j, committed && j->status == NANA_OK);
+}
+
+static void resolve_batch(struct nana_job *batch)
+{
+    while (batch) {
+        struct nana_job *next = batch->next;
+        nana_future_t *f = batch->future;
+        nana_status_t st = batch->status;
+        json_t *result = batch->result;
+        char *msg = batch->errmsg;
+        batch->result = NULL;
+        batch->errmsg = NULL;
+        batch->future = NULL;
+        nana__job_free(batch);
+        nana__future_resolve(f, st, result, msg);
+        batch = next;
+    }
+}
+
+/*
+ * One executor turn per loop: take a batch, run it, give the role up,
+ * resolve.  A worker keeps going while there is work; an awaiting caller
+ * (target != NULL) stops as soon as its future resolved.
+ */
+static void execute_while(struct nana_root *root, nana_future_t *target)
+{
+    pthread_mutex_lock(&root->lock);
+    while (!root->executing && root->head &&
+           !(target && nana_future_poll(target))) {
+        struct nana_job *batch = take_batch_locked(root);
+        root->executing = true;
+        pthread_mutex_unlock(&root->lock);
+
+        run_batch(root, batch);
+
+        pthread_mutex_lock(&root->lock);
+        root->executing = false;
+        pthread_mutex_unlock(&root->lock);
+        resolve_batch(batch);
+        pthread_mutex_lock(&root->lock);
+    }
+    /* A caller leaving with work still queued hands it to a worker. */
+    if (target && root->head && !root->executing && root->idle_workers > 0)
+        pthread_cond_signal(&root->work_cond);
+    pthread_mutex_unlock(&root->lock);
+}
+
+void nana__pool_help(struct nana_root *root, nana_future_t *f)
+{
+    execute_while(root, f);
+}
+
+/* --------------------------------------------------------------- workers */
+
+static void *worker_main(void *arg)
+{
+    struct nana_root *root = arg;
+    nana__thread_mark_worker();
+    pthread_mutex_lock(&root->lock);
+    for (;;) {
+        if (root->head && !root->executing) {
+            pthread_mutex_unlock(&root->lock);
+            execute_while(root, NULL);
+            pthread_mutex_lock(&root->lock);
+            continue;
+        }
+        if (root->stopping && !root->head)
+            break;
+        root->idle_workers++;
+        pthread_cond_wait(&root->work_cond, &root->lock);
+        root->idle_workers--;
+    }
+    /* Let the others see the queue is drained. */
+    pthread_cond_broadcast(&root->work_cond);
+    pthread_mutex_unlock(&root->lock);
+    return NULL;
+}
+
+int nana__pool_start(struct nana_root *root, int n, const char *prefix)
+{
+    sigset_t all, old;
+    root->threads = calloc((size_t)n, sizeof *root->threads);
+    if (!root->threads)
+        return -1;
+    /* Workers inherit a fully blocked mask: signals go to the caller's
+     * threads, never into the middle of a transaction. */
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    int started = 0;
+    for (; started < n; started++) {
+        if (pthread_create(&root->threads[started], NULL, worker_main, root) != 0)
+            break;
+        /* Linux thread names hold 15 bytes: shorten the prefix, keep "-N". */
+        char suffix[16], name[16];
+        int slen = snprintf(suffix, sizeof suffix, "-%d", started);
+        size_t keep = strnlen(prefix, (size_t)(15 - slen));
+        memcpy(name, prefix, keep);
+        memcpy(name + keep, suffix, (size_t)slen + 1);
+        pthread_setname_np(root->threads[started], name);
+    }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    root->n_threads = started;
+    if (started < n) {
+        nana__pool_stop(root);
+        return -1;
+    }
+    return 0;
+}
+
+void nana__pool_stop(struct nana_root *root)
+{
+    pthread_mutex_lock(&root->lock);
+    root->stopping = true;
+    pthread_cond_broadcast(&root->work_cond);
+    pthread_mutex_unlock(&root->lock);
+    for (int i = 0; i < root->n_threads; i++)
+        pthread_join(root->threads[i], NULL);
+    root->n_threads = 0;
+    /* With no worker left (none started), drain here. */
+    execute_while(root, NULL);
+    free(root->threads);
+    root->threads = NULL;
+}
+
+nana_future_t *nana__pool_submit(struct nana_root *root, struct nana_job *job)
+{
+    nana_future_t *f = nana__future_new_pending();
+    if (!f) {
+        nana__job_discard(job);
+        return nana__future_new_done(NANA_ENOMEM, NULL, NULL);
+    }
+    f->root = root;
+    job->future = f;
+
+    pthread_mutex_lock(&root->lock);
+    if (root->stopping) {
+        pthread_mutex_unlock(&root->lock);
+        job->future = NULL;
+        nana__job_discard(job);
+        f->root = NULL;
+        nana__future_resolve(f, NANA_ECLOSED, NULL, strdup("the root handle is closed"));
+        return f;
+    }
+    if (root->tail)
+        root->tail->next = job;
+    else
+        root->head = job;
+    root->tail = job;
+    if (!root->executing && root->idle_workers > 0)
+        pthread_cond_signal(&root->work_cond);
+    pthread_mutex_unlock(&root->lock);
+    return f;
+}
