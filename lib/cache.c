@@ -97,7 +97,7 @@ int nana__cache_lookup(struct nana_cache *c, const char *key, uint32_t hash,
     } else if (e->pending == 0) {
         answer = e->state;
         if (answer == NANA__PRESENT)
-            *value = json_incref(e->value);
+            *value = nana__json_ref(e->value);
     }
     pthread_mutex_unlock(&s->lock);
     return answer;

@@ -24,7 +24,7 @@ json_t *nana__json_decode(const char *text, size_t len)
 
 static bool is_static(const json_t *v)
 {
-    return v->refcount == (size_t)-1;
+    return __atomic_load_n(&v->refcount, __ATOMIC_RELAXED) == (size_t)-1;
 }
 
 /*
@@ -46,7 +46,7 @@ void nana__json_release(json_t *value)
     /* We hold the only reference now. */
     if (json_is_object(value) || json_is_array(value))
         release_children(value);
-    value->refcount = 1;
+    __atomic_store_n(&value->refcount, 1, __ATOMIC_RELAXED);
     json_decref(value);
 }
 
@@ -75,7 +75,7 @@ static void release_children(json_t *v)
                 if (json_is_object(child) || json_is_array(child))
                     release_children(child);
             } else {
-                shared[n_shared++] = json_incref(child);
+                shared[n_shared++] = nana__json_ref(child);
             }
         }
     } else {
@@ -86,7 +86,7 @@ static void release_children(json_t *v)
                 if (json_is_object(child) || json_is_array(child))
                     release_children(child);
             } else {
-                shared[n_shared++] = json_incref(child);
+                shared[n_shared++] = nana__json_ref(child);
             }
         }
     }

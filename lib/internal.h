@@ -58,6 +58,15 @@ char *nana__json_encode(const json_t *value, size_t *len_out);
 /* Parses stored text; NULL when it is not a single valid JSON value (or an
  * integer does not fit 64 bits).  New reference. */
 json_t *nana__json_decode(const char *text, size_t len);
+/* Takes a reference.  jansson's json_incref() reads the count with a plain
+ * load before its atomic add; values shared between threads must only ever
+ * see atomic accesses, so the library uses this instead. */
+static inline json_t *nana__json_ref(json_t *value)
+{
+    if (value && __atomic_load_n(&value->refcount, __ATOMIC_RELAXED) != (size_t)-1)
+        __atomic_add_fetch(&value->refcount, 1, __ATOMIC_RELAXED);
+    return value;
+}
 /* Drops a reference; the thread that frees the value is ordered after every
  * other thread's release of it (see nana_json_release()). */
 void nana__json_release(json_t *value);

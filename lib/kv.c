@@ -247,14 +247,14 @@ static int current_value(struct nana_job *job, struct nana_staging *sg, bool fre
     struct nana_table *t = job->table;
     int state = fresh ? NANA__UNKNOWN : lookup_exec(t, job->key, job->hash, value);
     if (state == NANA__PRESENT) {
-        json_incref(*value);
+        nana__json_ref(*value);
         return state;
     }
     if (state == NANA__ABSENT)
         return state;
     switch (read_row(job, job->key, value)) {
     case ROW_PRESENT:
-        nana__stage(sg, &t->cache, job->key, job->hash, NANA__PRESENT, json_incref(*value));
+        nana__stage(sg, &t->cache, job->key, job->hash, NANA__PRESENT, nana__json_ref(*value));
         return NANA__PRESENT;
     case ROW_ABSENT:
         nana__stage(sg, &t->cache, job->key, job->hash, NANA__ABSENT, NULL);
@@ -351,8 +351,8 @@ static void exec_setdefault(struct nana_job *job, struct nana_staging *sg)
         return;
     }
     nana__stage(sg, &job->table->cache, job->key, job->hash, NANA__PRESENT,
-                json_incref(job->value));
-    job->result = json_incref(job->value);
+                nana__json_ref(job->value));
+    job->result = nana__json_ref(job->value);
 }
 
 /* update / batch_update / batch_delete: all rows or none (a savepoint inside
@@ -395,7 +395,7 @@ static void exec_multi(struct nana_job *job, struct nana_staging *sg, bool delet
     for (i = 0; i < job->n_items; i++) {
         struct nana_kv_item *it = &job->items[i];
         nana__stage(sg, &job->table->cache, it->key, it->hash,
-                    deleting ? NANA__ABSENT : NANA__PRESENT, json_incref(it->value));
+                    deleting ? NANA__ABSENT : NANA__PRESENT, nana__json_ref(it->value));
     }
 }
 
@@ -450,7 +450,7 @@ static void exec_scan(struct nana_job *job)
         if (kind != NANA__JOB_KEYS) {
             json_t *cached;
             if (lookup_exec(t, key, nana__hash_key(key, key_len), &cached) == NANA__PRESENT) {
-                v = kind == NANA__JOB_COPY ? json_deep_copy(cached) : json_incref(cached);
+                v = kind == NANA__JOB_COPY ? json_deep_copy(cached) : nana__json_ref(cached);
             } else {
                 const char *text = (const char *)sqlite3_column_text(stmt, 1);
                 v = text ? nana__json_decode(text, (size_t)sqlite3_column_bytes(stmt, 1)) : NULL;
@@ -608,7 +608,7 @@ void nana__job_execute(struct nana_job *job, struct nana_staging *sg)
             fail_sql(job, "cannot write", rc);
         else
             nana__stage(sg, &t->cache, job->key, job->hash, NANA__PRESENT,
-                        json_incref(job->value));
+                        nana__json_ref(job->value));
         break;
     case NANA__JOB_DELETE:
         rc = delete_row(job, job->key, &changed);
