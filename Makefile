@@ -20,6 +20,12 @@ MAJOR   := $(shell sed -n 's/^\#define NANA_VERSION_MAJOR \([0-9]*\)/\1/p' $(HEA
 
 # ---------------------------------------------------------------- toolchain
 CC      ?= cc
+# `make V=1` shows the full commands.
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
 # `=` (not `:=`) so pkg-config runs after `deps` may have installed it.
 PKGS     = sqlite3 jansson
 DEP_CFLAGS = $(shell pkg-config --cflags $(PKGS))
@@ -63,29 +69,33 @@ LIB_OBJ := $(patsubst lib/%.c,$(BUILD)/lib/%.o,$(LIB_SRC))
 
 $(BUILD)/lib/%.o: lib/%.c $(LIB_HDR) | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_LIB) -c $< -o $@
+	@echo "  CC      $@"
+	$(Q)$(CC) $(CFLAGS_LIB) -c $< -o $@
 
 # Only nana_* is exported: -fvisibility=hidden plus NANA_API on each public
 # definition, and a version script as a second line of defence.
 $(SO_REAL): $(patsubst lib/%.c,build/plain/lib/%.o,$(LIB_SRC)) lib/nanasqlite.map
-	$(CC) -shared -Wl,-soname,$(SONAME) -Wl,--version-script=lib/nanasqlite.map \
+	@echo "  LD      $@"
+	$(Q)$(CC) -shared -Wl,-soname,$(SONAME) -Wl,--version-script=lib/nanasqlite.map \
 	    -Wl,--no-undefined -o $@ $(filter %.o,$^) $(DEP_LIBS)
 $(SO): $(SO_REAL)
-	ln -sf $(notdir $(SO_REAL)) lib/$(SONAME)
-	ln -sf $(SONAME) $@
+	$(Q)ln -sf $(notdir $(SO_REAL)) lib/$(SONAME)
+	$(Q)ln -sf $(SONAME) $@
 $(AR_LIB): $(patsubst lib/%.c,build/plain/lib/%.o,$(LIB_SRC))
-	rm -f $@ && ar rcs $@ $^
+	@echo "  AR      $@"
+	$(Q)rm -f $@ && ar rcs $@ $^
 
 # Instrumented variants link their own static archive.
 $(BUILD)/libnanasqlite.a: $(LIB_OBJ)
-	rm -f $@ && ar rcs $@ $^
+	@echo "  AR      $@"
+	$(Q)rm -f $@ && ar rcs $@ $^
 
 # -------------------------------------------------------------------- demo
 demo: build/plain/demo
 	./build/plain/demo
 build/plain/demo: examples/demo.c $(SO) $(HEADER)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_APP) -o $@ $< -Llib -lnanasqlite -Wl,-rpath,'$$ORIGIN/../../lib' $(DEP_LIBS)
+	$(Q)$(CC) $(CFLAGS_APP) -o $@ $< -Llib -lnanasqlite -Wl,-rpath,'$$ORIGIN/../../lib' $(DEP_LIBS)
 
 # -------------------------------------------------------------------- tests
 # The plain suite links the shared library, as a user would; instrumented
@@ -102,13 +112,14 @@ TEST_BIN := $(patsubst test/%.c,$(BUILD)/test/%,$(TEST_SCENARIOS))
 
 $(BUILD)/test/harness.o: test/harness.c test/harness.h $(HEADER) | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_APP) -c $< -o $@
+	$(Q)$(CC) $(CFLAGS_APP) -c $< -o $@
 $(BUILD)/test/%: test/%.c $(BUILD)/test/harness.o test/harness.h $(TEST_LIBDEP)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_APP) -o $@ $< $(BUILD)/test/harness.o $(TEST_LINK) $(DEP_LIBS)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(CFLAGS_APP) -o $@ $< $(BUILD)/test/harness.o $(TEST_LINK) $(DEP_LIBS)
 $(BUILD)/runner: test/runner.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_APP) -o $@ $<
+	$(Q)$(CC) $(CFLAGS_APP) -o $@ $<
 
 # RUN_WRAP lets the same binaries run under valgrind; TEST_TIMEOUT is per test.
 TEST_TIMEOUT ?= 120
@@ -121,8 +132,7 @@ test: all
 SAN_COMMON := -O1 -g -fno-omit-frame-pointer
 asan: | $(DEPS_STAMP)
 	$(MAKE) --no-print-directory VARIANT=asan OPT="$(SAN_COMMON)" \
-	    EXTRA_CFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all" \
-	    LDFLAGS_SAN="-fsanitize=address,undefined" check-variant
+	    EXTRA_CFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all" check-variant
 tsan: | $(DEPS_STAMP)
 	$(MAKE) --no-print-directory VARIANT=tsan OPT="$(SAN_COMMON)" \
 	    EXTRA_CFLAGS="-fsanitize=thread" check-variant TEST_TIMEOUT=300

@@ -15,16 +15,18 @@
  * handle used in a child (where its threads do not exist and its connection
  * must not be touched) is detected with one load. */
 atomic_uint nana__fork_generation;
-static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+static pthread_once_t first_open_once = PTHREAD_ONCE_INIT;
 
 static void after_fork_in_child(void)
 {
     atomic_fetch_add(&nana__fork_generation, 1);
 }
 
-static void register_atfork(void)
+static void first_open(void)
 {
     pthread_atfork(NULL, NULL, after_fork_in_child);
+    /* jansson wants its hash seed chosen before threads share objects. */
+    json_object_seed(0);
 }
 
 /* ----------------------------------------------------------------- checks */
@@ -252,7 +254,7 @@ NANA_API nana_status_t nana_open(const char *path, const nana_options_t *opts,
     if (validate_options(&o, &why) != NANA_OK)
         return NANA_EINVAL;
 
-    pthread_once(&atfork_once, register_atfork);
+    pthread_once(&first_open_once, first_open);
 
     struct nana_root *root = calloc(1, sizeof *root);
     nana_db_t *db = calloc(1, sizeof *db);

@@ -29,6 +29,21 @@ struct stripe {
 static struct stripe stripes[N_STRIPES];
 static pthread_once_t stripes_once = PTHREAD_ONCE_INIT;
 
+/* fork() while another thread holds a stripe would leave it locked forever
+ * in the child, and the child may use the library with handles of its own:
+ * hold every stripe across fork(). */
+static void stripes_lock_all(void)
+{
+    for (int i = 0; i < N_STRIPES; i++)
+        pthread_mutex_lock(&stripes[i].lock);
+}
+
+static void stripes_unlock_all(void)
+{
+    for (int i = N_STRIPES - 1; i >= 0; i--)
+        pthread_mutex_unlock(&stripes[i].lock);
+}
+
 static void stripes_init(void)
 {
     pthread_condattr_t attr;
@@ -41,6 +56,7 @@ static void stripes_init(void)
         stripes[i].waiters = 0;
     }
     pthread_condattr_destroy(&attr);
+    pthread_atfork(stripes_lock_all, stripes_unlock_all, stripes_unlock_all);
 }
 
 static struct stripe *stripe_of(const nana_future_t *f)
@@ -296,8 +312,12 @@ NANA_API nana_status_t nana_future_await(nana_future_t *f)
     }
     pthread_mutex_unlock(&s->lock);
     if (root) {
-        nana__pool_help(root, f);
+        bool inherited = root->fork_generation != atomic_load(&nana__fork_generation);
+        if (!inherited)
+            nana__pool_help(root, f);
         nana__root_release(root);
+        if (inherited)
+            return NANA_ECLOSED; /* no thread here will ever run its job */
     }
     return wait_done(f, NULL);
 }
