@@ -53,7 +53,7 @@ TEST_SCENARIOS := $(filter-out test/runner.c test/harness.c,$(TEST_SRC))
 VARIANT ?= plain
 BUILD   := build/$(VARIANT)
 
-.PHONY: all deps demo test asan tsan valgrind check-variant clean
+.PHONY: all deps demo test asan tsan valgrind check-variant bench bench-quick bench-instr clean
 all: $(SO) $(AR_LIB)
 
 # --------------------------------------------------------- dependency set-up
@@ -140,6 +140,23 @@ valgrind: all
 	$(MAKE) --no-print-directory VARIANT=plain TEST_TIMEOUT=600 \
 	    RUN_WRAP="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite" \
 	    check-variant
+
+# -------------------------------------------------------------- benchmarks
+# Never part of `make test`: timings on a shared machine are noise there.
+BENCH_BIN := build/plain/bench
+$(BENCH_BIN): bench/bench.c $(SO) $(HEADER)
+	@mkdir -p $(dir $@) bench/results
+	@echo "  CC      $@"
+	$(Q)$(CC) $(CFLAGS_APP) -o $@ $< -Llib -lnanasqlite -Wl,-rpath,'$$ORIGIN/../../lib' $(DEP_LIBS)
+bench: $(BENCH_BIN)
+	$(BENCH_BIN) -r 5 -o bench/results/latest.jsonl | tee bench/results/latest.txt
+	sh bench/chart.sh bench/results/latest.jsonl bench/results/latest.svg
+bench-quick: $(BENCH_BIN)
+	$(BENCH_BIN) -q -r 1 -o bench/results/quick.jsonl
+# Instructions per operation, from callgrind: two run lengths, so the
+# set-up cost cancels out.  Stable where wall time is not.
+bench-instr: $(BENCH_BIN)
+	sh bench/instr.sh $(BENCH_BIN)
 
 clean:
 	rm -rf build lib/*.so* lib/*.a

@@ -40,7 +40,18 @@ int main(void)
     CHECK(nana_future_errmsg(f) != NULL && nana_future_errmsg(f)[0] != '\0');
     nana_future_free(f);
 
-    /* missing with default: the value is a copy of the default */
+    /* missing (never asked, so not cached) with default: a copy of it */
+    json_t *dflt2 = t_json("{\"list\":[1]}");
+    f = nana_get(db, "never-asked", dflt2);
+    json_array_append_new(json_object_get(dflt2, "list"), json_integer(2));
+    json_object_set_new(dflt2, "more", json_true());
+    CHECK_ST(nana_future_await(f), NANA_OK);
+    CHECK(nana_future_json(f) != dflt2);
+    CHECK_JSON(nana_future_json(f), "{\"list\":[1]}");
+    nana_future_free(f);
+    json_decref(dflt2);
+
+    /* missing (cached as absent) with default: the value is a copy of it */
     f = nana_get(db, "missing", dflt);
     /* the caller may change its default right after the call */
     json_object_set_new(dflt, "default", json_false());

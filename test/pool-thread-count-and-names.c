@@ -26,7 +26,7 @@ static int list_tasks(struct task *out, int max)
     while ((e = readdir(dir)) != NULL) {
         if (e->d_name[0] < '0' || e->d_name[0] > '9')
             continue;
-        char path[128];
+        char path[300];
         snprintf(path, sizeof path, "/proc/self/task/%s/comm", e->d_name);
         FILE *fp = fopen(path, "r");
         if (!fp)
@@ -46,7 +46,7 @@ static int list_tasks(struct task *out, int max)
     return n;
 }
 
-static int count_tasks(void)
+__attribute__((unused)) static int count_tasks(void)
 {
     struct task tasks[256];
     return list_tasks(tasks, 256);
@@ -55,7 +55,7 @@ static int count_tasks(void)
 /* Thread count once it has settled at want: a joined thread can stay listed
  * in /proc for a moment after pthread_join() returned, while the kernel
  * finishes reaping it, and there is nothing to wait on for that. */
-static int settled_count(int want)
+__attribute__((unused)) static int settled_count(int want)
 {
     int n = count_tasks();
     for (int i = 0; i < 2000 && n != want; i++) {
@@ -67,7 +67,7 @@ static int settled_count(int want)
 }
 
 /* n when name is "<prefix>-<n>", else -1. */
-static int worker_index(const char *name, const char *prefix)
+__attribute__((unused)) static int worker_index(const char *name, const char *prefix)
 {
     size_t len = strlen(prefix);
     if (strncmp(name, prefix, len) != 0 || name[len] != '-' || !name[len + 1])
@@ -112,7 +112,7 @@ static void *record_tid(void *arg)
 }
 
 /* Starts and joins one thread, and waits until the kernel has reaped it. */
-static void warm_up_threads(void)
+__attribute__((unused)) static void warm_up_threads(void)
 {
     pthread_t th;
     pid_t tid = 0;
