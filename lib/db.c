@@ -388,6 +388,10 @@ static void close_connection(struct nana_root *root)
          * their cached values are of no further use. */
         nana__cache_reset(&t->cache, false);
     }
+    for (int i = 0; i < 4; i++) {
+        sqlite3_finalize(root->txn_stmts[i]);
+        root->txn_stmts[i] = NULL;
+    }
     sqlite3_close_v2(root->conn);
     root->conn = NULL;
 }

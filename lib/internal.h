@@ -297,6 +297,10 @@ struct nana_root {
     pthread_t *threads;
     int n_threads;
 
+    /* BEGIN IMMEDIATE, BEGIN, COMMIT, ROLLBACK, kept prepared: they run
+     * once per batch, and parsing them each time costs a write's worth. */
+    sqlite3_stmt *txn_stmts[4];
+
     /* Sub-table registry (db.c). */
     pthread_mutex_t tables_lock;
     struct nana_table *tables;

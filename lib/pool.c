@@ -42,9 +42,21 @@ static struct nana_job *take_batch_locked(struct nana_root *root)
     return first;
 }
 
-static int exec_sql(sqlite3 *conn, const char *sql)
+enum txn_stmt { TXN_BEGIN_IMMEDIATE, TXN_BEGIN, TXN_COMMIT, TXN_ROLLBACK };
+
+static int exec_txn(struct nana_root *root, enum txn_stmt which)
 {
-    return sqlite3_exec(conn, sql, NULL, NULL, NULL);
+    static const char *const sql[] = {"BEGIN IMMEDIATE", "BEGIN", "COMMIT", "ROLLBACK"};
+    sqlite3_stmt **stmt = &root->txn_stmts[which];
+    if (!*stmt) {
+        int rc = sqlite3_prepare_v3(root->conn, sql[which], -1, SQLITE_PREPARE_PERSISTENT,
+                                    stmt, NULL);
+        if (rc != SQLITE_OK)
+            return rc;
+    }
+    int rc = sqlite3_step(*stmt);
+    sqlite3_reset(*stmt);
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
 /* Fails, with the reason the transaction ended, every job of the segment
@@ -82,7 +94,7 @@ static void run_batch(struct nana_root *root, struct nana_job *batch)
 
     struct nana_job *segment = batch;
     if (any_write) {
-        int rc = exec_sql(conn, "BEGIN IMMEDIATE");
+        int rc = exec_txn(root, TXN_BEGIN_IMMEDIATE);
         if (rc == SQLITE_OK) {
             in_txn = txn_writes = true;
         } else {
@@ -98,7 +110,7 @@ static void run_batch(struct nana_root *root, struct nana_job *batch)
                 j->done_early = true;
             }
         }
-    } else if (n_jobs > 1 && exec_sql(conn, "BEGIN") == SQLITE_OK) {
+    } else if (n_jobs > 1 && exec_txn(root, TXN_BEGIN) == SQLITE_OK) {
         in_txn = true; /* one read snapshot for the whole batch */
     }
 
@@ -115,7 +127,7 @@ static void run_batch(struct nana_root *root, struct nana_job *batch)
             segment = j->next;
             in_txn = false;
             if (txn_writes && j->next) {
-                if (exec_sql(conn, "BEGIN IMMEDIATE") == SQLITE_OK)
+                if (exec_txn(root, TXN_BEGIN_IMMEDIATE) == SQLITE_OK)
                     in_txn = true;
             }
         }
@@ -123,10 +135,10 @@ static void run_batch(struct nana_root *root, struct nana_job *batch)
 
     bool committed = true;
     if (in_txn) {
-        int rc = exec_sql(conn, "COMMIT");
+        int rc = exec_txn(root, TXN_COMMIT);
         if (rc != SQLITE_OK) {
             char *why = nana__strdupf("COMMIT failed: %s", sqlite3_errmsg(conn));
-            exec_sql(conn, "ROLLBACK");
+            exec_txn(root, TXN_ROLLBACK);
             fail_segment(segment, NULL, nana__status_from_sqlite(rc),
                          why ? why : "COMMIT failed");
             free(why);
