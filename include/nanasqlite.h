@@ -291,6 +291,163 @@ nana_future_t *nana_copy(nana_db_t *db);
 /* As nana_get(), but reads SQLite and refreshes the cache with the answer. */
 nana_future_t *nana_get_fresh(nana_db_t *db, const char *key, json_t *dflt);
 
+
+/* -------------------------------------------------------------- SQL surface */
+
+/*
+ * Direct SQL and helpers, on the same pool, connection and queue as the dict
+ * API: they take effect in submission order with it.  Every function returns
+ * a future (never NULL); a NULL db, or a NULL required argument, resolves
+ * NANA_EINVAL.
+ *
+ * Parameters (params): NULL (none), a JSON array bound to positional
+ * parameters (?, ?NNN) in order, or a JSON object bound to named parameters
+ * (:name, @name, $name; a member may be written with or without the
+ * prefix).  The count must match the statement's.  Values: integer, real,
+ * string, null, true/false (bound as 1/0), and BLOBs written as
+ * {"$blob": "<base64>"}.  Any other value: NANA_ETYPE.
+ *
+ * Result values: INTEGER -> integer, REAL -> real, TEXT -> string,
+ * NULL -> null, BLOB -> {"$blob": "<base64>"}.  Rows are JSON arrays in
+ * column order (nana_fetch_*, nana_execute) or objects column -> value
+ * (nana_query).  Results are new values owned by the future.
+ *
+ * Exactly one statement per call: text after the first statement (other
+ * than a ';', whitespace or comments) is NANA_EINVAL and nothing runs.
+ * Transaction control (BEGIN, COMMIT, SAVEPOINT, ...) is the library's:
+ * NANA_EINVAL.  A write through any of these to a table a dict handle
+ * caches empties that table's cache when it commits.
+ */
+
+/* Runs one statement inside a write transaction.  Object:
+ * {"columns": [names], "rows": [[...], ...], "changes": n,
+ *  "last_insert_rowid": n} (changes and rowid read while the statement still
+ * held the connection). */
+nana_future_t *nana_execute(nana_db_t *db, const char *sql, json_t *params);
+
+/* Runs one statement once per element of param_sets (an array of parameter
+ * arrays or objects), all in one transaction: if any run fails, none of them
+ * took effect.  Integer: the total number of changed rows. */
+nana_future_t *nana_execute_many(nana_db_t *db, const char *sql, json_t *param_sets);
+
+/* A read-only statement (a statement that writes: NANA_EINVAL).  fetch_one:
+ * the first row as an array, or JSON null when there is none.  fetch_all:
+ * an array of every row. */
+nana_future_t *nana_fetch_one(nana_db_t *db, const char *sql, json_t *params);
+nana_future_t *nana_fetch_all(nana_db_t *db, const char *sql, json_t *params);
+
+/*
+ * Helpers build their SQL from validated pieces:
+ *  - identifiers (tables, columns, indexes): [A-Za-z_][A-Za-z0-9_]*, at most
+ *    128 bytes; always double-quoted in the SQL built.
+ *  - column types: a type name (up to three words of letters), optional
+ *    (n) or (n,m), then constraints from a fixed list: NOT NULL, NULL,
+ *    UNIQUE, PRIMARY KEY [ASC|DESC] [AUTOINCREMENT], COLLATE BINARY|NOCASE|
+ *    RTRIM, DEFAULT <number | 'string' | NULL | TRUE | FALSE |
+ *    CURRENT_TIME | CURRENT_DATE | CURRENT_TIMESTAMP>.  At most 256 bytes.
+ *  - order_by: column [ASC|DESC] (, column [ASC|DESC])*.
+ *  - where: one expression over the table's columns, values bound through
+ *    params: no ';', no comments, balanced parentheses, no subqueries or
+ *    statement keywords (SELECT, UNION, ATTACH, PRAGMA, ...), at most 4096
+ *    bytes.  While a helper's statement is prepared, SQLite's authorizer
+ *    refuses ATTACH, DETACH, PRAGMA, schema changes other than the helper's
+ *    own, and reading any table but the one named.
+ * Anything else: NANA_EINVAL, and nothing runs.
+ */
+
+/* columns: object of name -> type, in declared order (jansson keeps
+ * insertion order).  primary_key: NULL, or a column made the table's
+ * PRIMARY KEY.  No value. */
+nana_future_t *nana_create_table(nana_db_t *db, const char *table, json_t *columns,
+                                 const char *primary_key, bool if_not_exists);
+
+/* columns: array of column names.  No value. */
+nana_future_t *nana_create_index(nana_db_t *db, const char *index, const char *table,
+                                 json_t *columns, bool unique, bool if_not_exists);
+
+/* SELECT columns (array of names; NULL: every column) FROM table
+ * [WHERE where] [ORDER BY order_by] [LIMIT limit] [OFFSET offset];
+ * limit < 0: none; offset needs limit >= 0 or is applied alone.
+ * Array of row objects. */
+nana_future_t *nana_query(nana_db_t *db, const char *table, json_t *columns,
+                          const char *where, json_t *params, const char *order_by,
+                          int64_t limit, int64_t offset);
+
+/* As nana_query() with limit >= 1 and offset >= 0 required (NANA_EINVAL
+ * otherwise).  Object: {"rows": [...], "total": rows matching where,
+ *  "limit": n, "offset": n}. */
+nana_future_t *nana_query_with_pagination(nana_db_t *db, const char *table, json_t *columns,
+                                          const char *where, json_t *params,
+                                          const char *order_by, int64_t limit,
+                                          int64_t offset);
+
+/* Boolean: does the table (or view) exist? */
+nana_future_t *nana_table_exists(nana_db_t *db, const char *table);
+
+/* Array of the names of every table, sorted (SQLite's internal tables
+ * excluded). */
+nana_future_t *nana_list_tables(nana_db_t *db);
+
+/* No value. */
+nana_future_t *nana_drop_table(nana_db_t *db, const char *table, bool if_exists);
+nana_future_t *nana_drop_index(nana_db_t *db, const char *index, bool if_exists);
+
+/* row: object of column -> value.  Integer: the new row's rowid. */
+nana_future_t *nana_sql_insert(nana_db_t *db, const char *table, json_t *row);
+
+/* set: object of column -> new value; where and params as for nana_query
+ * (where NULL: every row).  Integer: the number of rows changed. */
+nana_future_t *nana_sql_update(nana_db_t *db, const char *table, json_t *set,
+                               const char *where, json_t *params);
+
+/* Integer: the number of rows deleted (where NULL: every row). */
+nana_future_t *nana_sql_delete(nana_db_t *db, const char *table, const char *where,
+                               json_t *params);
+
+/* Rebuilds the database file.  No value. */
+nana_future_t *nana_vacuum(nana_db_t *db);
+
+/* Integer: the number of rows of table matching where (NULL: all). */
+nana_future_t *nana_count(nana_db_t *db, const char *table, const char *where,
+                          json_t *params);
+
+/* Boolean: does a row of table match where? */
+nana_future_t *nana_exists(nana_db_t *db, const char *table, const char *where,
+                           json_t *params);
+
+/* INSERT row; when conflict_columns (an array of column names with a
+ * UNIQUE or PRIMARY KEY constraint) is given, a row that conflicts on them
+ * is updated with the other columns of row instead (ON CONFLICT DO UPDATE);
+ * when it is NULL, INSERT OR REPLACE.  Integer: the rowid written. */
+nana_future_t *nana_upsert(nana_db_t *db, const char *table, json_t *row,
+                           json_t *conflict_columns);
+
+/* ALTER TABLE table ADD COLUMN column type (type as for create_table).
+ * No value. */
+nana_future_t *nana_alter_table_add_column(nana_db_t *db, const char *table,
+                                           const char *column, const char *type);
+
+/* Array of {"cid", "name", "type", "notnull", "default", "pk"} objects, one
+ * per column; NANA_ENOTFOUND when the table does not exist. */
+nana_future_t *nana_get_table_schema(nana_db_t *db, const char *table);
+
+/* Array of {"name", "table", "unique", "sql"} objects for the indexes of
+ * table (NULL: of every table), SQLite's automatic indexes included. */
+nana_future_t *nana_list_indexes(nana_db_t *db, const char *table);
+
+/*
+ * PRAGMA name (value NULL) or PRAGMA name = value.  Reading is allowed for
+ * the read-only PRAGMAs of a fixed list (table_info, index_list,
+ * journal_mode, page_count, page_size, freelist_count, user_version,
+ * application_id, foreign_keys, integrity_check, quick_check, ...); writing
+ * only for user_version, application_id, foreign_keys, cache_size,
+ * busy_timeout, synchronous, temp_store, optimize, wal_checkpoint.
+ * Argument-taking read PRAGMAs (table_info, index_list, index_info) take an
+ * identifier as value.  Array of result rows (arrays).  Anything else:
+ * NANA_EINVAL.
+ */
+nana_future_t *nana_pragma(nana_db_t *db, const char *name, json_t *value);
+
 #ifdef __cplusplus
 }
 #endif

@@ -200,6 +200,7 @@ static nana_status_t configure_connection(struct nana_root *root, const nana_opt
 {
     sqlite3 *conn = root->conn;
     sqlite3_extended_result_codes(conn, 1);
+    sqlite3_set_authorizer(conn, nana__authorize, root);
     sqlite3_busy_timeout(conn, o->busy_timeout_ms);
     if (!o->optimize)
         return NANA_OK;
@@ -269,6 +270,7 @@ NANA_API nana_status_t nana_open(const char *path, const nana_options_t *opts,
     root->fork_generation = atomic_load(&nana__fork_generation);
     atomic_init(&root->closed, false);
     atomic_init(&root->refs, 1);
+    atomic_init(&root->pending_sql_writes, 0);
     root->busy_timeout_ms = o.busy_timeout_ms;
     pthread_mutex_init(&root->lock, NULL);
     pthread_cond_init(&root->work_cond, NULL);

@@ -214,6 +214,7 @@ enum nana_job_kind {
     NANA__JOB_LOAD_ALL,
     NANA__JOB_REFRESH_ALL,
     NANA__JOB_CREATE_TABLE,
+    NANA__JOB_SQL,          /* the SQL surface (sql.c); details in job->sql */
 };
 
 /* One key and its encoded value, for multi-key writes. */
@@ -243,6 +244,7 @@ struct nana_job {
     json_t *value;                  /* cache copy of that value, or default */
     struct nana_kv_item *items;
     size_t n_items;
+    struct nana_sql_job *sql;       /* NANA__JOB_SQL only */
 
     /* Outcome, filled by the executor. */
     nana_status_t status;
@@ -297,6 +299,18 @@ struct nana_root {
     pthread_t *threads;
     int n_threads;
 
+    /* SQL-surface writes queued and not finished: while non-zero, no read
+     * is answered from any cache (the write may touch any table). */
+    atomic_int pending_sql_writes;
+    /* What the authorizer enforces for the statement being prepared, and
+     * the tables it saw written (executor only; sql.c). */
+    int auth_mode;
+    const char *auth_table;
+    char auth_written[8][NANA_TABLE_NAME_MAX + 1];
+    int n_auth_written;
+    const char *auth_denied; /* why the authorizer last said no */
+    bool auth_written_overflow;
+
     /* BEGIN IMMEDIATE, BEGIN, COMMIT, ROLLBACK, kept prepared: they run
      * once per batch, and parsing them each time costs a write's worth. */
     sqlite3_stmt *txn_stmts[4];
@@ -335,6 +349,27 @@ nana_future_t *nana__pool_submit(struct nana_root *root, struct nana_job *job);
 /* Called by an awaiting thread: runs queued batches itself while f is
  * pending and no one else holds the executor role. */
 void nana__pool_help(struct nana_root *root, nana_future_t *f);
+
+/* ----------------------------------------------------------- validate.c */
+
+bool nana__ident_valid(const char *s);
+/* Re-spells a column type from its grammar into buf; NANA_EINVAL with *why. */
+nana_status_t nana__type_build(const char *type, char *buf, size_t size, const char **why);
+/* Re-spells "col [ASC|DESC], ..." with quoted identifiers into buf. */
+nana_status_t nana__order_by_build(const char *order_by, char *buf, size_t size,
+                                   const char **why);
+nana_status_t nana__where_check(const char *where, const char **why);
+/* True when what follows a statement is only ';', whitespace, comments. */
+bool nana__tail_is_empty(const char *tail);
+
+/* ---------------------------------------------------------------- sql.c */
+
+struct nana_sql_job;
+void nana__sql_job_free(struct nana_sql_job *sj);
+void nana__sql_execute(struct nana_job *job);
+void nana__sql_finish(struct nana_job *job, bool committed);
+int nana__authorize(void *root, int action, const char *a1, const char *a2, const char *db,
+                    const char *trigger);
 
 /* ----------------------------------------------------------------- kv.c */
 

@@ -79,6 +79,7 @@ void nana__job_free(struct nana_job *job)
     free(job->text);
     nana__json_release(job->value);
     items_free(job->items, job->n_items);
+    nana__sql_job_free(job->sql);
     nana__json_release(job->result);
     free(job->errmsg);
     free(job);
@@ -92,6 +93,8 @@ static void release_pins(struct nana_job *job)
     }
     if (job->table && kind_pins_table(job->kind))
         atomic_fetch_sub_explicit(&job->table->pending_table_ops, 1, memory_order_release);
+    if (job->kind == NANA__JOB_SQL && job->is_write)
+        atomic_fetch_sub_explicit(&job->root->pending_sql_writes, 1, memory_order_release);
 }
 
 void nana__job_discard(struct nana_job *job)
@@ -132,6 +135,9 @@ void nana__job_finish(struct nana_job *job, bool committed)
             break;
         case NANA__JOB_LOAD_ALL:
             apply_loaded(t, job->items, job->n_items, job->n_skipped);
+            break;
+        case NANA__JOB_SQL:
+            nana__sql_finish(job, committed);
             break;
         default:
             break;
@@ -661,6 +667,9 @@ void nana__job_execute(struct nana_job *job, struct nana_staging *sg)
         break;
     case NANA__JOB_REFRESH_ALL:
         break; /* all in nana__job_finish */
+    case NANA__JOB_SQL:
+        nana__sql_execute(job);
+        break;
     case NANA__JOB_CREATE_TABLE: {
         char sql[256];
         snprintf(sql, sizeof sql,
@@ -761,7 +770,8 @@ static nana_status_t take_value(struct nana_job *job, json_t *value)
 static int cache_answer(nana_db_t *db, const char *key, uint32_t hash, json_t **value)
 {
     struct nana_table *t = db->table;
-    if (atomic_load_explicit(&t->pending_table_ops, memory_order_acquire) != 0)
+    if (atomic_load_explicit(&t->pending_table_ops, memory_order_acquire) != 0 ||
+        atomic_load_explicit(&db->root->pending_sql_writes, memory_order_acquire) != 0)
         return NANA__UNKNOWN;
     return nana__cache_lookup(&t->cache, key, hash,
                               atomic_load_explicit(&t->fully_loaded, memory_order_acquire), value);
