@@ -448,6 +448,76 @@ nana_future_t *nana_list_indexes(nana_db_t *db, const char *table);
  */
 nana_future_t *nana_pragma(nana_db_t *db, const char *name, json_t *value);
 
+/* ------------------------------------------------------------------ models */
+
+/*
+ * Models: C structs stored as JSON objects, described once by a field table
+ * (the C counterpart of NanaSQLite's Pydantic models), so no encoder is
+ * written by hand.
+ *
+ *     struct user { int64_t id; char *name; double score; bool admin; };
+ *     static const nana_field_t user_fields[] = {
+ *         NANA_FIELD(struct user, id, NANA_FIELD_INT64, true),
+ *         NANA_FIELD(struct user, name, NANA_FIELD_STRING, true),
+ *         NANA_FIELD(struct user, score, NANA_FIELD_DOUBLE, false),
+ *         NANA_FIELD(struct user, admin, NANA_FIELD_BOOL, false),
+ *     };
+ *     static const nana_model_t user_model = NANA_MODEL(struct user, user_fields);
+ */
+typedef enum nana_field_type {
+    NANA_FIELD_INT64,  /* int64_t; JSON integer */
+    NANA_FIELD_INT,    /* int; JSON integer within INT_MIN..INT_MAX */
+    NANA_FIELD_DOUBLE, /* double; JSON real or integer */
+    NANA_FIELD_BOOL,   /* bool; JSON true/false */
+    NANA_FIELD_STRING, /* char *, owned (malloc'd copy); NULL <-> JSON null */
+    NANA_FIELD_STRUCT  /* a nested struct member described by .model */
+} nana_field_type_t;
+
+typedef struct nana_model nana_model_t;
+
+typedef struct nana_field {
+    const char *name;          /* the JSON member name */
+    nana_field_type_t type;
+    size_t offset;             /* offsetof(struct, member) */
+    bool required;             /* decoding: a missing (or null) member is NANA_ETYPE */
+    const nana_model_t *model; /* NANA_FIELD_STRUCT only */
+} nana_field_t;
+
+struct nana_model {
+    const char *name;          /* for messages */
+    size_t size;               /* sizeof(struct) */
+    const nana_field_t *fields;
+    size_t n_fields;
+};
+
+#define NANA_FIELD(stype, member, ftype, req)                                  \
+    { #member, ftype, offsetof(stype, member), req, NULL }
+#define NANA_FIELD_NESTED(stype, member, submodel, req)                        \
+    { #member, NANA_FIELD_STRUCT, offsetof(stype, member), req, submodel }
+#define NANA_MODEL(stype, fields_array)                                        \
+    { #stype, sizeof(stype), fields_array,                                     \
+      sizeof(fields_array) / sizeof((fields_array)[0]) }
+
+/* Encodes *obj (read before the call returns) as a JSON object and stores it
+ * under key, as nana_set().  A bad model (NULL, a nested field without a
+ * model, nesting deeper than 16): NANA_EINVAL. */
+nana_future_t *nana_set_model(nana_db_t *db, const char *key, const nana_model_t *model,
+                              const void *obj);
+
+/* Reads key (as nana_get()) and decodes it into *out, which must stay valid
+ * until the future resolves.  On NANA_OK every field present in the stored
+ * object was written (strings as new malloc'd copies, owned by *out: free
+ * them with nana_model_free()); fields absent and not required keep what
+ * *out held.  A missing required field or a value of the wrong type is
+ * NANA_ETYPE with the field's path ("address.city") in the message, and *out
+ * is untouched.  The future's value is the stored object (read-only). */
+nana_future_t *nana_get_model(nana_db_t *db, const char *key, const nana_model_t *model,
+                              void *out);
+
+/* Frees what a decoded struct owns (its strings, also in nested structs) and
+ * sets those pointers to NULL.  NULL model or obj: does nothing. */
+void nana_model_free(const nana_model_t *model, void *obj);
+
 #ifdef __cplusplus
 }
 #endif

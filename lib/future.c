@@ -407,6 +407,7 @@ NANA_API nana_future_t *nana_future_failed(nana_status_t code, const char *msg)
 struct then_step {
     nana_then_fn fn;
     void *arg;
+    bool owns_arg;          /* free(arg) when fn is skipped */
     nana_future_t *chained; /* the future nana_future_then() returned */
 };
 
@@ -431,6 +432,8 @@ static void then_run(nana_future_t *done, void *arg)
     nana_future_t *chained = step->chained;
 
     if (done->status != NANA_OK) {
+        if (step->owns_arg)
+            free(step->arg);
         nana__future_resolve(chained, done->status, NULL, copy_errmsg(done));
     } else {
         nana_future_t *next = step->fn(done, step->arg);
@@ -445,10 +448,25 @@ static void then_run(nana_future_t *done, void *arg)
     nana_future_free(done);
 }
 
+static nana_future_t *then_impl(nana_future_t *f, nana_then_fn fn, void *arg, bool owns_arg);
+
 NANA_API nana_future_t *nana_future_then(nana_future_t *f, nana_then_fn fn, void *arg)
 {
-    if (!f)
+    return then_impl(f, fn, arg, false);
+}
+
+nana_future_t *nana__future_then_owning(nana_future_t *f, nana_then_fn fn, void *arg)
+{
+    return then_impl(f, fn, arg, true);
+}
+
+static nana_future_t *then_impl(nana_future_t *f, nana_then_fn fn, void *arg, bool owns_arg)
+{
+    if (!f) {
+        if (owns_arg)
+            free(arg);
         return nana_future_failed(NANA_EINVAL, "nana_future_then: NULL future");
+    }
     if (!fn) {
         nana_future_free(f);
         return nana_future_failed(NANA_EINVAL, "nana_future_then: NULL function");
@@ -458,13 +476,18 @@ NANA_API nana_future_t *nana_future_then(nana_future_t *f, nana_then_fn fn, void
     if (!chained || !step) {
         free(chained);
         free(step);
+        if (owns_arg)
+            free(arg);
         nana_future_free(f);
         return &enomem_future;
     }
     step->fn = fn;
     step->arg = arg;
+    step->owns_arg = owns_arg;
     step->chained = chained;
     if (nana_future_on_ready(f, then_run, step) != NANA_OK) {
+        if (owns_arg)
+            free(arg);
         free(step);
         nana_future_free(f);
         nana__future_resolve(chained, NANA_ENOMEM, NULL, NULL);

@@ -105,6 +105,8 @@ nana_future_t *nana__future_new_failed_owned(nana_status_t st, char *msg);
 /* Resolves a pending future and drops the producer's reference: wakes
  * waiters, runs callbacks on this thread.  value stolen, msg stolen. */
 void nana__future_resolve(nana_future_t *f, nana_status_t st, json_t *value, char *msg);
+/* nana_future_then(), and arg is free()d when fn is skipped (f failed). */
+nana_future_t *nana__future_then_owning(nana_future_t *f, nana_then_fn fn, void *arg);
 /* Thread-local: set while a callback runs, or on pool threads. */
 bool nana__thread_may_block(void);
 void nana__thread_mark_worker(void);
