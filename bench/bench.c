@@ -704,13 +704,17 @@ static double max_of(const double *v, int n)
     return m;
 }
 
+/* id "twin:WORKLOAD" measures the twin side. */
 static int instr_mode(const char *id, int n)
 {
+    bool twin = strncmp(id, "twin:", 5) == 0;
+    if (twin)
+        id += 5;
     for (size_t i = 0; i < N_WORKLOADS; i++) {
         if (strcmp(workloads[i].id, id) != 0)
             continue;
         struct run_result r;
-        workloads[i].lib(n, &r);
+        (twin ? workloads[i].twin : workloads[i].lib)(n, &r);
         return 0;
     }
     fprintf(stderr, "bench: no workload %s\n", id);

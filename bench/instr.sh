@@ -14,10 +14,15 @@ count() { # workload n -> total instructions
 }
 mkdir -p bench/results
 : > bench/results/instr.jsonl
+per_op() { # workload n1 n2
+    a=$(count "$1" "$2"); b=$(count "$1" "$3")
+    echo $(( (b - a) / ($3 - $2) ))
+}
 for spec in "get_hot 20000 60000" "set_seq 500 1500"; do
     set -- $spec
-    a=$(count "$1" "$2"); b=$(count "$1" "$3")
-    per=$(( (b - a) / ($3 - $2) ))
-    printf '%-10s %8d instructions/op\n' "$1" "$per"
-    printf '{"workload":"%s","instructions_per_op":%d}\n' "$1" "$per" >> bench/results/instr.jsonl
+    lib=$(per_op "$1" "$2" "$3")
+    twin=$(per_op "twin:$1" "$2" "$3")
+    printf '%-10s library %8d   twin %8d   instructions/op\n' "$1" "$lib" "$twin"
+    printf '{"workload":"%s","lib_instructions_per_op":%d,"twin_instructions_per_op":%d}\n' \
+        "$1" "$lib" "$twin" >> bench/results/instr.jsonl
 done

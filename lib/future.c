@@ -67,8 +67,8 @@ static struct stripe *stripe_of(const nana_future_t *f)
 
 /* ------------------------------------------------------ thread context */
 
-static __thread int callback_depth;
-static __thread bool is_pool_thread;
+static __thread __attribute__((tls_model("initial-exec"))) int callback_depth;
+static __thread __attribute__((tls_model("initial-exec"))) bool is_pool_thread;
 
 bool nana__thread_may_block(void)
 {
@@ -90,12 +90,47 @@ static nana_future_t enomem_future = {
     .immortal = true,
 };
 
+/*
+ * A small per-thread cache of free futures: a cache hit allocates and frees
+ * one future per get, and malloc+free cost more than the rest of the hit.
+ * A future freed on another thread than the one that made it simply joins
+ * that thread's cache.
+ */
+#define FUTURE_CACHE_MAX 64
+#define NANA_TLS __thread __attribute__((tls_model("initial-exec")))
+static NANA_TLS nana_future_t *future_cache;
+static NANA_TLS int future_cache_len;
+static NANA_TLS bool future_cache_drains; /* its exit drain is arranged */
+
+static pthread_key_t cache_key;
+static pthread_once_t cache_key_once = PTHREAD_ONCE_INIT;
+
+/* At thread exit: give the cached futures back to malloc. */
+static void drain_future_cache(void *unused)
+{
+    (void)unused;
+    while (future_cache) {
+        nana_future_t *next = (nana_future_t *)future_cache->value;
+        free(future_cache);
+        future_cache = next;
+    }
+    future_cache_len = 0;
+}
+
+static void make_cache_key(void)
+{
+    pthread_key_create(&cache_key, drain_future_cache);
+}
+
 static nana_future_t *future_alloc(int refs)
 {
-    pthread_once(&stripes_once, stripes_init);
-    nana_future_t *f = malloc(sizeof *f);
-    if (!f)
+    nana_future_t *f = future_cache;
+    if (f) {
+        future_cache = (nana_future_t *)f->value; /* the link while cached */
+        future_cache_len--;
+    } else if (!(f = malloc(sizeof *f))) {
         return NULL;
+    }
     atomic_init(&f->state, NANA__FUT_PENDING);
     atomic_init(&f->refs, refs);
     f->status = NANA_PENDING;
@@ -115,11 +150,25 @@ static void future_unref(nana_future_t *f)
         return;
     nana__json_release(f->value);
     free(f->errmsg);
-    free(f);
+    if (future_cache_len < FUTURE_CACHE_MAX) {
+        if (!future_cache_drains) {
+            /* First use on this thread: arrange the drain at its exit. */
+            pthread_once(&cache_key_once, make_cache_key);
+            pthread_setspecific(cache_key, (void *)1);
+            future_cache_drains = true;
+        }
+        f->value = (json_t *)future_cache;
+        future_cache = f;
+        future_cache_len++;
+    } else {
+        free(f);
+    }
 }
 
 nana_future_t *nana__future_new_pending(void)
 {
+    /* Only pending futures are ever waited on: resolved ones skip this. */
+    pthread_once(&stripes_once, stripes_init);
     return future_alloc(2);
 }
 

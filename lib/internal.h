@@ -139,7 +139,7 @@ struct nana_cache_entry {
 #define NANA_CACHE_SHARDS 16
 
 struct nana_cache_shard {
-    pthread_mutex_t lock;
+    atomic_int lock;  /* a spinlock: see cache.c */
     struct nana_cache_entry **buckets;
     size_t mask;   /* bucket count - 1 */
     size_t count;
