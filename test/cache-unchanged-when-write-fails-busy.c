@@ -28,6 +28,7 @@ int main(void)
 
     sqlite3 *locker = NULL;
     CHECK(sqlite3_open(path, &locker) == SQLITE_OK);
+    sqlite3_busy_timeout(locker, 5000);
     CHECK(sqlite3_exec(locker, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK);
 
     json_t *v = json_string("changed");

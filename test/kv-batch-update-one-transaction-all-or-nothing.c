@@ -49,6 +49,7 @@ int main(void)
     /* another connection holds the write lock: the whole batch fails */
     sqlite3 *locker = NULL;
     CHECK(sqlite3_open(path, &locker) == SQLITE_OK);
+    sqlite3_busy_timeout(locker, 5000);
     CHECK(sqlite3_exec(locker, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK);
 
     CHECK_ST(t_wait(nana_get(db, "fresh1", NULL)), NANA_ENOTFOUND); /* cached absent */
