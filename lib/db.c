@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "internal.h"
 
@@ -273,7 +274,11 @@ NANA_API nana_status_t nana_open(const char *path, const nana_options_t *opts,
     atomic_init(&root->pending_sql_writes, 0);
     root->busy_timeout_ms = o.busy_timeout_ms;
     pthread_mutex_init(&root->lock, NULL);
-    pthread_cond_init(&root->work_cond, NULL);
+    pthread_condattr_t cond_attr;
+    pthread_condattr_init(&cond_attr);
+    pthread_condattr_setclock(&cond_attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&root->work_cond, &cond_attr);
+    pthread_condattr_destroy(&cond_attr);
     pthread_mutex_init(&root->tables_lock, NULL);
     db->root = root;
     db->is_root = true;

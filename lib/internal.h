@@ -298,6 +298,8 @@ struct nana_root {
     bool executing;            /* someone holds the executor role */
     bool stopping;
     int idle_workers;
+    bool sentinel;             /* an idle worker is polling the queue */
+    int64_t last_submit_ns;    /* CLOCK_MONOTONIC of the last submission */
     pthread_t *threads;
     int n_threads;
 

@@ -12,10 +12,12 @@
  * job is still queued: running the queue itself costs less than sleeping
  * and being woken by a worker on the other core.
  */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "internal.h"
 
@@ -206,6 +208,27 @@ void nana__pool_help(struct nana_root *root, nana_future_t *f)
 
 /* --------------------------------------------------------------- workers */
 
+/*
+ * Waking a sleeping worker costs a system call in the submitter and, worse,
+ * the worker then races the submitter for the job: a caller that awaits
+ * right after submitting would run the job itself, at once, if only the
+ * worker stayed asleep.  So while the root is busy (a submission in the
+ * last SENTINEL_ACTIVE_NS), one idle worker -- the sentinel -- polls the
+ * queue every SENTINEL_POLL_NS instead, and submissions do not wake anyone:
+ * jobs nobody awaits still start within a poll interval.  When the root
+ * goes quiet the sentinel sleeps for good and submissions wake workers
+ * again, so an idle root costs nothing.
+ */
+#define SENTINEL_POLL_NS 200000LL       /* 200 us */
+#define SENTINEL_ACTIVE_NS 20000000LL   /* 20 ms */
+
+static int64_t monotonic_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
 static void *worker_main(void *arg)
 {
     struct nana_root *root = arg;
@@ -220,6 +243,17 @@ static void *worker_main(void *arg)
         }
         if (root->stopping && !root->head)
             break;
+        int64_t now = monotonic_ns();
+        if (!root->sentinel && now - root->last_submit_ns < SENTINEL_ACTIVE_NS) {
+            root->sentinel = true;
+            int64_t wake = now + SENTINEL_POLL_NS;
+            struct timespec until = {(time_t)(wake / 1000000000LL), (long)(wake % 1000000000LL)};
+            root->idle_workers++;
+            pthread_cond_timedwait(&root->work_cond, &root->lock, &until);
+            root->idle_workers--;
+            root->sentinel = false;
+            continue;
+        }
         root->idle_workers++;
         pthread_cond_wait(&root->work_cond, &root->lock);
         root->idle_workers--;
@@ -300,7 +334,9 @@ nana_future_t *nana__pool_submit(struct nana_root *root, struct nana_job *job)
     else
         root->head = job;
     root->tail = job;
-    if (!root->executing && root->idle_workers > 0)
+    root->last_submit_ns = monotonic_ns();
+    /* With a sentinel polling, nobody needs waking (see above). */
+    if (!root->executing && !root->sentinel && root->idle_workers > 0)
         pthread_cond_signal(&root->work_cond);
     pthread_mutex_unlock(&root->lock);
     return f;
