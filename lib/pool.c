@@ -191,6 +191,8 @@ static void execute_while(struct nana_root *root, nana_future_t *target)
 
         pthread_mutex_lock(&root->lock);
         root->executing = false;
+        if (root->stopping) /* nana_close waits for the role to be free */
+            pthread_cond_broadcast(&root->work_cond);
         pthread_mutex_unlock(&root->lock);
         resolve_batch(batch);
         pthread_mutex_lock(&root->lock);
@@ -304,6 +306,12 @@ void nana__pool_stop(struct nana_root *root)
     for (int i = 0; i < root->n_threads; i++)
         pthread_join(root->threads[i], NULL);
     root->n_threads = 0;
+    /* An awaiting caller may still be running a batch it took: the
+     * connection is closed after that. */
+    pthread_mutex_lock(&root->lock);
+    while (root->executing)
+        pthread_cond_wait(&root->work_cond, &root->lock);
+    pthread_mutex_unlock(&root->lock);
     /* With no worker left (none started), drain here. */
     execute_while(root, NULL);
     free(root->threads);
