@@ -286,7 +286,7 @@ NANA_API json_t *nana_future_json(const nana_future_t *f)
 
 NANA_API json_t *nana_future_take_json(nana_future_t *f)
 {
-    if (!f || !is_done(f))
+    if (!f || !is_done(f) || f->immortal)
         return NULL;
     json_t *v = f->value;
     f->value = NULL;

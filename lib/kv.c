@@ -421,6 +421,13 @@ static void exec_len(struct nana_job *job)
         fail_sql(job, "cannot count", rc);
 }
 
+static bool utf8_valid(const char *s, size_t n)
+{
+    json_t *probe = json_stringn(s, n); /* jansson's own UTF-8 check */
+    json_decref(probe);
+    return probe != NULL;
+}
+
 /* keys, values, items, to_dict, copy: one scan in rowid order.  Values
  * the cache holds are shared (copy: deep-copied) instead of decoded again. */
 static void exec_scan(struct nana_job *job)
@@ -487,6 +494,11 @@ static void exec_scan(struct nana_job *job)
         }
         default:
             added = json_object_setn_new(out, key, key_len, v);
+            if (added != 0 && !utf8_valid(key, key_len)) {
+                job_fail(job, NANA_ETYPE,
+                         nana__strdupf("a key in table \"%s\" is not valid UTF-8", t->name));
+                goto done;
+            }
             break;
         }
         if (added != 0) {
@@ -494,6 +506,7 @@ static void exec_scan(struct nana_job *job)
             break;
         }
     }
+done:
     sqlite3_reset(stmt);
     if (job->status != NANA_OK) {
         nana__json_release(out);

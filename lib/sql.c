@@ -479,11 +479,14 @@ static json_t *shape_result(struct nana_job *job, sqlite3_stmt *stmt, int *rc_ou
 
     switch (sj->shape) {
     case SHAPE_EXEC: {
+        /* sqlite3_changes() keeps the count of the last writing statement;
+         * a difference of totals is this statement's own (0 for a read). */
+        sqlite3_int64 before = sqlite3_total_changes64(conn);
         rows = json_array();
         rc = run_stmt(job, stmt, rows, false, false, NULL);
         if (rc == SQLITE_DONE)
             out = json_pack("{s:o, s:o, s:I, s:I}", "columns", column_names(stmt), "rows", rows,
-                            "changes", (json_int_t)sqlite3_changes64(conn),
+                            "changes", (json_int_t)(sqlite3_total_changes64(conn) - before),
                             "last_insert_rowid", (json_int_t)sqlite3_last_insert_rowid(conn));
         else
             json_decref(rows);
@@ -530,10 +533,12 @@ static json_t *shape_result(struct nana_job *job, sqlite3_stmt *stmt, int *rc_ou
             rc = SQLITE_DONE;
         }
         break;
-    case SHAPE_CHANGES:
+    case SHAPE_CHANGES: {
+        sqlite3_int64 before = sqlite3_total_changes64(conn);
         rc = run_stmt(job, stmt, NULL, false, false, NULL);
-        out = json_integer(sqlite3_changes64(conn));
+        out = json_integer(sqlite3_total_changes64(conn) - before);
         break;
+    }
     case SHAPE_ROWID:
         rc = run_stmt(job, stmt, NULL, false, false, NULL);
         out = json_integer(sqlite3_last_insert_rowid(conn));
@@ -566,6 +571,7 @@ static void exec_many(struct nana_job *job, sqlite3_stmt *stmt)
             free(why);
             return;
         }
+        sqlite3_int64 before = sqlite3_total_changes64(conn);
         int rc = run_stmt(job, stmt, NULL, false, false, NULL);
         sqlite3_reset(stmt);
         if (rc != SQLITE_DONE) {
@@ -574,7 +580,7 @@ static void exec_many(struct nana_job *job, sqlite3_stmt *stmt)
                                    sqlite3_errmsg(conn)));
             return;
         }
-        total += sqlite3_changes64(conn);
+        total += sqlite3_total_changes64(conn) - before;
     }
     job->result = json_integer(total);
 }
