@@ -18,14 +18,75 @@
 atomic_uint nana__fork_generation;
 static pthread_once_t first_open_once = PTHREAD_ONCE_INIT;
 
+/*
+ * fork() while one of our threads is inside SQLite would hand the child
+ * SQLite's global mutexes locked forever, and a connection the child opens
+ * itself would hang on them.  So around fork() every open root is quiesced:
+ * the prepare handler takes each root's executor role (waiting for a batch
+ * in progress), the parent handler gives it back.
+ */
+static pthread_mutex_t open_roots_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct nana_root *open_roots;
+
+static void before_fork(void)
+{
+    pthread_mutex_lock(&open_roots_lock);
+    for (struct nana_root *r = open_roots; r; r = r->next_open) {
+        pthread_mutex_lock(&r->lock);
+        r->role_waiters++;
+        while (r->executing)
+            pthread_cond_wait(&r->work_cond, &r->lock);
+        r->role_waiters--;
+        r->executing = true;
+        r->fork_claimed = true;
+        pthread_mutex_unlock(&r->lock);
+    }
+}
+
+static void after_fork_in_parent(void)
+{
+    for (struct nana_root *r = open_roots; r; r = r->next_open) {
+        pthread_mutex_lock(&r->lock);
+        r->executing = false;
+        r->fork_claimed = false;
+        if (r->head && r->idle_workers > 0)
+            pthread_cond_signal(&r->work_cond);
+        pthread_mutex_unlock(&r->lock);
+    }
+    pthread_mutex_unlock(&open_roots_lock);
+}
+
 static void after_fork_in_child(void)
 {
     atomic_fetch_add(&nana__fork_generation, 1);
+    /* The parent's roots are dead here: forget them. */
+    open_roots = NULL;
+    pthread_mutex_init(&open_roots_lock, NULL);
+}
+
+static void register_root(struct nana_root *root)
+{
+    pthread_mutex_lock(&open_roots_lock);
+    root->next_open = open_roots;
+    open_roots = root;
+    pthread_mutex_unlock(&open_roots_lock);
+}
+
+static void unregister_root(struct nana_root *root)
+{
+    pthread_mutex_lock(&open_roots_lock);
+    for (struct nana_root **link = &open_roots; *link; link = &(*link)->next_open) {
+        if (*link == root) {
+            *link = root->next_open;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&open_roots_lock);
 }
 
 static void first_open(void)
 {
-    pthread_atfork(NULL, NULL, after_fork_in_child);
+    pthread_atfork(before_fork, after_fork_in_parent, after_fork_in_child);
     /* jansson wants its hash seed chosen before threads share objects. */
     json_object_seed(0);
 }
@@ -202,6 +263,10 @@ static nana_status_t configure_connection(struct nana_root *root, const nana_opt
     sqlite3 *conn = root->conn;
     sqlite3_extended_result_codes(conn, 1);
     sqlite3_set_authorizer(conn, nana__authorize, root);
+    /* "name" is always an identifier: without this, a quoted name that is
+     * not a column silently becomes a string literal. */
+    sqlite3_db_config(conn, SQLITE_DBCONFIG_DQS_DML, 0, (int *)NULL);
+    sqlite3_db_config(conn, SQLITE_DBCONFIG_DQS_DDL, 0, (int *)NULL);
     sqlite3_busy_timeout(conn, o->busy_timeout_ms);
     if (!o->optimize)
         return NANA_OK;
@@ -313,6 +378,8 @@ NANA_API nana_status_t nana_open(const char *path, const nana_options_t *opts,
         st = NANA_ENOMEM;
         msg = nana__strdupf("cannot start %d worker threads", o.max_workers);
     }
+    if (st == NANA_OK)
+        register_root(root);
     if (st != NANA_OK) {
         /* Like sqlite3_open(): the handle stays, to say why; close frees it. */
         atomic_store(&root->closed, true);
@@ -345,6 +412,14 @@ NANA_API nana_status_t nana_table(nana_db_t *db, const char *name, nana_db_t **o
         return NANA_ENOMEM;
 
     struct nana_table *t = table_lookup(root, name, false);
+    if (!t && !nana__thread_may_block()) {
+        /* Creating it means waiting for the queue, which a callback or a
+         * pool thread must not do; refuse before queueing anything. */
+        free(sub);
+        set_errmsg(db, strdup("nana_table must create the table and cannot wait "
+                              "from a callback or pool thread"));
+        return NANA_EDEADLK;
+    }
     if (!t) {
         /* Create the table in order with the queued jobs. */
         struct nana_job *job = nana__job_new(NULL, NANA__JOB_CREATE_TABLE);
@@ -360,10 +435,7 @@ NANA_API nana_status_t nana_table(nana_db_t *db, const char *name, nana_db_t **o
         nana_future_t *f = nana__pool_submit(root, job);
         st = nana_future_await(f);
         if (st != NANA_OK) {
-            set_errmsg(db, strdup(st == NANA_EDEADLK
-                                      ? "nana_table must create the table and cannot wait "
-                                        "from a callback or pool thread"
-                                      : nana_future_errmsg(f)));
+            set_errmsg(db, strdup(nana_future_errmsg(f)));
             /* A pending future is fine to free: the job still runs. */
             nana_future_free(f);
             free(sub);
@@ -425,6 +497,7 @@ NANA_API nana_status_t nana_close(nana_db_t *db)
     }
     atomic_store_explicit(&root->closed, true, memory_order_release);
     nana__pool_stop(root);
+    unregister_root(root);
     if (root->conn)
         close_connection(root);
     free(db->errmsg);

@@ -297,6 +297,9 @@ struct nana_root {
     struct nana_job *head, *tail;
     bool executing;            /* someone holds the executor role */
     bool stopping;
+    bool fork_claimed;         /* the role is held across a fork() */
+    int role_waiters;          /* threads waiting to take the role (fork) */
+    struct nana_root *next_open; /* the list of open roots (db.c) */
     int idle_workers;
     bool sentinel;             /* an idle worker is polling the queue */
     int64_t last_submit_ns;    /* CLOCK_MONOTONIC of the last submission */
@@ -363,6 +366,9 @@ nana_status_t nana__type_build(const char *type, char *buf, size_t size, const c
 nana_status_t nana__order_by_build(const char *order_by, char *buf, size_t size,
                                    const char **why);
 nana_status_t nana__where_check(const char *where, const char **why);
+/* ... *highest: the highest parameter number the clause uses. */
+nana_status_t nana__where_number(const char *where, char *buf, size_t size, int *n_bare,
+                                 int *highest);
 /* True when what follows a statement is only ';', whitespace, comments. */
 bool nana__tail_is_empty(const char *tail);
 

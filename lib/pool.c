@@ -191,7 +191,8 @@ static void execute_while(struct nana_root *root, nana_future_t *target)
 
         pthread_mutex_lock(&root->lock);
         root->executing = false;
-        if (root->stopping) /* nana_close waits for the role to be free */
+        /* nana_close and fork() wait for the role to be free. */
+        if (root->stopping || root->role_waiters > 0)
             pthread_cond_broadcast(&root->work_cond);
         pthread_mutex_unlock(&root->lock);
         resolve_batch(batch);

@@ -140,7 +140,11 @@ static int helper_verdict(struct nana_root *root, int action, const char *a1, co
     case SQLITE_SELECT:
         return SQLITE_OK;
     case SQLITE_FUNCTION:
-        return a2 && strcasecmp(a2, "load_extension") == 0 ? SQLITE_DENY : SQLITE_OK;
+        if (a2 && strcasecmp(a2, "load_extension") == 0) {
+            root->auth_denied = "load_extension() is not allowed";
+            return SQLITE_DENY;
+        }
+        return SQLITE_OK;
     case SQLITE_READ:
         /* "excluded" is the upsert's pseudo-table of the proposed row. */
         return same_table(root, a1) || (a1 && strcmp(a1, "excluded") == 0) ||
@@ -155,7 +159,8 @@ static int helper_verdict(struct nana_root *root, int action, const char *a1, co
         return SQLITE_DENY;
     case SQLITE_CREATE_TABLE:
     case SQLITE_DROP_TABLE:
-        return ddl && same_table(root, a1) ? SQLITE_OK : SQLITE_DENY;
+        /* AUTOINCREMENT creates sqlite_sequence along with the table. */
+        return ddl && (same_table(root, a1) || is_schema_table(a1)) ? SQLITE_OK : SQLITE_DENY;
     case SQLITE_CREATE_INDEX:
     case SQLITE_DROP_INDEX:
     case SQLITE_REINDEX: /* CREATE INDEX asks for it too */
@@ -395,8 +400,10 @@ static void sql_fail_sqlite(struct nana_job *job, int rc)
     sqlite3 *conn = job->root->conn;
     const char *msg = sqlite3_errmsg(conn);
     /* Refused by the authorizer: an input problem, not a database one. */
-    bool refused = (rc & 0xff) == SQLITE_AUTH;
-    if (refused && job->root->auth_denied)
+    /* SQLite reports a denied function as a plain error: the authorizer's
+     * note says it was a refusal all the same. */
+    bool refused = (rc & 0xff) == SQLITE_AUTH || job->root->auth_denied;
+    if (job->root->auth_denied)
         msg = job->root->auth_denied;
     nana_status_t st = refused ? NANA_EINVAL : nana__status_from_sqlite(rc);
     sql_fail(job, st, nana__strdupf("%s: %s", job->sql->what, msg ? msg : sqlite3_errstr(rc)));
@@ -683,6 +690,7 @@ void nana__sql_finish(struct nana_job *job, bool committed)
 
 #define SQL_TEXT_MAX (1 << 20)
 #define ORDER_BY_BUILT_MAX 2048
+#define WHERE_NUMBERED_MAX 8192
 
 /* A growing SQL string; on allocation failure it turns NULL and stays so. */
 struct sqlbuf {
@@ -1203,14 +1211,21 @@ NANA_API nana_future_t *nana_sql_update(nana_db_t *db, const char *table, json_t
                                         const char *where, json_t *params)
 {
     nana_future_t *f = check_db(db);
-    if (f || (f = check_ident("table", table)))
+    if (f || (f = check_ident("table", table)) || (f = check_params(params)) ||
+        (f = check_where(where)))
         return f;
     if (!json_is_object(set) || json_object_size(set) == 0)
         return reject(set ? NANA_ETYPE : NANA_EINVAL,
                       "sql_update needs a non-empty object of column -> value");
+    /* The SET values come first in the statement but must not take the
+     * numbers of the where clause's parameters: named where parameters get
+     * named SET values; positional ones get explicit numbers after them. */
     bool named = json_is_object(params);
+    size_t n_where = json_is_array(params) ? json_array_size(params) : 0;
     struct sqlbuf b = {0};
     json_t *all = named ? json_deep_copy(params) : json_array();
+    if (!named && json_is_array(params))
+        json_array_extend(all, params);
     sb_add(&b, "UPDATE ");
     sb_ident(&b, table);
     sb_add(&b, " SET ");
@@ -1220,26 +1235,38 @@ NANA_API nana_future_t *nana_sql_update(nana_db_t *db, const char *table, json_t
     json_object_foreach(set, name, v) {
         if ((f = check_ident("column", name)))
             goto fail;
-        if (i)
-            sb_add(&b, ", ");
-        sb_ident(&b, name);
-        if (named) {
-            /* Named where parameters: name the set values too. */
-            char pname[40];
+        char pname[48];
+        if (named)
             snprintf(pname, sizeof pname, ":nana_set_%zu", i);
-            sb_add(&b, " = ");
-            sb_add(&b, pname);
+        else
+            snprintf(pname, sizeof pname, "?%zu", n_where + i + 1);
+        sb_add(&b, i ? ", " : "");
+        sb_ident(&b, name);
+        sb_add(&b, " = ");
+        sb_add(&b, pname);
+        if (named)
             json_object_set(all, pname, v);
-        } else {
-            sb_add(&b, " = ?");
+        else
             json_array_append(all, v);
-        }
         i++;
     }
-    if ((f = add_where(&b, where, params)))
-        goto fail;
-    if (!named && json_is_array(params))
-        json_array_extend(all, params);
+    if (where) {
+        char numbered[WHERE_NUMBERED_MAX];
+        int n_bare, highest;
+        if (nana__where_number(where, numbered, sizeof numbered, &n_bare, &highest) != NANA_OK) {
+            f = reject(NANA_EINVAL, "where clause too long");
+            goto fail;
+        }
+        if (!named && (size_t)highest != n_where) {
+            f = reject_owned(NANA_EINVAL,
+                             nana__strdupf("the where clause has %d parameters, %zu were given",
+                                           highest, n_where));
+            goto fail;
+        }
+        sb_add(&b, " WHERE (");
+        sb_add(&b, numbered);
+        sb_add(&b, ")");
+    }
     f = submit_sql(db, sb_take(&b), all, SHAPE_CHANGES, AUTH_HELPER, table, true, "sql_update");
     json_decref(all);
     return f;

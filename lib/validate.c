@@ -6,6 +6,7 @@
  * pasted in.
  */
 #include <ctype.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -347,6 +348,13 @@ nana_status_t nana__where_check(const char *where, const char **why)
                 *why = "where clause: a quoted identifier must be [A-Za-z_][A-Za-z0-9_]*";
                 return NANA_EINVAL;
             }
+            for (int i = 0; refused[i]; i++) {
+                if (strlen(refused[i]) == (size_t)(q - lx.p) &&
+                    strncasecmp(lx.p, refused[i], (size_t)(q - lx.p)) == 0) {
+                    *why = "where clause: subqueries and statement keywords are not allowed";
+                    return NANA_EINVAL;
+                }
+            }
             lx.p = q + 1;
         } else if (c == '(') {
             depth++;
@@ -393,4 +401,48 @@ bool nana__tail_is_empty(const char *tail)
         }
     }
     return true;
+}
+
+/* Copies a checked where clause, numbering its bare '?' parameters
+ * explicitly (?1, ?2, ...) so that parameters placed before it in the
+ * statement cannot shift them. */
+nana_status_t nana__where_number(const char *where, char *buf, size_t size, int *n_bare,
+                                 int *highest)
+{
+    struct out o = {buf, size, 0};
+    const char *p = where;
+    buf[0] = '\0';
+    *n_bare = *highest = 0;
+    while (*p) {
+        if (*p == '\'') { /* copy string literals untouched */
+            const char *q = p + 1;
+            while (*q && !(*q == '\'' && q[1] != '\''))
+                q += *q == '\'' ? 2 : 1;
+            if (*q)
+                q++;
+            if (!put(&o, p, (size_t)(q - p)))
+                return NANA_EINVAL;
+            p = q;
+        } else if (*p == '?' && p[1] >= '0' && p[1] <= '9') {
+            long explicit_n = strtol(p + 1, NULL, 10);
+            if (explicit_n > *highest)
+                *highest = (int)(explicit_n > 100000 ? 100000 : explicit_n);
+            if (!put(&o, p, 1))
+                return NANA_EINVAL;
+            p++;
+        } else if (*p == '?') {
+            char num[24];
+            snprintf(num, sizeof num, "?%d", ++*n_bare);
+            if (*n_bare > *highest)
+                *highest = *n_bare;
+            if (!puts_(&o, num))
+                return NANA_EINVAL;
+            p++;
+        } else {
+            if (!put(&o, p, 1))
+                return NANA_EINVAL;
+            p++;
+        }
+    }
+    return NANA_OK;
 }
