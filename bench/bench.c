@@ -562,6 +562,54 @@ static void twin_mixed(int n, struct run_result *r)
     sqlite3_close(db);
 }
 
+/* ------------------------------------------------------------ fetch_all */
+
+static void lib_fetch_all(int n, struct run_result *r)
+{
+    copy_file(seed_path("seed100k.db"), path_in_dir("run.db"));
+    nana_db_t *db = lib_open(path_in_dir("run.db"), false);
+    double t0 = now_s();
+    nana_future_t *f = nana_fetch_all(db, "SELECT key, value FROM data", NULL);
+    await_ok(f);
+    size_t rows = json_array_size(nana_future_json(f));
+    r->ops_per_s = (double)rows / (now_s() - t0);
+    nana_future_free(f);
+    if ((int)rows != n)
+        die("fetch_all: %s", "wrong row count");
+    nana_close(db);
+}
+
+struct text_row {
+    char *key, *value;
+};
+
+static void twin_fetch_all(int n, struct run_result *r)
+{
+    copy_file(seed_path("seed100k.db"), path_in_dir("run.db"));
+    sqlite3 *db = raw_open(path_in_dir("run.db"));
+    sqlite3_stmt *all = prepare(db, "SELECT key, value FROM data");
+    double t0 = now_s();
+    size_t cap = 1024, rows = 0;
+    struct text_row *out = malloc(cap * sizeof *out);
+    while (sqlite3_step(all) == SQLITE_ROW) {
+        if (rows == cap)
+            out = realloc(out, (cap *= 2) * sizeof *out);
+        out[rows].key = strdup((const char *)sqlite3_column_text(all, 0));
+        out[rows].value = strdup((const char *)sqlite3_column_text(all, 1));
+        rows++;
+    }
+    r->ops_per_s = (double)rows / (now_s() - t0);
+    for (size_t i = 0; i < rows; i++) {
+        free(out[i].key);
+        free(out[i].value);
+    }
+    free(out);
+    if ((int)rows != n)
+        die("twin fetch_all: %s", "wrong row count");
+    sqlite3_finalize(all);
+    sqlite3_close(db);
+}
+
 /* ----------------------------------------------------------- cache_100k */
 
 /* Peak memory with 100k values cached: bulk_load against the twin's jansson
@@ -612,6 +660,7 @@ static const struct workload workloads[] = {
     {"get_cold", 10000, 2000, true, lib_get_cold, twin_get_cold, "seed10k.db"},
     {"get_cold_conc", 10000, 2000, false, lib_get_cold_conc, twin_get_cold_conc, "seed10k.db"},
     {"batch_update", 100000, 20000, false, lib_batch_update, twin_batch_update, NULL},
+    {"fetch_all", 100000, 100000, false, lib_fetch_all, twin_fetch_all, "seed100k.db"},
     {"mixed", 100000, 16000, true, lib_mixed, twin_mixed, "seed10k.db"},
     {"cache_100k", 100000, 100000, false, lib_cache_100k, twin_cache_100k, "seed100k.db"},
 };
@@ -758,7 +807,7 @@ int main(int argc, char **argv)
         rounds = 1;
 
     make_seed(path_in_dir("seed10k.db"), HOT_KEYS);
-    if (!only || strcmp(only, "cache_100k") == 0)
+    if (!only || strcmp(only, "cache_100k") == 0 || strcmp(only, "fetch_all") == 0)
         make_seed(path_in_dir("seed100k.db"), 100000);
 
     FILE *out = fopen(out_path, "w");

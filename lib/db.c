@@ -41,10 +41,12 @@ static void before_fork(void)
         r->fork_claimed = true;
         pthread_mutex_unlock(&r->lock);
     }
+    nana__stripes_lock_all();
 }
 
 static void after_fork_in_parent(void)
 {
+    nana__stripes_unlock_all();
     for (struct nana_root *r = open_roots; r; r = r->next_open) {
         pthread_mutex_lock(&r->lock);
         r->executing = false;
@@ -58,10 +60,11 @@ static void after_fork_in_parent(void)
 
 static void after_fork_in_child(void)
 {
+    nana__stripes_unlock_all();
     atomic_fetch_add(&nana__fork_generation, 1);
     /* The parent's roots are dead here: forget them. */
     open_roots = NULL;
-    pthread_mutex_init(&open_roots_lock, NULL);
+    pthread_mutex_unlock(&open_roots_lock); /* this thread took it in before_fork */
 }
 
 static void register_root(struct nana_root *root)

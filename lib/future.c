@@ -18,7 +18,7 @@
 
 #include "internal.h"
 
-#define N_STRIPES 64
+#define N_STRIPES 32 /* all held across fork(): ThreadSanitizer tracks at most 64 */
 
 struct stripe {
     pthread_mutex_t lock;
@@ -28,21 +28,6 @@ struct stripe {
 
 static struct stripe stripes[N_STRIPES];
 static pthread_once_t stripes_once = PTHREAD_ONCE_INIT;
-
-/* fork() while another thread holds a stripe would leave it locked forever
- * in the child, and the child may use the library with handles of its own:
- * hold every stripe across fork(). */
-static void stripes_lock_all(void)
-{
-    for (int i = 0; i < N_STRIPES; i++)
-        pthread_mutex_lock(&stripes[i].lock);
-}
-
-static void stripes_unlock_all(void)
-{
-    for (int i = N_STRIPES - 1; i >= 0; i--)
-        pthread_mutex_unlock(&stripes[i].lock);
-}
 
 static void stripes_init(void)
 {
@@ -56,7 +41,23 @@ static void stripes_init(void)
         stripes[i].waiters = 0;
     }
     pthread_condattr_destroy(&attr);
-    pthread_atfork(stripes_lock_all, stripes_unlock_all, stripes_unlock_all);
+}
+
+/* fork() while another thread holds a stripe would leave it locked forever
+ * in the child, and the child may use the library with handles of its own:
+ * db.c's fork handlers hold every stripe across fork(), after quiescing the
+ * roots (one handler, so the lock order is always the same). */
+void nana__stripes_lock_all(void)
+{
+    pthread_once(&stripes_once, stripes_init);
+    for (int i = 0; i < N_STRIPES; i++)
+        pthread_mutex_lock(&stripes[i].lock);
+}
+
+void nana__stripes_unlock_all(void)
+{
+    for (int i = N_STRIPES - 1; i >= 0; i--)
+        pthread_mutex_unlock(&stripes[i].lock);
 }
 
 static struct stripe *stripe_of(const nana_future_t *f)

@@ -105,6 +105,9 @@ nana_future_t *nana__future_new_failed_owned(nana_status_t st, char *msg);
 /* Resolves a pending future and drops the producer's reference: wakes
  * waiters, runs callbacks on this thread.  value stolen, msg stolen. */
 void nana__future_resolve(nana_future_t *f, nana_status_t st, json_t *value, char *msg);
+/* Hold / release every waiting stripe (around fork()). */
+void nana__stripes_lock_all(void);
+void nana__stripes_unlock_all(void);
 /* nana_future_then(), and arg is free()d when fn is skipped (f failed). */
 nana_future_t *nana__future_then_owning(nana_future_t *f, nana_then_fn fn, void *arg);
 /* Thread-local: set while a callback runs, or on pool threads. */

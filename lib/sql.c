@@ -346,6 +346,22 @@ static nana_status_t bind_params(sqlite3_stmt *stmt, json_t *params, char **why)
     return NANA_OK;
 }
 
+/* True when text is plain ASCII, eight bytes at a time: such text is valid
+ * UTF-8, and jansson's byte-by-byte check can be skipped. */
+static bool is_ascii(const char *text, size_t n)
+{
+    uint64_t acc = 0;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, text + i, 8);
+        acc |= w;
+    }
+    for (; i < n; i++)
+        acc |= (unsigned char)text[i];
+    return (acc & 0x8080808080808080ull) == 0;
+}
+
 static json_t *column_json(sqlite3_stmt *stmt, int i)
 {
     switch (sqlite3_column_type(stmt, i)) {
@@ -356,7 +372,7 @@ static json_t *column_json(sqlite3_stmt *stmt, int i)
     case SQLITE_TEXT: {
         const char *text = (const char *)sqlite3_column_text(stmt, i);
         size_t n = (size_t)sqlite3_column_bytes(stmt, i);
-        json_t *s = json_stringn(text, n);
+        json_t *s = is_ascii(text, n) ? json_stringn_nocheck(text, n) : json_stringn(text, n);
         /* Not UTF-8: hand the bytes over as a blob rather than fail. */
         return s ? s : blob_json((const unsigned char *)text, n);
     }
@@ -469,6 +485,13 @@ static int run_stmt(struct nana_job *job, sqlite3_stmt *stmt, json_t *rows, bool
     return rc;
 }
 
+/* Rows the statement itself changed (not its triggers'); sqlite3_changes()
+ * keeps the last writing statement's count, so a read reports 0 here. */
+static int64_t stmt_changes(sqlite3_stmt *stmt)
+{
+    return sqlite3_stmt_readonly(stmt) ? 0 : sqlite3_changes64(sqlite3_db_handle(stmt));
+}
+
 static json_t *column_names(sqlite3_stmt *stmt)
 {
     json_t *cols = json_array();
@@ -486,14 +509,11 @@ static json_t *shape_result(struct nana_job *job, sqlite3_stmt *stmt, int *rc_ou
 
     switch (sj->shape) {
     case SHAPE_EXEC: {
-        /* sqlite3_changes() keeps the count of the last writing statement;
-         * a difference of totals is this statement's own (0 for a read). */
-        sqlite3_int64 before = sqlite3_total_changes64(conn);
         rows = json_array();
         rc = run_stmt(job, stmt, rows, false, false, NULL);
         if (rc == SQLITE_DONE)
             out = json_pack("{s:o, s:o, s:I, s:I}", "columns", column_names(stmt), "rows", rows,
-                            "changes", (json_int_t)(sqlite3_total_changes64(conn) - before),
+                            "changes", (json_int_t)stmt_changes(stmt),
                             "last_insert_rowid", (json_int_t)sqlite3_last_insert_rowid(conn));
         else
             json_decref(rows);
@@ -540,12 +560,10 @@ static json_t *shape_result(struct nana_job *job, sqlite3_stmt *stmt, int *rc_ou
             rc = SQLITE_DONE;
         }
         break;
-    case SHAPE_CHANGES: {
-        sqlite3_int64 before = sqlite3_total_changes64(conn);
+    case SHAPE_CHANGES:
         rc = run_stmt(job, stmt, NULL, false, false, NULL);
-        out = json_integer(sqlite3_total_changes64(conn) - before);
+        out = json_integer(stmt_changes(stmt));
         break;
-    }
     case SHAPE_ROWID:
         rc = run_stmt(job, stmt, NULL, false, false, NULL);
         out = json_integer(sqlite3_last_insert_rowid(conn));
@@ -578,8 +596,8 @@ static void exec_many(struct nana_job *job, sqlite3_stmt *stmt)
             free(why);
             return;
         }
-        sqlite3_int64 before = sqlite3_total_changes64(conn);
         int rc = run_stmt(job, stmt, NULL, false, false, NULL);
+        int64_t changed = stmt_changes(stmt);
         sqlite3_reset(stmt);
         if (rc != SQLITE_DONE) {
             sql_fail(job, (rc & 0xff) == SQLITE_AUTH ? NANA_EINVAL : nana__status_from_sqlite(rc),
@@ -587,7 +605,7 @@ static void exec_many(struct nana_job *job, sqlite3_stmt *stmt)
                                    sqlite3_errmsg(conn)));
             return;
         }
-        total += sqlite3_total_changes64(conn) - before;
+        total += changed;
     }
     job->result = json_integer(total);
 }
