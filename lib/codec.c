@@ -4,14 +4,169 @@
 
 #include "internal.h"
 
+/*
+ * Our own encoder: json_dumps() goes through a callback per fragment and
+ * re-validates every string, which made it most of a write's CPU time.
+ * Output: compact separators, UTF-8 kept as is, object members in jansson's
+ * (insertion) order, reals in the shortest form that reads back to the same
+ * double -- the text Python's json module would accept and re-read exactly.
+ */
+struct textbuf {
+    char *p;
+    size_t len, cap;
+};
+
+static bool tb_reserve(struct textbuf *b, size_t more)
+{
+    if (b->len + more <= b->cap)
+        return true;
+    size_t cap = b->cap ? b->cap : 128;
+    while (cap < b->len + more)
+        cap *= 2;
+    char *grown = realloc(b->p, cap);
+    if (!grown)
+        return false;
+    b->p = grown;
+    b->cap = cap;
+    return true;
+}
+
+static bool tb_put(struct textbuf *b, const char *s, size_t n)
+{
+    if (!tb_reserve(b, n))
+        return false;
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    return true;
+}
+
+static bool put_string(struct textbuf *b, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    /* Worst case every byte becomes \u00XX. */
+    if (!tb_reserve(b, n * 6 + 2))
+        return false;
+    char *o = b->p + b->len;
+    *o++ = '"';
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c != '"' && c != '\\') {
+            *o++ = (char)c;
+            continue;
+        }
+        *o++ = '\\';
+        switch (c) {
+        case '"': *o++ = '"'; break;
+        case '\\': *o++ = '\\'; break;
+        case '\b': *o++ = 'b'; break;
+        case '\f': *o++ = 'f'; break;
+        case '\n': *o++ = 'n'; break;
+        case '\r': *o++ = 'r'; break;
+        case '\t': *o++ = 't'; break;
+        default:
+            *o++ = 'u';
+            *o++ = '0';
+            *o++ = '0';
+            *o++ = hex[c >> 4];
+            *o++ = hex[c & 15];
+        }
+    }
+    *o++ = '"';
+    b->len = (size_t)(o - b->p);
+    return true;
+}
+
+static bool put_integer(struct textbuf *b, json_int_t v)
+{
+    char tmp[24];
+    int i = (int)sizeof tmp;
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    do {
+        tmp[--i] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        tmp[--i] = '-';
+    return tb_put(b, tmp + i, sizeof tmp - (size_t)i);
+}
+
+static bool put_real(struct textbuf *b, double v)
+{
+    char tmp[40];
+    int n = 0;
+    for (int prec = 15; prec <= 17; prec++) {
+        n = snprintf(tmp, sizeof tmp, "%.*g", prec, v);
+        /* A locale may write ',' for the decimal point: JSON wants '.'. */
+        for (int i = 0; i < n; i++)
+            if (tmp[i] == ',')
+                tmp[i] = '.';
+        if (strtod(tmp, NULL) == v)
+            break;
+    }
+    /* Keep it a real when read back: 3 -> 3.0 (as Python and jansson do). */
+    if (!strpbrk(tmp, ".eE") && n + 2 < (int)sizeof tmp) {
+        tmp[n++] = '.';
+        tmp[n++] = '0';
+    }
+    return tb_put(b, tmp, (size_t)n);
+}
+
+static bool put_value(struct textbuf *b, const json_t *v, int depth)
+{
+    if (depth > 2048)
+        return false;
+    switch (json_typeof(v)) {
+    case JSON_OBJECT: {
+        const char *key;
+        json_t *member;
+        bool first = true;
+        if (!tb_put(b, "{", 1))
+            return false;
+        json_object_foreach((json_t *)v, key, member) {
+            if ((!first && !tb_put(b, ",", 1)) || !put_string(b, key, strlen(key)) ||
+                !tb_put(b, ":", 1) || !put_value(b, member, depth + 1))
+                return false;
+            first = false;
+        }
+        return tb_put(b, "}", 1);
+    }
+    case JSON_ARRAY: {
+        size_t i;
+        json_t *item;
+        if (!tb_put(b, "[", 1))
+            return false;
+        json_array_foreach(v, i, item) {
+            if ((i && !tb_put(b, ",", 1)) || !put_value(b, item, depth + 1))
+                return false;
+        }
+        return tb_put(b, "]", 1);
+    }
+    case JSON_STRING:
+        return put_string(b, json_string_value(v), json_string_length(v));
+    case JSON_INTEGER:
+        return put_integer(b, json_integer_value(v));
+    case JSON_REAL:
+        return put_real(b, json_real_value(v));
+    case JSON_TRUE:
+        return tb_put(b, "true", 4);
+    case JSON_FALSE:
+        return tb_put(b, "false", 5);
+    case JSON_NULL:
+        return tb_put(b, "null", 4);
+    }
+    return false;
+}
+
 char *nana__json_encode(const json_t *value, size_t *len_out)
 {
-    /* Compact separators, UTF-8 kept as is (no JSON_ENSURE_ASCII), member
-     * order kept: the text NanaSQLite reads back as the same value. */
-    char *text = json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY | JSON_PRESERVE_ORDER);
-    if (text && len_out)
-        *len_out = strlen(text);
-    return text;
+    struct textbuf b = {0};
+    if (!value || !put_value(&b, value, 0) || !tb_put(&b, "", 1)) {
+        free(b.p);
+        return NULL;
+    }
+    if (len_out)
+        *len_out = b.len - 1;
+    return b.p;
 }
 
 json_t *nana__json_decode(const char *text, size_t len)

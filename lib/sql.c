@@ -776,7 +776,8 @@ static nana_future_t *check_ident(const char *what, const char *ident)
 {
     if (!ident)
         return reject_owned(NANA_EINVAL, nana__strdupf("NULL %s name", what));
-    if (!nana__ident_valid(ident))
+    /* Tables follow the dict's rule: SQLite's own sqlite_* are off limits. */
+    if (!nana__ident_valid(ident) || (strcmp(what, "table") == 0 && !nana__table_name_valid(ident)))
         return reject_owned(NANA_EINVAL,
                             nana__strdupf("invalid %s name: use [A-Za-z_][A-Za-z0-9_]*, at most "
                                           "128 bytes",
