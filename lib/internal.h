@@ -298,6 +298,7 @@ struct nana_root {
     pthread_mutex_t lock;
     pthread_cond_t work_cond;  /* idle workers sleep here */
     struct nana_job *head, *tail;
+    size_t queued;             /* jobs in the queue */
     bool executing;            /* someone holds the executor role */
     bool stopping;
     bool fork_claimed;         /* the role is held across a fork() */

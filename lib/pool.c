@@ -41,6 +41,8 @@ static struct nana_job *take_batch_locked(struct nana_root *root)
     if (!root->head)
         root->tail = NULL;
     last->next = NULL;
+    for (struct nana_job *j = first; j; j = j->next)
+        root->queued--;
     return first;
 }
 
@@ -82,11 +84,84 @@ static void fail_segment(struct nana_job *from, struct nana_job *to, nana_status
  * transaction started with BEGIN IMMEDIATE -- the group commit: every write
  * future resolves after this COMMIT, and all of them fail if it fails.
  */
+/* The state of one batch's transaction while its jobs run. */
+struct batch_txn {
+    struct nana_staging staged;
+    struct nana_job *segment; /* first job of the current transaction */
+    bool in_txn, txn_writes;
+};
+
+/* Runs jobs from..end of list; returns the last one. */
+static struct nana_job *run_jobs(struct nana_root *root, struct nana_job *from,
+                                 struct batch_txn *tx)
+{
+    sqlite3 *conn = root->conn;
+    struct nana_job *last = NULL;
+    for (struct nana_job *j = from; j; j = j->next) {
+        last = j;
+        if (j->done_early)
+            continue;
+        nana__job_execute(j, &tx->staged);
+        if (tx->in_txn && sqlite3_get_autocommit(conn)) {
+            /* An error (I/O, full disk, ...) rolled the transaction back:
+             * every earlier job of this segment lost its effects. */
+            const char *why = j->errmsg ? j->errmsg : "the transaction was rolled back";
+            fail_segment(tx->segment, j->next, j->status != NANA_OK ? j->status : NANA_ESQL, why);
+            nana__staging_discard(&tx->staged);
+            tx->segment = j->next;
+            tx->in_txn = false;
+            if (tx->txn_writes && j->next) {
+                if (exec_txn(root, TXN_BEGIN_IMMEDIATE) == SQLITE_OK)
+                    tx->in_txn = true;
+            }
+        }
+    }
+    return last;
+}
+
+/*
+ * Group commit, stretched: while a write transaction is open and writers
+ * keep the queue filling faster than we drain it (at least
+ * EXTEND_MIN_QUEUED jobs waiting), their jobs join this transaction instead
+ * of paying a COMMIT each -- up to EXTEND_MAX_JOBS jobs or EXTEND_MAX_NS.
+ * A trickle (a few threads each awaiting its own write) never stretches it.
+ */
+#define EXTEND_MIN_QUEUED 32
+#define EXTEND_MAX_JOBS 16384
+#define EXTEND_MAX_NS 4000000LL /* 4 ms */
+
+static int64_t monotonic_ns(void);
+
+static void extend_batch(struct nana_root *root, struct nana_job *last, int n_jobs,
+                         struct batch_txn *tx)
+{
+    int64_t deadline = monotonic_ns() + EXTEND_MAX_NS;
+    while (tx->in_txn && tx->txn_writes && n_jobs < EXTEND_MAX_JOBS &&
+           monotonic_ns() < deadline) {
+        pthread_mutex_lock(&root->lock);
+        if (root->queued < EXTEND_MIN_QUEUED || root->head->whole_table) {
+            pthread_mutex_unlock(&root->lock);
+            return;
+        }
+        struct nana_job *more = take_batch_locked(root);
+        pthread_mutex_unlock(&root->lock);
+        last->next = more;
+        for (struct nana_job *j = more; j; j = j->next)
+            n_jobs++;
+        last = run_jobs(root, more, tx);
+    }
+}
+
+/*
+ * Runs a batch on the connection (executor role held).  Writes go in one
+ * transaction started with BEGIN IMMEDIATE -- the group commit: every write
+ * future resolves after this COMMIT, and all of them fail if it fails.
+ */
 static void run_batch(struct nana_root *root, struct nana_job *batch)
 {
     sqlite3 *conn = root->conn;
-    struct nana_staging staged = {0};
-    bool any_write = false, in_txn = false, txn_writes = false;
+    struct batch_txn tx = {.segment = batch};
+    bool any_write = false;
     int n_jobs = 0;
 
     for (struct nana_job *j = batch; j; j = j->next) {
@@ -94,11 +169,10 @@ static void run_batch(struct nana_root *root, struct nana_job *batch)
         n_jobs++;
     }
 
-    struct nana_job *segment = batch;
     if (any_write) {
         int rc = exec_txn(root, TXN_BEGIN_IMMEDIATE);
         if (rc == SQLITE_OK) {
-            in_txn = txn_writes = true;
+            tx.in_txn = tx.txn_writes = true;
         } else {
             /* Locked out past the busy timeout: the writes fail, the reads
              * can still run. */
@@ -113,45 +187,30 @@ static void run_batch(struct nana_root *root, struct nana_job *batch)
             }
         }
     } else if (n_jobs > 1 && exec_txn(root, TXN_BEGIN) == SQLITE_OK) {
-        in_txn = true; /* one read snapshot for the whole batch */
+        tx.in_txn = true; /* one read snapshot for the whole batch */
     }
 
-    for (struct nana_job *j = batch; j; j = j->next) {
-        if (j->done_early)
-            continue;
-        nana__job_execute(j, &staged);
-        if (in_txn && sqlite3_get_autocommit(conn)) {
-            /* An error (I/O, full disk, ...) rolled the transaction back:
-             * every earlier job of this segment lost its effects. */
-            const char *why = j->errmsg ? j->errmsg : "the transaction was rolled back";
-            fail_segment(segment, j->next, j->status != NANA_OK ? j->status : NANA_ESQL, why);
-            nana__staging_discard(&staged);
-            segment = j->next;
-            in_txn = false;
-            if (txn_writes && j->next) {
-                if (exec_txn(root, TXN_BEGIN_IMMEDIATE) == SQLITE_OK)
-                    in_txn = true;
-            }
-        }
-    }
+    struct nana_job *last = run_jobs(root, batch, &tx);
+    if (!batch->whole_table)
+        extend_batch(root, last, n_jobs, &tx);
 
     bool committed = true;
-    if (in_txn) {
+    if (tx.in_txn) {
         int rc = exec_txn(root, TXN_COMMIT);
         if (rc != SQLITE_OK) {
             char *why = nana__strdupf("COMMIT failed: %s", sqlite3_errmsg(conn));
             exec_txn(root, TXN_ROLLBACK);
-            fail_segment(segment, NULL, nana__status_from_sqlite(rc),
+            fail_segment(tx.segment, NULL, nana__status_from_sqlite(rc),
                          why ? why : "COMMIT failed");
             free(why);
             committed = false;
         }
     }
     if (committed)
-        nana__staging_commit(&staged);
+        nana__staging_commit(&tx.staged);
     else
-        nana__staging_discard(&staged);
-    free(staged.refs);
+        nana__staging_discard(&tx.staged);
+    free(tx.staged.refs);
     for (struct nana_job *j = batch; j; j = j->next)
         nana__job_finish(j, committed && j->status == NANA_OK);
 }
@@ -343,6 +402,7 @@ nana_future_t *nana__pool_submit(struct nana_root *root, struct nana_job *job)
     else
         root->head = job;
     root->tail = job;
+    root->queued++;
     root->last_submit_ns = monotonic_ns();
     /* With a sentinel polling, nobody needs waking (see above). */
     if (!root->executing && !root->sentinel && root->idle_workers > 0)
