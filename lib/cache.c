@@ -266,18 +266,9 @@ size_t nana__cache_count(struct nana_cache *c)
 
 /* ------------------------------------------------------------- staging */
 
-void nana__stage(struct nana_staging *sg, struct nana_cache *c, const char *key,
-                 uint32_t hash, int state, json_t *value)
+static void stage_entry(struct nana_staging *sg, struct nana_cache *c,
+                        struct nana_cache_entry *e, int state, json_t *value)
 {
-    if (state != NANA__PRESENT) {
-        nana__json_release(value);
-        value = NULL;
-    }
-    struct nana_cache_entry *e = nana__cache_get_entry(c, key, hash, false);
-    if (!e) {
-        nana__json_release(value);
-        return;
-    }
     if (e->staged == NANA__UNKNOWN) {
         if (sg->n == sg->cap) {
             size_t cap = sg->cap ? sg->cap * 2 : 64;
@@ -297,6 +288,29 @@ void nana__stage(struct nana_staging *sg, struct nana_cache *c, const char *key,
     }
     e->staged = (uint8_t)state;
     e->staged_value = value;
+}
+
+void nana__stage(struct nana_staging *sg, struct nana_cache *c, const char *key,
+                 uint32_t hash, int state, json_t *value)
+{
+    if (state != NANA__PRESENT) {
+        nana__json_release(value);
+        value = NULL;
+    }
+    struct nana_cache_entry *e = nana__cache_get_entry(c, key, hash, false);
+    if (!e) {
+        nana__json_release(value);
+        return;
+    }
+    stage_entry(sg, c, e, state, value);
+}
+
+void nana__stage_forget(struct nana_staging *sg, struct nana_cache *c, const char *key,
+                        uint32_t hash)
+{
+    struct nana_cache_entry *e = nana__cache_find(c, key, hash);
+    if (e)
+        stage_entry(sg, c, e, NANA__FORGET, NULL);
 }
 
 void nana__staging_commit(struct nana_staging *sg)

@@ -166,7 +166,10 @@ char *nana__json_encode(const json_t *value, size_t *len_out)
     }
     if (len_out)
         *len_out = b.len - 1;
-    return b.p;
+    /* Strings reserve room for the worst-case escaping: give the slack back
+     * (queued writes hold their text until they commit). */
+    char *fitted = realloc(b.p, b.len);
+    return fitted ? fitted : b.p;
 }
 
 json_t *nana__json_decode(const char *text, size_t len)

@@ -190,6 +190,9 @@ struct nana_staging {
  * allocation failure the key is just left uncached. */
 void nana__stage(struct nana_staging *sg, struct nana_cache *c, const char *key,
                  uint32_t hash, int state, json_t *value);
+/* Stages "no longer known" for key, if the cache has an entry for it. */
+void nana__stage_forget(struct nana_staging *sg, struct nana_cache *c, const char *key,
+                        uint32_t hash);
 void nana__staging_commit(struct nana_staging *sg);
 void nana__staging_discard(struct nana_staging *sg);
 

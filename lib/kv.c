@@ -398,10 +398,15 @@ static void exec_multi(struct nana_job *job, struct nana_staging *sg, bool delet
         fail_sql(job, "cannot finish writing", rc);
         return;
     }
+    /* Deletes are known absences.  Written values are not copied into the
+     * cache (a batch of 100k values would hold them twice): keys it knew are
+     * forgotten and read again on their next get. */
     for (i = 0; i < job->n_items; i++) {
         struct nana_kv_item *it = &job->items[i];
-        nana__stage(sg, &job->table->cache, it->key, it->hash,
-                    deleting ? NANA__ABSENT : NANA__PRESENT, nana__json_ref(it->value));
+        if (deleting)
+            nana__stage(sg, &job->table->cache, it->key, it->hash, NANA__ABSENT, NULL);
+        else
+            nana__stage_forget(sg, &job->table->cache, it->key, it->hash);
     }
 }
 
@@ -947,9 +952,6 @@ static nana_status_t take_object(struct nana_job *job, json_t *object)
         it->text = nana__json_encode(value, &it->text_len);
         if (!it->text)
             return NANA_EINVAL;
-        it->value = json_deep_copy(value);
-        if (!it->value)
-            return NANA_ENOMEM;
     }
     return NANA_OK;
 }
