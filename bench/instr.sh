@@ -18,7 +18,7 @@ per_op() { # workload n1 n2
     a=$(count "$1" "$2"); b=$(count "$1" "$3")
     echo $(( (b - a) / ($3 - $2) ))
 }
-for spec in "get_hot 20000 60000" "set_seq 500 1500"; do
+for spec in "get_hot 20000 60000" "set_seq 500 1500" "get_cold 2000 6000"; do
     set -- $spec
     lib=$(per_op "$1" "$2" "$3")
     twin=$(per_op "twin:$1" "$2" "$3")
