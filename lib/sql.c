@@ -1081,18 +1081,27 @@ NANA_API nana_future_t *nana_query_with_pagination(nana_db_t *db, const char *ta
     return select_query(db, table, columns, where, params, order_by, limit, offset, true);
 }
 
-NANA_API nana_future_t *nana_table_exists(nana_db_t *db, const char *table)
+/* A query of the library's own about one table, named by a bound parameter
+ * (NULL table: no parameter). */
+static nana_future_t *about_table(nana_db_t *db, const char *table, const char *sql,
+                                  enum sql_shape shape, const char *what)
 {
     nana_future_t *f = check_db(db);
-    if (f || (f = check_ident("table", table)))
+    if (f || (table && (f = check_ident("table", table))))
         return f;
-    json_t *params = json_pack("[s]", table);
-    f = submit_sql(db,
-                   strdup("SELECT 1 FROM sqlite_master WHERE type IN ('table', 'view') "
-                          "AND name = ?"),
-                   params, SHAPE_ANY_ROW, AUTH_OFF, NULL, false, "table_exists");
+    json_t *params = table ? json_pack("[s]", table) : NULL;
+    f = submit_sql(db, strdup(sql), params, shape, AUTH_OFF, table, false, what);
     json_decref(params);
     return f;
+}
+
+NANA_API nana_future_t *nana_table_exists(nana_db_t *db, const char *table)
+{
+    if (db && !table)
+        return reject(NANA_EINVAL, "NULL table name");
+    return about_table(db, table,
+                       "SELECT 1 FROM sqlite_master WHERE type IN ('table', 'view') AND name = ?",
+                       SHAPE_ANY_ROW, "table_exists");
 }
 
 NANA_API nana_future_t *nana_list_tables(nana_db_t *db)
@@ -1375,36 +1384,24 @@ NANA_API nana_future_t *nana_alter_table_add_column(nana_db_t *db, const char *t
 
 NANA_API nana_future_t *nana_get_table_schema(nana_db_t *db, const char *table)
 {
-    nana_future_t *f = check_db(db);
-    if (f || (f = check_ident("table", table)))
-        return f;
-    json_t *params = json_pack("[s]", table);
-    f = submit_sql(db,
-                   strdup("SELECT cid, name, type, \"notnull\", dflt_value AS \"default\", pk "
-                          "FROM pragma_table_info(?) ORDER BY cid"),
-                   params, SHAPE_SCHEMA, AUTH_OFF, table, false, "get_table_schema");
-    json_decref(params);
-    return f;
+    if (db && !table)
+        return reject(NANA_EINVAL, "NULL table name");
+    return about_table(db, table,
+                       "SELECT cid, name, type, \"notnull\", dflt_value AS \"default\", pk "
+                       "FROM pragma_table_info(?) ORDER BY cid",
+                       SHAPE_SCHEMA, "get_table_schema");
 }
 
 NANA_API nana_future_t *nana_list_indexes(nana_db_t *db, const char *table)
 {
-    nana_future_t *f = check_db(db);
-    if (f || (table && (f = check_ident("table", table))))
-        return f;
-    json_t *params = table ? json_pack("[s]", table) : NULL;
-    f = submit_sql(db,
-                   strdup(table ? "SELECT m.name AS name, m.tbl_name AS \"table\", "
-                                  "il.\"unique\" AS \"unique\", m.sql AS sql FROM sqlite_master m "
-                                  "JOIN pragma_index_list(m.tbl_name) il ON il.name = m.name "
-                                  "WHERE m.type = 'index' AND m.tbl_name = ? ORDER BY m.name"
-                                : "SELECT m.name AS name, m.tbl_name AS \"table\", "
-                                  "il.\"unique\" AS \"unique\", m.sql AS sql FROM sqlite_master m "
-                                  "JOIN pragma_index_list(m.tbl_name) il ON il.name = m.name "
-                                  "WHERE m.type = 'index' ORDER BY m.name"),
-                   params, SHAPE_OBJECTS, AUTH_OFF, NULL, false, "list_indexes");
-    json_decref(params);
-    return f;
+#define INDEXES_SQL(filter)                                                              \
+    "SELECT m.name AS name, m.tbl_name AS \"table\", il.\"unique\" AS \"unique\", "          \
+    "m.sql AS sql FROM sqlite_master m JOIN pragma_index_list(m.tbl_name) il "           \
+    "ON il.name = m.name WHERE m.type = 'index'" filter " ORDER BY m.name"
+    return about_table(db, table,
+                       table ? INDEXES_SQL(" AND m.tbl_name = ?") : INDEXES_SQL(""),
+                       SHAPE_OBJECTS, "list_indexes");
+#undef INDEXES_SQL
 }
 
 /* PRAGMAs: which may be read, which written, which take an identifier. */
