@@ -783,6 +783,8 @@ int main(int argc, char **argv)
     if (argc == 4 && strcmp(argv[1], "--instr") == 0) {
         /* Seeds are needed by some workloads. */
         make_seed(path_in_dir("seed10k.db"), HOT_KEYS);
+        if (strstr(argv[2], "fetch_all") || strstr(argv[2], "cache_100k"))
+            make_seed(path_in_dir("seed100k.db"), 100000);
         int rc = instr_mode(argv[2], atoi(argv[3]));
         char cmd[4300];
         snprintf(cmd, sizeof cmd, "rm -rf '%s'", bench_dir);
