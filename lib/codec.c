@@ -342,17 +342,17 @@ static json_t *read_number(struct reader *r)
         while (p < r->end && *p >= '0' && *p <= '9')
             p++;
     }
-    size_t n = (size_t)(p - start);
-    if (is_real || n > 19)
-        return NULL; /* reals and long integers: jansson's own conversion */
-    json_int_t v = 0;
     bool neg = *start == '-';
+    size_t digits = (size_t)(p - start) - neg;
+    if (is_real || digits > 19)
+        return NULL; /* reals and long integers: jansson's own conversion */
+    uint64_t u = 0; /* 19 digits always fit 64 unsigned bits */
     for (const char *q = start + neg; q < p; q++)
-        v = v * 10 + (*q - '0'); /* at most 19 digits: may overflow only at 19 */
-    if (n - neg == 19 && (v < 0 || (neg && v == 0)))
-        return NULL;
+        u = u * 10 + (uint64_t)(*q - '0');
+    if (u > (uint64_t)INT64_MAX + neg)
+        return NULL; /* beyond 64 bits: jansson refuses it, and so must we */
     r->p = p;
-    return json_integer(neg ? -v : v);
+    return json_integer(neg ? (json_int_t)(0 - u) : (json_int_t)u);
 }
 
 static json_t *read_value(struct reader *r)

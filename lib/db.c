@@ -19,11 +19,11 @@ atomic_uint nana__fork_generation;
 static pthread_once_t first_open_once = PTHREAD_ONCE_INIT;
 
 /*
- * fork() while one of our threads is inside SQLite would hand the child
- * SQLite's global mutexes locked forever, and a connection the child opens
- * itself would hang on them.  So around fork() every open root is quiesced:
- * the prepare handler takes each root's executor role (waiting for a batch
- * in progress), the parent handler gives it back.
+ * fork() while one of our threads is inside SQLite (or malloc, resolving a
+ * batch) would hand the child a lock held forever, and a connection the
+ * child opens itself would hang on it.  So around fork() every open root is
+ * quiesced: the prepare handler waits until no batch is in flight and takes
+ * each root's executor role, the parent handler gives it back.
  */
 static pthread_mutex_t open_roots_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct nana_root *open_roots;
@@ -34,7 +34,9 @@ static void before_fork(void)
     for (struct nana_root *r = open_roots; r; r = r->next_open) {
         pthread_mutex_lock(&r->lock);
         r->role_waiters++;
-        while (r->executing)
+        /* Not only the SQL: resolving a batch frees memory, and an
+         * allocator lock held at fork() would stay held in the child. */
+        while (r->executing || r->resolving > 0)
             pthread_cond_wait(&r->work_cond, &r->lock);
         r->role_waiters--;
         r->executing = true;

@@ -306,6 +306,7 @@ struct nana_root {
     bool stopping;
     bool fork_claimed;         /* the role is held across a fork() */
     int role_waiters;          /* threads waiting to take the role (fork) */
+    int resolving;             /* batches taken and not yet resolved */
     struct nana_root *next_open; /* the list of open roots (db.c) */
     int idle_workers;
     bool sentinel;             /* an idle worker is polling the queue */

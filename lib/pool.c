@@ -244,18 +244,22 @@ static void execute_while(struct nana_root *root, nana_future_t *target)
            !(target && nana_future_poll(target))) {
         struct nana_job *batch = take_batch_locked(root);
         root->executing = true;
+        root->resolving++;
         pthread_mutex_unlock(&root->lock);
 
         run_batch(root, batch);
 
         pthread_mutex_lock(&root->lock);
         root->executing = false;
-        /* nana_close and fork() wait for the role to be free. */
-        if (root->stopping || root->role_waiters > 0)
+        /* nana_close waits for the role to be free. */
+        if (root->stopping)
             pthread_cond_broadcast(&root->work_cond);
         pthread_mutex_unlock(&root->lock);
         resolve_batch(batch);
         pthread_mutex_lock(&root->lock);
+        /* fork() waits until no batch is anywhere in flight. */
+        if (--root->resolving == 0 && root->role_waiters > 0)
+            pthread_cond_broadcast(&root->work_cond);
     }
     /* A caller leaving with work still queued hands it to a worker. */
     if (target && root->head && !root->executing && root->idle_workers > 0)

@@ -485,11 +485,15 @@ static int run_stmt(struct nana_job *job, sqlite3_stmt *stmt, json_t *rows, bool
     return rc;
 }
 
-/* Rows the statement itself changed (not its triggers'); sqlite3_changes()
- * keeps the last writing statement's count, so a read reports 0 here. */
-static int64_t stmt_changes(sqlite3_stmt *stmt)
+/* Rows the statement itself changed (not its triggers').  sqlite3_changes()
+ * keeps the last INSERT/UPDATE/DELETE's count through other statements, so
+ * it counts only when the total moved while this one ran. */
+static int64_t stmt_changes(sqlite3_stmt *stmt, sqlite3_int64 total_before)
 {
-    return sqlite3_stmt_readonly(stmt) ? 0 : sqlite3_changes64(sqlite3_db_handle(stmt));
+    sqlite3 *conn = sqlite3_db_handle(stmt);
+    if (sqlite3_stmt_readonly(stmt) || sqlite3_total_changes64(conn) == total_before)
+        return 0;
+    return sqlite3_changes64(conn);
 }
 
 static json_t *column_names(sqlite3_stmt *stmt)
@@ -509,11 +513,12 @@ static json_t *shape_result(struct nana_job *job, sqlite3_stmt *stmt, int *rc_ou
 
     switch (sj->shape) {
     case SHAPE_EXEC: {
+        sqlite3_int64 total_before = sqlite3_total_changes64(conn);
         rows = json_array();
         rc = run_stmt(job, stmt, rows, false, false, NULL);
         if (rc == SQLITE_DONE)
             out = json_pack("{s:o, s:o, s:I, s:I}", "columns", column_names(stmt), "rows", rows,
-                            "changes", (json_int_t)stmt_changes(stmt),
+                            "changes", (json_int_t)stmt_changes(stmt, total_before),
                             "last_insert_rowid", (json_int_t)sqlite3_last_insert_rowid(conn));
         else
             json_decref(rows);
@@ -560,10 +565,12 @@ static json_t *shape_result(struct nana_job *job, sqlite3_stmt *stmt, int *rc_ou
             rc = SQLITE_DONE;
         }
         break;
-    case SHAPE_CHANGES:
+    case SHAPE_CHANGES: {
+        sqlite3_int64 total_before = sqlite3_total_changes64(conn);
         rc = run_stmt(job, stmt, NULL, false, false, NULL);
-        out = json_integer(stmt_changes(stmt));
+        out = json_integer(stmt_changes(stmt, total_before));
         break;
+    }
     case SHAPE_ROWID:
         rc = run_stmt(job, stmt, NULL, false, false, NULL);
         out = json_integer(sqlite3_last_insert_rowid(conn));
@@ -596,8 +603,9 @@ static void exec_many(struct nana_job *job, sqlite3_stmt *stmt)
             free(why);
             return;
         }
+        sqlite3_int64 total_before = sqlite3_total_changes64(conn);
         int rc = run_stmt(job, stmt, NULL, false, false, NULL);
-        int64_t changed = stmt_changes(stmt);
+        int64_t changed = stmt_changes(stmt, total_before);
         sqlite3_reset(stmt);
         if (rc != SQLITE_DONE) {
             sql_fail(job, (rc & 0xff) == SQLITE_AUTH ? NANA_EINVAL : nana__status_from_sqlite(rc),
@@ -1100,7 +1108,8 @@ NANA_API nana_future_t *nana_table_exists(nana_db_t *db, const char *table)
     if (db && !table)
         return reject(NANA_EINVAL, "NULL table name");
     return about_table(db, table,
-                       "SELECT 1 FROM sqlite_master WHERE type IN ('table', 'view') AND name = ?",
+                       "SELECT 1 FROM sqlite_master WHERE type IN ('table', 'view') "
+                       "AND name = ? COLLATE NOCASE",
                        SHAPE_ANY_ROW, "table_exists");
 }
 
@@ -1197,6 +1206,8 @@ NANA_API nana_future_t *nana_upsert(nana_db_t *db, const char *table, json_t *ro
     nana_future_t *f = check_db(db);
     if (f || (f = check_ident("table", table)))
         return f;
+    if (conflict_columns && json_is_object(row) && json_object_size(row) == 0)
+        return reject(NANA_EINVAL, "upsert with conflict columns needs a non-empty row");
     struct sqlbuf b = {0};
     json_t *values = NULL;
     if ((f = build_insert(&b, table, row, !conflict_columns, &values)))
@@ -1222,8 +1233,15 @@ NANA_API nana_future_t *nana_upsert(nana_db_t *db, const char *table, json_t *ro
             sb_add(&b, " = excluded.");
             sb_ident(&b, name);
         }
-        if (!updated)
-            sb_add(&b, "NOTHING");
+        if (!updated) {
+            /* Every column is a key: a no-op update, so RETURNING still
+             * yields the conflicting row's rowid. */
+            json_t *first = json_array_get(conflict_columns, 0);
+            sb_add(&b, "UPDATE SET ");
+            sb_ident(&b, json_string_value(first));
+            sb_add(&b, " = excluded.");
+            sb_ident(&b, json_string_value(first));
+        }
     }
     sb_add(&b, " RETURNING rowid");
     f = submit_sql(db, sb_take(&b), values, SHAPE_SCALAR, AUTH_HELPER, table, true, "upsert");
@@ -1245,6 +1263,9 @@ NANA_API nana_future_t *nana_sql_update(nana_db_t *db, const char *table, json_t
     if (!json_is_object(set) || json_object_size(set) == 0)
         return reject(set ? NANA_ETYPE : NANA_EINVAL,
                       "sql_update needs a non-empty object of column -> value");
+    if (!where && params && !json_is_null(params) &&
+        (json_array_size(params) > 0 || json_object_size(params) > 0))
+        return reject(NANA_EINVAL, "parameters given without a where clause");
     /* The SET values come first in the statement but must not take the
      * numbers of the where clause's parameters: named where parameters get
      * named SET values; positional ones get explicit numbers after them. */
@@ -1399,7 +1420,7 @@ NANA_API nana_future_t *nana_list_indexes(nana_db_t *db, const char *table)
     "m.sql AS sql FROM sqlite_master m JOIN pragma_index_list(m.tbl_name) il "           \
     "ON il.name = m.name WHERE m.type = 'index'" filter " ORDER BY m.name"
     return about_table(db, table,
-                       table ? INDEXES_SQL(" AND m.tbl_name = ?") : INDEXES_SQL(""),
+                       table ? INDEXES_SQL(" AND m.tbl_name = ? COLLATE NOCASE") : INDEXES_SQL(""),
                        SHAPE_OBJECTS, "list_indexes");
 #undef INDEXES_SQL
 }
