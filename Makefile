@@ -97,6 +97,81 @@ build/plain/demo: examples/demo.c $(SO) $(HEADER)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS_APP) -o $@ $< -Llib -lnanasqlite -Wl,-rpath,'$$ORIGIN/../../lib' $(DEP_LIBS)
 
+# ----------------------------------------------------------------- install
+# PREFIX (default /usr/local) is where the files will live; DESTDIR, empty
+# by default, is prepended to every path to stage them somewhere else:
+#   make install PREFIX=/usr DESTDIR=/tmp/stage
+# Installs the shared library with its SONAME and development symlinks, the
+# static library, the header, the man pages (plus a link for every other name
+# a page documents, so that `man nana_fetch_one` opens nana_execute.3) and a
+# generated nanasqlite.pc.  Installing into the live system (no DESTDIR) as
+# root runs ldconfig, so that the loader finds the new SONAME.
+PREFIX       ?= /usr/local
+LIBDIR       ?= $(PREFIX)/lib
+INCLUDEDIR   ?= $(PREFIX)/include
+MANDIR       ?= $(PREFIX)/share/man
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+INSTALL      ?= install
+LDCONFIG     ?= ldconfig
+
+MAN_PAGES := $(sort $(wildcard man/man3/*.3))
+# page.3:name.3 for every name of a page's NAME section but its own; `=` so
+# that only install and uninstall read the pages.
+MAN_NAMES  = $(shell sed -n '/^\.Sh NAME/,/^\.Sh SYNOPSIS/s/^\.Nm \([A-Za-z_][A-Za-z0-9_]*\).*/\1/p' $(1))
+MAN_LINKS  = $(foreach p,$(MAN_PAGES),$(foreach n,$(filter-out $(basename $(notdir $(p))),\
+             $(call MAN_NAMES,$(p))),$(notdir $(p)):$(n).3))
+
+# nanasqlite.pc: jansson is public (the header includes jansson.h and
+# programs call it); SQLite and pthreads only matter when linking statically.
+PC        := build/nanasqlite.pc
+PC_LIBDIR  = $(patsubst $(PREFIX)/%,$${exec_prefix}/%,$(LIBDIR))
+PC_INCDIR  = $(patsubst $(PREFIX)/%,$${prefix}/%,$(INCLUDEDIR))
+
+.PHONY: install uninstall $(PC)
+$(PC):
+	@mkdir -p $(dir $@)
+	$(Q)printf '%s\n' \
+	    'prefix=$(PREFIX)' \
+	    'exec_prefix=$${prefix}' \
+	    'libdir=$(PC_LIBDIR)' \
+	    'includedir=$(PC_INCDIR)' \
+	    '' \
+	    'Name: nanasqlite' \
+	    'Description: A persistent dict of JSON values over SQLite, with a cache and futures' \
+	    'Version: $(VERSION)' \
+	    'Requires: jansson >= 2.11' \
+	    'Libs: -L$${libdir} -lnanasqlite' \
+	    'Libs.private: -lsqlite3 -lpthread' \
+	    'Cflags: -I$${includedir}' >$@
+
+install: all $(PC)
+	@echo "  INSTALL $(DESTDIR)$(PREFIX)"
+	$(Q)$(INSTALL) -d '$(DESTDIR)$(LIBDIR)' '$(DESTDIR)$(INCLUDEDIR)' \
+	    '$(DESTDIR)$(MANDIR)/man3' '$(DESTDIR)$(PKGCONFIGDIR)'
+	$(Q)$(INSTALL) -m 755 $(SO_REAL) '$(DESTDIR)$(LIBDIR)/'
+	$(Q)ln -sf $(notdir $(SO_REAL)) '$(DESTDIR)$(LIBDIR)/$(SONAME)'
+	$(Q)ln -sf $(SONAME) '$(DESTDIR)$(LIBDIR)/$(notdir $(SO))'
+	$(Q)$(INSTALL) -m 644 $(AR_LIB) '$(DESTDIR)$(LIBDIR)/'
+	$(Q)$(INSTALL) -m 644 $(HEADER) '$(DESTDIR)$(INCLUDEDIR)/'
+	$(Q)$(INSTALL) -m 644 $(MAN_PAGES) '$(DESTDIR)$(MANDIR)/man3/'
+	$(Q)for link in $(MAN_LINKS); do \
+	    ln -sf "$${link%%:*}" '$(DESTDIR)$(MANDIR)/man3/'"$${link#*:}" || exit 1; \
+	done
+	$(Q)$(INSTALL) -m 644 $(PC) '$(DESTDIR)$(PKGCONFIGDIR)/'
+	$(Q)if [ -z '$(DESTDIR)' ] && [ "$$(id -u)" = 0 ] && \
+	    command -v $(LDCONFIG) >/dev/null 2>&1; then $(LDCONFIG); fi
+
+uninstall:
+	@echo "  UNINSTALL $(DESTDIR)$(PREFIX)"
+	$(Q)rm -f '$(DESTDIR)$(LIBDIR)/$(notdir $(SO_REAL))' '$(DESTDIR)$(LIBDIR)/$(SONAME)' \
+	    '$(DESTDIR)$(LIBDIR)/$(notdir $(SO))' '$(DESTDIR)$(LIBDIR)/$(notdir $(AR_LIB))' \
+	    '$(DESTDIR)$(INCLUDEDIR)/$(notdir $(HEADER))' '$(DESTDIR)$(PKGCONFIGDIR)/nanasqlite.pc'
+	$(Q)for page in $(notdir $(MAN_PAGES)) $(foreach l,$(MAN_LINKS),$(lastword $(subst :, ,$(l)))); do \
+	    rm -f '$(DESTDIR)$(MANDIR)/man3/'"$$page"; \
+	done
+	$(Q)if [ -z '$(DESTDIR)' ] && [ "$$(id -u)" = 0 ] && \
+	    command -v $(LDCONFIG) >/dev/null 2>&1; then $(LDCONFIG); fi
+
 # -------------------------------------------------------------------- tests
 # The plain suite links the shared library, as a user would; instrumented
 # suites link the instrumented archive.

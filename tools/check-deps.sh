@@ -2,6 +2,12 @@
 # Checks that the build dependencies are present; on Debian, as root,
 # installs the missing ones.  Fails the build when jansson's reference count
 # is not thread-safe: results are shared between threads.
+#
+# The test suite needs two tools besides: mandoc, which lints the man pages
+# and renders their EXAMPLES for the doc tests, and g++, which checks that
+# the header compiles as C++.  They are installed the same way; where they
+# cannot be, the build goes on with a warning, and the tests that need them
+# fail saying so.
 set -eu
 
 need=""
@@ -12,15 +18,20 @@ if command -v pkg-config >/dev/null 2>&1; then
 else
     need="$need libsqlite3-dev libjansson-dev"
 fi
+for_tests=""
+command -v mandoc >/dev/null 2>&1 || for_tests="$for_tests mandoc"
+command -v g++ >/dev/null 2>&1 || for_tests="$for_tests g++"
 
-if [ -n "$need" ]; then
+if [ -n "$need$for_tests" ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-        echo "deps: installing$need"
+        echo "deps: installing$need$for_tests"
         DEBIAN_FRONTEND=noninteractive apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $need >/dev/null
-    else
-        echo "deps: missing$need; install them (Debian: apt-get install$need)" >&2
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $need $for_tests >/dev/null
+    elif [ -n "$need" ]; then
+        echo "deps: missing$need$for_tests; install them (Debian: apt-get install$need$for_tests)" >&2
         exit 1
+    else
+        echo "deps: warning: missing$for_tests, which the tests need (Debian: apt-get install$for_tests)" >&2
     fi
 fi
 

@@ -1,0 +1,199 @@
+/*
+ * Every nana_* symbol exported by lib/libnanasqlite.so (nm -D
+ * --defined-only) has a man page: man/man3/<symbol>.3, or a page that names
+ * it with `.Nm <symbol>`.  And the pages hang together: every `.Xr name 3`
+ * of a page names a page that exists (or a page of another library: jansson,
+ * SQLite and the C library are allowed by prefix), and the overview,
+ * nanasqlite.3, lists every page in its SEE ALSO.  The library is built first
+ * (make all), so the test also runs in the sanitizer suites.  Every missing
+ * page and dangling reference is listed before the test fails.
+ */
+#include "harness.h"
+
+#include <dirent.h>
+#include <sys/wait.h>
+
+#define MAKE_PLAIN                                                             \
+    "env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u VARIANT -u OPT -u EXTRA_CFLAGS " \
+    "-u RUN_WRAP -u TEST_TIMEOUT -u DESTDIR -u PREFIX make --no-print-directory"
+
+static int run(const char *cmd, char **out)
+{
+    char *full = NULL;
+    if (asprintf(&full, "(%s) 2>&1", cmd) < 0)
+        t_fail(__FILE__, __LINE__, "out of memory");
+    FILE *p = popen(full, "r");
+    free(full);
+    if (!p)
+        t_fail(__FILE__, __LINE__, "popen %s failed", cmd);
+    size_t len = 0, cap = 4096;
+    char *buf = malloc(cap);
+    size_t n;
+    while (buf && (n = fread(buf + len, 1, cap - len - 1, p)) > 0) {
+        len += n;
+        if (cap - len < 2) {
+            char *grown = realloc(buf, cap *= 2);
+            if (!grown)
+                free(buf);
+            buf = grown;
+        }
+    }
+    if (!buf)
+        t_fail(__FILE__, __LINE__, "out of memory");
+    buf[len] = '\0';
+    int st = pclose(p);
+    *out = buf;
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+}
+
+/* A small set of names. */
+struct names {
+    char **v;
+    size_t n, cap;
+};
+
+static void add(struct names *s, const char *name, size_t len)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (strlen(s->v[i]) == len && strncmp(s->v[i], name, len) == 0)
+            return;
+    if (s->n == s->cap) {
+        s->cap = s->cap ? s->cap * 2 : 64;
+        s->v = realloc(s->v, s->cap * sizeof *s->v);
+        CHECK(s->v != NULL);
+    }
+    s->v[s->n] = strndup(name, len);
+    CHECK(s->v[s->n] != NULL);
+    s->n++;
+}
+
+static bool has(const struct names *s, const char *name)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (strcmp(s->v[i], name) == 0)
+            return true;
+    return false;
+}
+
+static void drop(struct names *s)
+{
+    for (size_t i = 0; i < s->n; i++)
+        free(s->v[i]);
+    free(s->v);
+}
+
+static int is_page(const struct dirent *e)
+{
+    size_t n = strlen(e->d_name);
+    return n > 2 && strcmp(e->d_name + n - 2, ".3") == 0;
+}
+
+/* Pages of other libraries a page may refer to. */
+static bool foreign(const char *name)
+{
+    static const char *const prefixes[] = {"json_", "jansson", "sqlite3", "pthread_",
+                                           "malloc", "free", "fork", "signal", "sigaction",
+                                           "mkdtemp", NULL};
+    for (int i = 0; prefixes[i]; i++)
+        if (strncmp(name, prefixes[i], strlen(prefixes[i])) == 0)
+            return true;
+    return false;
+}
+
+int main(void)
+{
+    char *out;
+    if (run(MAKE_PLAIN " all", &out) != 0)
+        t_fail(__FILE__, __LINE__, "make all failed:\n%s", out);
+    free(out);
+
+    /* The pages: file names, the names of their .Nm lines, their .Xr. */
+    struct names files = {0}, named = {0};
+    struct dirent **pages;
+    int n_pages = scandir("man/man3", &pages, is_page, alphasort);
+    if (n_pages < 0)
+        t_fail(__FILE__, __LINE__, "man/man3: cannot list (run from the repository root)");
+    for (int i = 0; i < n_pages; i++) {
+        const char *f = pages[i]->d_name;
+        add(&files, f, strlen(f) - 2);
+        add(&named, f, strlen(f) - 2);
+        char path[512], line[4096];
+        snprintf(path, sizeof path, "man/man3/%s", f);
+        FILE *fp = fopen(path, "r");
+        CHECK(fp != NULL);
+        while (fgets(line, sizeof line, fp)) {
+            if (strncmp(line, ".Nm ", 4) == 0) {
+                const char *name = line + 4;
+                add(&named, name, strcspn(name, " \t\n"));
+            }
+        }
+        fclose(fp);
+    }
+
+    int failures = 0;
+
+    /* Every exported nana_* symbol has a page. */
+    if (run("nm -D --defined-only lib/libnanasqlite.so", &out) != 0)
+        t_fail(__FILE__, __LINE__, "nm -D lib/libnanasqlite.so failed:\n%s", out);
+    int symbols = 0;
+    for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
+        char *name = strrchr(line, ' ');
+        name = name ? name + 1 : line;
+        name[strcspn(name, "@")] = '\0';
+        if (strncmp(name, "nana_", 5) != 0)
+            continue;
+        symbols++;
+        if (!has(&named, name)) {
+            fprintf(stderr, "%s: exported, but no page names it (man/man3/%s.3 or .Nm %s)\n",
+                    name, name, name);
+            failures++;
+        }
+    }
+    free(out);
+    printf("%d exported symbols, %zu pages, %zu names\n", symbols, files.n, named.n);
+    CHECK(symbols > 60);
+
+    /* Every .Xr reference resolves; the overview lists every page. */
+    struct names overview_refs = {0};
+    for (int i = 0; i < n_pages; i++) {
+        const char *f = pages[i]->d_name;
+        bool overview = strcmp(f, "nanasqlite.3") == 0, in_see_also = false;
+        char path[512], line[4096];
+        snprintf(path, sizeof path, "man/man3/%s", f);
+        FILE *fp = fopen(path, "r");
+        CHECK(fp != NULL);
+        while (fgets(line, sizeof line, fp)) {
+            if (strncmp(line, ".Sh ", 4) == 0)
+                in_see_also = strncmp(line + 4, "SEE ALSO", 8) == 0;
+            /* .Xr may follow other macros on a line: find each. */
+            for (char *x = strstr(line, "Xr "); x; x = strstr(x + 3, "Xr ")) {
+                char name[256] = "", section[16] = "";
+                if (sscanf(x + 3, "%255s %15s", name, section) != 2 || strcmp(section, "3") != 0)
+                    continue;
+                if (overview && in_see_also)
+                    add(&overview_refs, name, strlen(name));
+                if (!has(&files, name) && !foreign(name)) {
+                    fprintf(stderr, "%s: .Xr %s 3, but there is no man/man3/%s.3\n", f, name,
+                            name);
+                    failures++;
+                }
+            }
+        }
+        fclose(fp);
+    }
+    for (size_t i = 0; i < files.n; i++) {
+        if (strcmp(files.v[i], "nanasqlite") != 0 && !has(&overview_refs, files.v[i])) {
+            fprintf(stderr, "nanasqlite.3: SEE ALSO does not list %s(3)\n", files.v[i]);
+            failures++;
+        }
+    }
+
+    for (int i = 0; i < n_pages; i++)
+        free(pages[i]);
+    free(pages);
+    drop(&files);
+    drop(&named);
+    drop(&overview_refs);
+    CHECK_INT(failures, 0);
+    return 0;
+}

@@ -1,0 +1,230 @@
+/*
+ * The shared library exports exactly the functions the header declares:
+ * the function prototypes of include/nanasqlite.h (parsed from its text,
+ * comments and preprocessor lines removed: every `nana_xxx (` is a declared
+ * function) against `nm -D --defined-only lib/libnanasqlite.so`.  Every
+ * declared function is exported, as a function (T), and nothing else is,
+ * apart from the version node of lib/nanasqlite.map.  The static archive's
+ * global symbols are all nana_ (public) or nana__ (internal) ones.  The
+ * library is built first (make all).  Every difference is listed before the
+ * test fails.
+ */
+#include "harness.h"
+
+#include <ctype.h>
+#include <sys/wait.h>
+
+#define MAKE_PLAIN                                                             \
+    "env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u VARIANT -u OPT -u EXTRA_CFLAGS " \
+    "-u RUN_WRAP -u TEST_TIMEOUT -u DESTDIR -u PREFIX make --no-print-directory"
+
+static int run(const char *cmd, char **out)
+{
+    char *full = NULL;
+    if (asprintf(&full, "(%s) 2>&1", cmd) < 0)
+        t_fail(__FILE__, __LINE__, "out of memory");
+    FILE *p = popen(full, "r");
+    free(full);
+    if (!p)
+        t_fail(__FILE__, __LINE__, "popen %s failed", cmd);
+    size_t len = 0, cap = 4096;
+    char *buf = malloc(cap);
+    size_t n;
+    while (buf && (n = fread(buf + len, 1, cap - len - 1, p)) > 0) {
+        len += n;
+        if (cap - len < 2) {
+            char *grown = realloc(buf, cap *= 2);
+            if (!grown)
+                free(buf);
+            buf = grown;
+        }
+    }
+    if (!buf)
+        t_fail(__FILE__, __LINE__, "out of memory");
+    buf[len] = '\0';
+    int st = pclose(p);
+    *out = buf;
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+}
+
+struct names {
+    char **v;
+    size_t n, cap;
+};
+
+static void add(struct names *s, const char *name, size_t len)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (strlen(s->v[i]) == len && strncmp(s->v[i], name, len) == 0)
+            return;
+    if (s->n == s->cap) {
+        s->cap = s->cap ? s->cap * 2 : 64;
+        s->v = realloc(s->v, s->cap * sizeof *s->v);
+        CHECK(s->v != NULL);
+    }
+    s->v[s->n] = strndup(name, len);
+    CHECK(s->v[s->n] != NULL);
+    s->n++;
+}
+
+static bool has(const struct names *s, const char *name)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (strcmp(s->v[i], name) == 0)
+            return true;
+    return false;
+}
+
+static void drop(struct names *s)
+{
+    for (size_t i = 0; i < s->n; i++)
+        free(s->v[i]);
+    free(s->v);
+}
+
+static char *slurp(const char *path)
+{
+    FILE *fp = fopen(path, "r");
+    if (!fp)
+        t_fail(__FILE__, __LINE__, "%s: cannot open (run from the repository root)", path);
+    fseek(fp, 0, SEEK_END);
+    long size = ftell(fp);
+    rewind(fp);
+    char *text = malloc((size_t)size + 1);
+    CHECK(text != NULL);
+    CHECK(fread(text, 1, (size_t)size, fp) == (size_t)size);
+    text[size] = '\0';
+    fclose(fp);
+    return text;
+}
+
+/* Blanks out comments and preprocessor lines (with their continuations),
+ * keeping line breaks. */
+static void strip(char *s)
+{
+    bool line_start = true;
+    for (char *p = s; *p;) {
+        if (p[0] == '/' && p[1] == '*') {
+            char *end = strstr(p + 2, "*/");
+            end = end ? end + 2 : p + strlen(p);
+            for (; p < end; p++)
+                if (*p != '\n')
+                    *p = ' ';
+            continue;
+        }
+        if (p[0] == '/' && p[1] == '/') {
+            for (; *p && *p != '\n'; p++)
+                *p = ' ';
+            continue;
+        }
+        if (line_start && *p == '#') {
+            /* to the end of the line, and of each continued line */
+            for (; *p; p++) {
+                if (*p == '\n' && p[-1] != '\\')
+                    break;
+                if (*p != '\n')
+                    *p = ' ';
+            }
+            continue;
+        }
+        if (*p == '\n')
+            line_start = true;
+        else if (!isspace((unsigned char)*p))
+            line_start = false;
+        p++;
+    }
+}
+
+/* Every identifier nana_* directly followed by '(' is a declared function. */
+static void declared_functions(struct names *out)
+{
+    char *text = slurp("include/nanasqlite.h");
+    strip(text);
+    for (char *p = text; (p = strstr(p, "nana_")) != NULL;) {
+        if (p > text && (isalnum((unsigned char)p[-1]) || p[-1] == '_')) {
+            p++;
+            continue;
+        }
+        size_t len = 0;
+        while (isalnum((unsigned char)p[len]) || p[len] == '_')
+            len++;
+        char *q = p + len;
+        while (*q == ' ' || *q == '\t' || *q == '\n')
+            q++;
+        if (*q == '(')
+            add(out, p, len);
+        p += len;
+    }
+    free(text);
+}
+
+int main(void)
+{
+    char *out;
+    if (run(MAKE_PLAIN " all", &out) != 0)
+        t_fail(__FILE__, __LINE__, "make all failed:\n%s", out);
+    free(out);
+
+    struct names declared = {0}, exported = {0};
+    declared_functions(&declared);
+    printf("%zu functions declared in include/nanasqlite.h\n", declared.n);
+    CHECK(declared.n > 60);
+
+    /* The version node the map names: exported as an absolute symbol. */
+    char *map = slurp("lib/nanasqlite.map"), node[128] = "";
+    for (char *line = strtok(map, "\n"); line && !node[0]; line = strtok(NULL, "\n"))
+        if (sscanf(line, " %127[A-Za-z0-9_] {", node) != 1)
+            node[0] = '\0';
+    free(map);
+    CHECK(node[0] != '\0');
+
+    int failures = 0;
+    if (run("nm -D --defined-only lib/libnanasqlite.so", &out) != 0)
+        t_fail(__FILE__, __LINE__, "nm -D lib/libnanasqlite.so failed:\n%s", out);
+    for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
+        char addr[64] = "", type[8] = "", name[512] = "";
+        if (sscanf(line, "%63s %7s %511s", addr, type, name) != 3) {
+            fprintf(stderr, "unexpected nm line: %s\n", line);
+            failures++;
+            continue;
+        }
+        name[strcspn(name, "@")] = '\0';
+        if (strcmp(name, node) == 0 && strcmp(type, "A") == 0)
+            continue;
+        add(&exported, name, strlen(name));
+        if (!has(&declared, name)) {
+            fprintf(stderr, "%s: exported (%s) but not declared in the header\n", name, type);
+            failures++;
+        } else if (strcmp(type, "T") != 0) {
+            fprintf(stderr, "%s: exported as %s, not as a function (T)\n", name, type);
+            failures++;
+        }
+    }
+    free(out);
+    for (size_t i = 0; i < declared.n; i++) {
+        if (!has(&exported, declared.v[i])) {
+            fprintf(stderr, "%s: declared in the header but not exported\n", declared.v[i]);
+            failures++;
+        }
+    }
+    printf("%zu symbols exported\n", exported.n);
+
+    /* The archive: nothing outside the nana_ / nana__ namespace. */
+    if (run("nm -g --defined-only lib/libnanasqlite.a", &out) != 0)
+        t_fail(__FILE__, __LINE__, "nm -g lib/libnanasqlite.a failed:\n%s", out);
+    for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
+        char addr[64], type[8], name[512];
+        if (sscanf(line, "%63s %7s %511s", addr, type, name) != 3)
+            continue; /* "file.o:" headers and blank lines */
+        if (strncmp(name, "nana_", 5) != 0) {
+            fprintf(stderr, "lib/libnanasqlite.a: global symbol %s outside nana_\n", name);
+            failures++;
+        }
+    }
+    free(out);
+
+    drop(&declared);
+    drop(&exported);
+    CHECK_INT(failures, 0);
+    return 0;
+}

@@ -1,0 +1,88 @@
+/*
+ * One version everywhere: nana_libversion_number() of the library linked at
+ * run time equals the header's NANA_VERSION_NUMBER; the built shared library
+ * is lib/libnanasqlite.so.<NANA_VERSION>, its SONAME (readelf -d) is
+ * libnanasqlite.so.<NANA_VERSION_MAJOR>, and lib/libnanasqlite.so and
+ * lib/libnanasqlite.so.<MAJOR> are the symlinks to it that the linker and
+ * the loader look for.  The library is built first (make all).
+ */
+#include "harness.h"
+
+#include <limits.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define MAKE_PLAIN                                                             \
+    "env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u VARIANT -u OPT -u EXTRA_CFLAGS " \
+    "-u RUN_WRAP -u TEST_TIMEOUT -u DESTDIR -u PREFIX make --no-print-directory"
+
+static int run(const char *cmd, char **out)
+{
+    char *full = NULL;
+    if (asprintf(&full, "(%s) 2>&1", cmd) < 0)
+        t_fail(__FILE__, __LINE__, "out of memory");
+    FILE *p = popen(full, "r");
+    free(full);
+    if (!p)
+        t_fail(__FILE__, __LINE__, "popen %s failed", cmd);
+    size_t len = 0, cap = 4096;
+    char *buf = malloc(cap);
+    size_t n;
+    while (buf && (n = fread(buf + len, 1, cap - len - 1, p)) > 0) {
+        len += n;
+        if (cap - len < 2) {
+            char *grown = realloc(buf, cap *= 2);
+            if (!grown)
+                free(buf);
+            buf = grown;
+        }
+    }
+    if (!buf)
+        t_fail(__FILE__, __LINE__, "out of memory");
+    buf[len] = '\0';
+    int st = pclose(p);
+    *out = buf;
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+}
+
+static void check_link(const char *link, const char *want_target)
+{
+    char target[PATH_MAX];
+    ssize_t n = readlink(link, target, sizeof target - 1);
+    if (n < 0)
+        t_fail(__FILE__, __LINE__, "%s is not a symlink", link);
+    target[n] = '\0';
+    CHECK_STR(target, want_target);
+}
+
+int main(void)
+{
+    CHECK_INT(nana_libversion_number(), NANA_VERSION_NUMBER);
+
+    char *out;
+    if (run(MAKE_PLAIN " all", &out) != 0)
+        t_fail(__FILE__, __LINE__, "make all failed:\n%s", out);
+    free(out);
+
+    char real[256], soname[256], real_path[300], soname_path[300];
+    snprintf(real, sizeof real, "libnanasqlite.so.%s", NANA_VERSION);
+    snprintf(soname, sizeof soname, "libnanasqlite.so.%d", NANA_VERSION_MAJOR);
+    snprintf(real_path, sizeof real_path, "lib/%s", real);
+    snprintf(soname_path, sizeof soname_path, "lib/%s", soname);
+
+    struct stat st;
+    CHECK(lstat(real_path, &st) == 0 && S_ISREG(st.st_mode));
+    check_link(soname_path, real);
+    check_link("lib/libnanasqlite.so", soname);
+
+    if (run("readelf -d lib/libnanasqlite.so", &out) != 0)
+        t_fail(__FILE__, __LINE__, "readelf -d failed:\n%s", out);
+    char want[300];
+    snprintf(want, sizeof want, "Library soname: [%s]", soname);
+    if (!strstr(out, want))
+        t_fail(__FILE__, __LINE__, "the SONAME is not %s:\n%s", soname, out);
+    free(out);
+    printf("%s, SONAME %s, version number %d\n", real, soname, nana_libversion_number());
+    return 0;
+}
