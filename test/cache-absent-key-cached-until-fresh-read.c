@@ -6,19 +6,6 @@
  */
 #include "harness.h"
 
-#include <sqlite3.h>
-
-static void raw_exec(const char *path, const char *sql)
-{
-    sqlite3 *c = NULL;
-    CHECK(sqlite3_open(path, &c) == SQLITE_OK);
-    sqlite3_busy_timeout(c, 5000);
-    char *err = NULL;
-    if (sqlite3_exec(c, sql, NULL, NULL, &err) != SQLITE_OK)
-        t_fail(__FILE__, __LINE__, "raw exec %s: %s", sql, err ? err : "?");
-    sqlite3_close(c);
-}
-
 int main(void)
 {
     const char *path = t_path("absent.db");
@@ -31,7 +18,7 @@ int main(void)
     CHECK(t_bool(nana_is_cached(db, "k1")));
     CHECK(t_bool(nana_is_cached(db, "k2")));
 
-    raw_exec(path, "INSERT INTO data (key, value) VALUES ('k1', '1'), ('k2', '2'), "
+    t_raw_exec(path, "INSERT INTO data (key, value) VALUES ('k1', '1'), ('k2', '2'), "
                    "('k3', '3'), ('k4', '4');");
 
     /* served from the cache: still absent */

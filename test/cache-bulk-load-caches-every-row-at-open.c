@@ -6,19 +6,6 @@
  */
 #include "harness.h"
 
-#include <sqlite3.h>
-
-static void raw_exec(const char *path, const char *sql)
-{
-    sqlite3 *c = NULL;
-    CHECK(sqlite3_open(path, &c) == SQLITE_OK);
-    sqlite3_busy_timeout(c, 5000);
-    char *err = NULL;
-    if (sqlite3_exec(c, sql, NULL, NULL, &err) != SQLITE_OK)
-        t_fail(__FILE__, __LINE__, "raw exec %s: %s", sql, err ? err : "?");
-    sqlite3_close(c);
-}
-
 int main(void)
 {
     const char *path = t_path("bulk.db");
@@ -52,7 +39,7 @@ int main(void)
         CHECK(t_bool(nana_is_cached(db, key)));
     }
 
-    raw_exec(path, "UPDATE data SET value = '\"external\"' WHERE key = 'key007';"
+    t_raw_exec(path, "UPDATE data SET value = '\"external\"' WHERE key = 'key007';"
                    "DELETE FROM data WHERE key = 'key008';");
     t_expect(nana_get(db, "key007", NULL), "{\"i\":7}");
     t_expect(nana_get(db, "key008", NULL), "{\"i\":8}");

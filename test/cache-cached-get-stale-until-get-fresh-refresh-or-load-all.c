@@ -8,17 +8,6 @@
 
 #include <sqlite3.h>
 
-static void raw_exec(const char *path, const char *sql)
-{
-    sqlite3 *c = NULL;
-    CHECK(sqlite3_open(path, &c) == SQLITE_OK);
-    sqlite3_busy_timeout(c, 5000);
-    char *err = NULL;
-    if (sqlite3_exec(c, sql, NULL, NULL, &err) != SQLITE_OK)
-        t_fail(__FILE__, __LINE__, "raw exec %s: %s", sql, err ? err : "?");
-    sqlite3_close(c);
-}
-
 int main(void)
 {
     const char *path = t_path("stale.db");
@@ -35,7 +24,7 @@ int main(void)
     }
 
     /* another connection: raw sqlite3 */
-    raw_exec(path, "UPDATE data SET value = '\"a1\"' WHERE key = 'a';"
+    t_raw_exec(path, "UPDATE data SET value = '\"a1\"' WHERE key = 'a';"
                    "UPDATE data SET value = '\"b1\"' WHERE key = 'b';"
                    "UPDATE data SET value = '\"c1\"' WHERE key = 'c';"
                    "DELETE FROM data WHERE key = 'e';");
@@ -73,7 +62,7 @@ int main(void)
     v = json_string("d2");
     CHECK_ST(t_wait(nana_set(second, "d", v)), NANA_OK);
     json_decref(v);
-    raw_exec(path, "UPDATE data SET value = '\"c2\"' WHERE key = 'c';");
+    t_raw_exec(path, "UPDATE data SET value = '\"c2\"' WHERE key = 'c';");
     t_expect(nana_get(db, "c", NULL), "\"c1\"");
     t_expect(nana_get(db, "d", NULL), "\"d1\"");
     CHECK_INT(t_int(nana_load_all(db)), 4);

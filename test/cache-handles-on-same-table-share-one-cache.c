@@ -9,13 +9,6 @@
  */
 #include "harness.h"
 
-static void set_json(nana_db_t *db, const char *key, const char *text)
-{
-    json_t *v = t_json(text);
-    CHECK_ST(t_wait(nana_set(db, key, v)), NANA_OK);
-    json_decref(v);
-}
-
 int main(void)
 {
     nana_db_t *root = t_open("shared.db", NULL);
@@ -24,7 +17,7 @@ int main(void)
     CHECK_ST(nana_table(root, "data", &h2), NANA_OK);
     CHECK(h1 != NULL && h2 != NULL);
 
-    set_json(root, "a", "1");
+    t_set_json(root, "a", "1");
     t_expect(nana_get(h1, "a", NULL), "1");
     t_expect(nana_get(h2, "a", NULL), "1");
     CHECK(t_bool(nana_is_cached(root, "a")));
@@ -39,10 +32,10 @@ int main(void)
     CHECK(t_bool(nana_is_cached(h2, "absent")));
 
     /* writes through one are seen through the others, cached or not */
-    set_json(h1, "a", "2");
+    t_set_json(h1, "a", "2");
     t_expect(nana_get(root, "a", NULL), "2");
     t_expect(nana_get(h2, "a", NULL), "2");
-    set_json(h2, "absent", "\"now here\"");
+    t_set_json(h2, "absent", "\"now here\"");
     t_expect(nana_get(h1, "absent", NULL), "\"now here\"");
     t_expect(nana_get(root, "absent", NULL), "\"now here\"");
 
@@ -80,7 +73,7 @@ int main(void)
 
     /* closing one sub-table handle leaves the others */
     CHECK_ST(nana_close(h1), NANA_OK);
-    set_json(root, "after", "true");
+    t_set_json(root, "after", "true");
     t_expect(nana_get(h2, "after", NULL), "true");
     t_expect(nana_get(h2, "ryw", NULL), "42");
 

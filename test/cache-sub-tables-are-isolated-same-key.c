@@ -7,13 +7,6 @@
  */
 #include "harness.h"
 
-static void set_json(nana_db_t *db, const char *key, const char *text)
-{
-    json_t *v = t_json(text);
-    CHECK_ST(t_wait(nana_set(db, key, v)), NANA_OK);
-    json_decref(v);
-}
-
 int main(void)
 {
     const char *path = t_path("iso.db");
@@ -22,9 +15,9 @@ int main(void)
     CHECK_ST(nana_table(root, "order", &order), NANA_OK);
     CHECK_ST(nana_table(root, "main", &mainh), NANA_OK);
 
-    set_json(root, "k", "\"root\"");
-    set_json(order, "k", "\"order\"");
-    set_json(mainh, "k", "\"main\"");
+    t_set_json(root, "k", "\"root\"");
+    t_set_json(order, "k", "\"order\"");
+    t_set_json(mainh, "k", "\"main\"");
     t_expect(nana_get(root, "k", NULL), "\"root\"");
     t_expect(nana_get(order, "k", NULL), "\"order\"");
     t_expect(nana_get(mainh, "k", NULL), "\"main\"");
@@ -37,7 +30,7 @@ int main(void)
     free(raw);
 
     /* a key only in one table */
-    set_json(order, "only-order", "1");
+    t_set_json(order, "only-order", "1");
     CHECK(!t_bool(nana_contains(root, "only-order")));
     CHECK(!t_bool(nana_contains(mainh, "only-order")));
     CHECK(t_bool(nana_contains(order, "only-order")));
@@ -65,7 +58,7 @@ int main(void)
     /* a handle made from a sub-table reaches the same table */
     CHECK_ST(nana_table(mainh, "order", &order2), NANA_OK);
     t_expect(nana_get(order2, "k", NULL), "\"order\"");
-    set_json(order2, "k", "\"order v2\"");
+    t_set_json(order2, "k", "\"order v2\"");
     t_expect(nana_get(order, "k", NULL), "\"order v2\"");
     t_expect(nana_get(mainh, "k", NULL), "\"main\"");
 

@@ -4,7 +4,6 @@
  * crashes, and a reopened root has every write. */
 #include <pthread.h>
 #include <signal.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -46,13 +45,6 @@ static void *awaiter_main(void *arg)
     return NULL;
 }
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* A hang is the likely failure: say so instead of waiting for the runner's
  * timeout. */
 static void on_alarm(int sig)
@@ -72,9 +64,9 @@ int main(void)
     nana_options_t opts;
     nana_options_init(&opts);
     static struct awaiter aw[AWAITERS];
-    int64_t start = now_ms();
+    int64_t start = t_now_ms();
     int rounds = 0;
-    for (int round = 0; round < MAX_ROUNDS && now_ms() - start < BUDGET_MS; round++) {
+    for (int round = 0; round < MAX_ROUNDS && t_now_ms() - start < BUDGET_MS; round++) {
         rounds++;
         opts.max_workers = 1 + round % 3;
         db = t_open("db", &opts);

@@ -3,82 +3,9 @@
  * NANA_ECLOSED with a message that mentions fork, nana_table() through it is
  * NANA_ECLOSED, nana_close() on it is NANA_ECLOSED; futures not tied to a
  * handle still work there.  The parent's handles are unaffected. */
-#include <errno.h>
-#include <poll.h>
-#include <signal.h>
 #include <strings.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "harness.h"
-
-/* The child reports on a pipe: "OK", or the first failed check. */
-static int report_fd = -1;
-
-#define CHILD_CHECK(cond)                                                      \
-    do {                                                                       \
-        if (!(cond)) {                                                         \
-            dprintf(report_fd, "%s:%d: CHECK(%s)", __FILE__, __LINE__, #cond); \
-            _exit(1);                                                          \
-        }                                                                      \
-    } while (0)
-
-#define CHILD_ST(expr, want)                                                   \
-    do {                                                                       \
-        nana_status_t got_ = (expr);                                           \
-        if (got_ != (want)) {                                                  \
-            dprintf(report_fd, "%s:%d: %s: got %s, want %s", __FILE__,         \
-                    __LINE__, #expr, t_status_name(got_), t_status_name(want));\
-            _exit(1);                                                          \
-        }                                                                      \
-    } while (0)
-
-/* Forks; the child runs body() and reports; the parent waits (at most 120 s)
- * for the report and the child's exit, and fails the test unless the child
- * said "OK" and exited 0. */
-static void run_in_child(void (*body)(void))
-{
-    int fds[2];
-    CHECK(pipe(fds) == 0);
-    fflush(NULL);
-    pid_t pid = fork();
-    CHECK(pid >= 0);
-    if (pid == 0) {
-        close(fds[0]);
-        report_fd = fds[1];
-        body();
-        dprintf(report_fd, "OK");
-        _exit(0);
-    }
-    close(fds[1]);
-    char msg[1024];
-    size_t used = 0;
-    for (;;) {
-        struct pollfd pfd = {.fd = fds[0], .events = POLLIN};
-        int ready = poll(&pfd, 1, 120000);
-        if (ready <= 0) {
-            kill(pid, SIGKILL);
-            waitpid(pid, NULL, 0);
-            t_fail(__FILE__, __LINE__, "child hung (report so far: %.*s)", (int)used, msg);
-        }
-        ssize_t n = read(fds[0], msg + used, sizeof msg - 1 - used);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        used += (size_t)n;
-        if (used == sizeof msg - 1)
-            break;
-    }
-    msg[used] = '\0';
-    close(fds[0]);
-    int status = 0;
-    CHECK(waitpid(pid, &status, 0) == pid);
-    if (strcmp(msg, "OK") != 0)
-        t_fail(__FILE__, __LINE__, "child: %s", used ? msg : "(no report)");
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-        t_fail(__FILE__, __LINE__, "child reported OK but exited with status %#x", status);
-}
 
 static nana_db_t *root, *sub;
 
@@ -93,16 +20,12 @@ static bool mentions_fork(const char *msg)
 static void child_expect_closed(nana_future_t *f, int line)
 {
     nana_status_t st = nana_future_await_for(f, 20000);
-    if (st != NANA_ECLOSED) {
-        dprintf(report_fd, "line %d: inherited handle: %s (%s), want NANA_ECLOSED", line,
-                t_status_name(st), nana_future_errmsg(f));
-        _exit(1);
-    }
-    if (!mentions_fork(nana_future_errmsg(f))) {
-        dprintf(report_fd, "line %d: message \"%s\" does not mention fork", line,
-                nana_future_errmsg(f));
-        _exit(1);
-    }
+    if (st != NANA_ECLOSED)
+        t_child_fail("line %d: inherited handle: %s (%s), want NANA_ECLOSED", line,
+                     t_status_name(st), nana_future_errmsg(f));
+    if (!mentions_fork(nana_future_errmsg(f)))
+        t_child_fail("line %d: message \"%s\" does not mention fork", line,
+                     nana_future_errmsg(f));
     nana_future_free(f);
 }
 
@@ -143,7 +66,7 @@ int main(void)
     CHECK_ST(t_wait(nana_set(sub, "s", v)), NANA_OK);
     t_expect(nana_get(root, "k", NULL), "1");
 
-    run_in_child(child_body);
+    t_run_in_child(child_body, T_CHILD_EXIT);
 
     /* The child changed nothing, and the parent's handles work on. */
     t_expect(nana_get_fresh(root, "k", NULL), "1");

@@ -5,35 +5,6 @@
 
 #include "harness.h"
 
-/*
- * A second connection holding the write lock (BEGIN IMMEDIATE plus a write),
- * so that the root's next write stays blocked in SQLite's busy handler --
- * a future that is pending for as long as the test wants.
- */
-static sqlite3 *gate_lock(const char *path)
-{
-    sqlite3 *conn = NULL;
-    if (sqlite3_open(path, &conn) != SQLITE_OK)
-        t_fail(__FILE__, __LINE__, "raw open %s: %s", path, sqlite3_errmsg(conn));
-    sqlite3_busy_timeout(conn, 10000);
-    char *err = NULL;
-    if (sqlite3_exec(conn,
-                     "BEGIN IMMEDIATE; CREATE TABLE IF NOT EXISTS gate(x);"
-                     " INSERT INTO gate VALUES (1);",
-                     NULL, NULL, &err) != SQLITE_OK)
-        t_fail(__FILE__, __LINE__, "raw lock: %s", err ? err : "?");
-    return conn;
-}
-
-static void gate_release(sqlite3 *conn, bool commit)
-{
-    char *err = NULL;
-    if (sqlite3_exec(conn, commit ? "COMMIT" : "ROLLBACK", NULL, NULL, &err) != SQLITE_OK)
-        t_fail(__FILE__, __LINE__, "raw %s: %s", commit ? "commit" : "rollback",
-               err ? err : "?");
-    sqlite3_close(conn);
-}
-
 static void free_all(nana_future_t **fs, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -103,7 +74,7 @@ int main(void)
 
     /* A failure that arrives last in time (a write locked out until the
      * 200 ms busy timeout) still wins when it comes first in the array. */
-    sqlite3 *gate = gate_lock(t_path("db"));
+    sqlite3 *gate = t_gate_lock(t_path("db"));
     nana_future_t *late[2];
     late[0] = nana_set(db, "locked", v);
     late[1] = nana_future_failed(NANA_ETYPE, NULL);
@@ -111,7 +82,7 @@ int main(void)
     CHECK_ST(nana_future_await_all(late, 2), NANA_EBUSY);
     CHECK(nana_future_poll(late[0]));
     free_all(late, 2);
-    gate_release(gate, false);
+    t_gate_release(gate, false);
 
     CHECK_INT(t_int(nana_len(db)), 13); /* k1,k3,..,k19 + a, b, c */
     json_decref(v);

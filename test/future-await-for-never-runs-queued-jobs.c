@@ -6,35 +6,6 @@
 
 #include "harness.h"
 
-/*
- * A second connection holding the write lock (BEGIN IMMEDIATE plus a write),
- * so that the root's next write stays blocked in SQLite's busy handler --
- * a future that is pending for as long as the test wants.
- */
-static sqlite3 *gate_lock(const char *path)
-{
-    sqlite3 *conn = NULL;
-    if (sqlite3_open(path, &conn) != SQLITE_OK)
-        t_fail(__FILE__, __LINE__, "raw open %s: %s", path, sqlite3_errmsg(conn));
-    sqlite3_busy_timeout(conn, 10000);
-    char *err = NULL;
-    if (sqlite3_exec(conn,
-                     "BEGIN IMMEDIATE; CREATE TABLE IF NOT EXISTS gate(x);"
-                     " INSERT INTO gate VALUES (1);",
-                     NULL, NULL, &err) != SQLITE_OK)
-        t_fail(__FILE__, __LINE__, "raw lock: %s", err ? err : "?");
-    return conn;
-}
-
-static void gate_release(sqlite3 *conn, bool commit)
-{
-    char *err = NULL;
-    if (sqlite3_exec(conn, commit ? "COMMIT" : "ROLLBACK", NULL, NULL, &err) != SQLITE_OK)
-        t_fail(__FILE__, __LINE__, "raw %s: %s", commit ? "commit" : "rollback",
-               err ? err : "?");
-    sqlite3_close(conn);
-}
-
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
 static bool holding, release_worker;
@@ -66,11 +37,11 @@ int main(void)
 
     /* A write that resolves on the worker, with a callback registered while
      * it is surely pending. */
-    sqlite3 *gate = gate_lock(t_path("db"));
+    sqlite3 *gate = t_gate_lock(t_path("db"));
     nana_future_t *blocked = nana_set(db, "k", v);
     CHECK(!nana_future_poll(blocked));
     CHECK_ST(nana_future_on_ready(blocked, hold_worker, NULL), NANA_OK);
-    gate_release(gate, true);
+    t_gate_release(gate, true);
 
     pthread_mutex_lock(&mu);
     while (!holding)

@@ -3,45 +3,8 @@
  * and leaves the future pending and usable; once the job can run, a negative
  * timeout waits for it and a long timeout returns as soon as it resolves. */
 #include <sqlite3.h>
-#include <time.h>
 
 #include "harness.h"
-
-/*
- * A second connection holding the write lock (BEGIN IMMEDIATE plus a write),
- * so that the root's next write stays blocked in SQLite's busy handler --
- * a future that is pending for as long as the test wants.
- */
-static sqlite3 *gate_lock(const char *path)
-{
-    sqlite3 *conn = NULL;
-    if (sqlite3_open(path, &conn) != SQLITE_OK)
-        t_fail(__FILE__, __LINE__, "raw open %s: %s", path, sqlite3_errmsg(conn));
-    sqlite3_busy_timeout(conn, 10000);
-    char *err = NULL;
-    if (sqlite3_exec(conn,
-                     "BEGIN IMMEDIATE; CREATE TABLE IF NOT EXISTS gate(x);"
-                     " INSERT INTO gate VALUES (1);",
-                     NULL, NULL, &err) != SQLITE_OK)
-        t_fail(__FILE__, __LINE__, "raw lock: %s", err ? err : "?");
-    return conn;
-}
-
-static void gate_release(sqlite3 *conn, bool commit)
-{
-    char *err = NULL;
-    if (sqlite3_exec(conn, commit ? "COMMIT" : "ROLLBACK", NULL, NULL, &err) != SQLITE_OK)
-        t_fail(__FILE__, __LINE__, "raw %s: %s", commit ? "commit" : "rollback",
-               err ? err : "?");
-    sqlite3_close(conn);
-}
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 int main(void)
 {
@@ -64,39 +27,39 @@ int main(void)
     CHECK_ST(nana_future_await_for(failed, 0), NANA_ENOTFOUND);
     nana_future_free(failed);
 
-    sqlite3 *gate = gate_lock(t_path("db"));
+    sqlite3 *gate = t_gate_lock(t_path("db"));
     nana_future_t *f = nana_set(db, "k", v);
 
     CHECK_ST(nana_future_await_for(f, 0), NANA_ETIMEDOUT);
     CHECK(!nana_future_poll(f));
 
-    int64_t t0 = now_ms();
+    int64_t t0 = t_now_ms();
     CHECK_ST(nana_future_await_for(f, 100), NANA_ETIMEDOUT);
-    int64_t waited = now_ms() - t0;
+    int64_t waited = t_now_ms() - t0;
     if (waited < 90)
         t_fail(__FILE__, __LINE__, "await_for(100) gave up after %lld ms",
                (long long)waited);
     CHECK(!nana_future_poll(f));
     CHECK_ST(nana_future_status(f), NANA_PENDING);
 
-    t0 = now_ms();
+    t0 = t_now_ms();
     CHECK_ST(nana_future_await_for(f, 150), NANA_ETIMEDOUT);
-    waited = now_ms() - t0;
+    waited = t_now_ms() - t0;
     if (waited < 140)
         t_fail(__FILE__, __LINE__, "await_for(150) gave up after %lld ms",
                (long long)waited);
     CHECK_ST(nana_future_status(f), NANA_PENDING);
 
-    gate_release(gate, true);
+    t_gate_release(gate, true);
     CHECK_ST(nana_future_await_for(f, -1), NANA_OK);
     CHECK(nana_future_poll(f));
     nana_future_free(f);
 
     /* A long timeout does not make a quick job wait for it. */
-    t0 = now_ms();
+    t0 = t_now_ms();
     nana_future_t *g = nana_get(db, "k", NULL);
     CHECK_ST(nana_future_await_for(g, 60000), NANA_OK);
-    CHECK(now_ms() - t0 < 30000);
+    CHECK(t_now_ms() - t0 < 30000);
     CHECK_JSON(nana_future_json(g), "\"v\"");
     nana_future_free(g);
 

@@ -8,35 +8,6 @@
 
 #include "harness.h"
 
-/*
- * A second connection holding the write lock (BEGIN IMMEDIATE plus a write),
- * so that the root's next write stays blocked in SQLite's busy handler --
- * a future that is pending for as long as the test wants.
- */
-static sqlite3 *gate_lock(const char *path)
-{
-    sqlite3 *conn = NULL;
-    if (sqlite3_open(path, &conn) != SQLITE_OK)
-        t_fail(__FILE__, __LINE__, "raw open %s: %s", path, sqlite3_errmsg(conn));
-    sqlite3_busy_timeout(conn, 10000);
-    char *err = NULL;
-    if (sqlite3_exec(conn,
-                     "BEGIN IMMEDIATE; CREATE TABLE IF NOT EXISTS gate(x);"
-                     " INSERT INTO gate VALUES (1);",
-                     NULL, NULL, &err) != SQLITE_OK)
-        t_fail(__FILE__, __LINE__, "raw lock: %s", err ? err : "?");
-    return conn;
-}
-
-static void gate_release(sqlite3 *conn, bool commit)
-{
-    char *err = NULL;
-    if (sqlite3_exec(conn, commit ? "COMMIT" : "ROLLBACK", NULL, NULL, &err) != SQLITE_OK)
-        t_fail(__FILE__, __LINE__, "raw %s: %s", commit ? "commit" : "rollback",
-               err ? err : "?");
-    sqlite3_close(conn);
-}
-
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
 
@@ -104,7 +75,7 @@ int main(void)
     json_t *v = json_integer(7);
     CHECK_ST(t_wait(nana_set(locked, "warm", v)), NANA_OK);
 
-    sqlite3 *gate = gate_lock(t_path("locked"));
+    sqlite3 *gate = t_gate_lock(t_path("locked"));
     nana_future_t *blocked = nana_set(locked, "k", v);
     CHECK(!nana_future_poll(blocked));
 
@@ -142,7 +113,7 @@ int main(void)
     nana_future_free(chain);
 
     CHECK_ST(nana_future_await_for(blocked, 0), NANA_ETIMEDOUT);
-    gate_release(gate, true);
+    t_gate_release(gate, true);
     CHECK_ST(nana_future_await(blocked), NANA_OK);
     nana_future_free(blocked);
     t_expect(nana_get(locked, "k", NULL), "7");

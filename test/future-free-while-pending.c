@@ -6,35 +6,6 @@
 
 #include "harness.h"
 
-/*
- * A second connection holding the write lock (BEGIN IMMEDIATE plus a write),
- * so that the root's next write stays blocked in SQLite's busy handler --
- * a future that is pending for as long as the test wants.
- */
-static sqlite3 *gate_lock(const char *path)
-{
-    sqlite3 *conn = NULL;
-    if (sqlite3_open(path, &conn) != SQLITE_OK)
-        t_fail(__FILE__, __LINE__, "raw open %s: %s", path, sqlite3_errmsg(conn));
-    sqlite3_busy_timeout(conn, 10000);
-    char *err = NULL;
-    if (sqlite3_exec(conn,
-                     "BEGIN IMMEDIATE; CREATE TABLE IF NOT EXISTS gate(x);"
-                     " INSERT INTO gate VALUES (1);",
-                     NULL, NULL, &err) != SQLITE_OK)
-        t_fail(__FILE__, __LINE__, "raw lock: %s", err ? err : "?");
-    return conn;
-}
-
-static void gate_release(sqlite3 *conn, bool commit)
-{
-    char *err = NULL;
-    if (sqlite3_exec(conn, commit ? "COMMIT" : "ROLLBACK", NULL, NULL, &err) != SQLITE_OK)
-        t_fail(__FILE__, __LINE__, "raw %s: %s", commit ? "commit" : "rollback",
-               err ? err : "?");
-    sqlite3_close(conn);
-}
-
 #define N 200
 
 int main(void)
@@ -46,7 +17,7 @@ int main(void)
     json_t *warm = json_null();
     CHECK_ST(t_wait(nana_set(db, "warm", warm)), NANA_OK);
 
-    sqlite3 *gate = gate_lock(t_path("db"));
+    sqlite3 *gate = t_gate_lock(t_path("db"));
     char key[32];
     for (int i = 0; i < N; i++) {
         snprintf(key, sizeof key, "k%d", i);
@@ -59,7 +30,7 @@ int main(void)
         /* Reads freed while pending are dropped too. */
         nana_future_free(nana_get(db, key, NULL));
     }
-    gate_release(gate, true);
+    t_gate_release(gate, true);
 
     CHECK_INT(t_int(nana_len(db)), N + 1);
     for (int i = 0; i < N; i++) {

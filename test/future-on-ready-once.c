@@ -7,35 +7,6 @@
 
 #include "harness.h"
 
-/*
- * A second connection holding the write lock (BEGIN IMMEDIATE plus a write),
- * so that the root's next write stays blocked in SQLite's busy handler --
- * a future that is pending for as long as the test wants.
- */
-static sqlite3 *gate_lock(const char *path)
-{
-    sqlite3 *conn = NULL;
-    if (sqlite3_open(path, &conn) != SQLITE_OK)
-        t_fail(__FILE__, __LINE__, "raw open %s: %s", path, sqlite3_errmsg(conn));
-    sqlite3_busy_timeout(conn, 10000);
-    char *err = NULL;
-    if (sqlite3_exec(conn,
-                     "BEGIN IMMEDIATE; CREATE TABLE IF NOT EXISTS gate(x);"
-                     " INSERT INTO gate VALUES (1);",
-                     NULL, NULL, &err) != SQLITE_OK)
-        t_fail(__FILE__, __LINE__, "raw lock: %s", err ? err : "?");
-    return conn;
-}
-
-static void gate_release(sqlite3 *conn, bool commit)
-{
-    char *err = NULL;
-    if (sqlite3_exec(conn, commit ? "COMMIT" : "ROLLBACK", NULL, NULL, &err) != SQLITE_OK)
-        t_fail(__FILE__, __LINE__, "raw %s: %s", commit ? "commit" : "rollback",
-               err ? err : "?");
-    sqlite3_close(conn);
-}
-
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
 
@@ -120,7 +91,7 @@ int main(void)
     nana_future_free(f);
 
     /* Pending: three callbacks, none runs before the job resolves. */
-    sqlite3 *gate = gate_lock(t_path("db"));
+    sqlite3 *gate = t_gate_lock(t_path("db"));
     struct record p[3] = {{0}, {0}, {0}};
     f = nana_set(db, "k", v);
     CHECK(!nana_future_poll(f));
@@ -130,7 +101,7 @@ int main(void)
     CHECK_ST(nana_future_await_for(f, 20), NANA_ETIMEDOUT);
     for (int i = 0; i < 3; i++)
         CHECK_INT(calls_of(&p[i]), 0);
-    gate_release(gate, true);
+    t_gate_release(gate, true);
     for (int i = 0; i < 3; i++)
         wait_calls(&p[i], 1);
     CHECK_ST(nana_future_await(f), NANA_OK);

@@ -6,35 +6,6 @@
 
 #include "harness.h"
 
-/*
- * A second connection holding the write lock (BEGIN IMMEDIATE plus a write),
- * so that the root's next write stays blocked in SQLite's busy handler --
- * a future that is pending for as long as the test wants.
- */
-static sqlite3 *gate_lock(const char *path)
-{
-    sqlite3 *conn = NULL;
-    if (sqlite3_open(path, &conn) != SQLITE_OK)
-        t_fail(__FILE__, __LINE__, "raw open %s: %s", path, sqlite3_errmsg(conn));
-    sqlite3_busy_timeout(conn, 10000);
-    char *err = NULL;
-    if (sqlite3_exec(conn,
-                     "BEGIN IMMEDIATE; CREATE TABLE IF NOT EXISTS gate(x);"
-                     " INSERT INTO gate VALUES (1);",
-                     NULL, NULL, &err) != SQLITE_OK)
-        t_fail(__FILE__, __LINE__, "raw lock: %s", err ? err : "?");
-    return conn;
-}
-
-static void gate_release(sqlite3 *conn, bool commit)
-{
-    char *err = NULL;
-    if (sqlite3_exec(conn, commit ? "COMMIT" : "ROLLBACK", NULL, NULL, &err) != SQLITE_OK)
-        t_fail(__FILE__, __LINE__, "raw %s: %s", commit ? "commit" : "rollback",
-               err ? err : "?");
-    sqlite3_close(conn);
-}
-
 static void check_pending(nana_future_t *f)
 {
     CHECK(!nana_future_poll(f));
@@ -58,7 +29,7 @@ int main(void)
     json_t *one = json_integer(1);
     CHECK_ST(t_wait(nana_set(db, "warm", one)), NANA_OK);
 
-    sqlite3 *gate = gate_lock(t_path("db"));
+    sqlite3 *gate = t_gate_lock(t_path("db"));
     nana_future_t *f = nana_set(db, "k", one);
     nana_future_t *g = nana_get(db, "k", NULL);
     check_pending(f);
@@ -68,7 +39,7 @@ int main(void)
     CHECK_ST(nana_future_await_for(f, 30), NANA_ETIMEDOUT);
     check_pending(f);
 
-    gate_release(gate, true);
+    t_gate_release(gate, true);
     CHECK_ST(nana_future_await(f), NANA_OK);
     CHECK(nana_future_poll(f));
     CHECK_ST(nana_future_status(f), NANA_OK);

@@ -1,8 +1,16 @@
 #include "harness.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -199,4 +207,397 @@ char *t_raw_value(const char *db_path, const char *table, const char *key)
     sqlite3_free(sql);
     sqlite3_close(conn);
     return out;
+}
+
+/* ------------------------------------------------- futures, with location */
+
+json_t *t_take_at(const char *file, int line, const char *expr, nana_future_t *f)
+{
+    nana_status_t st = nana_future_await(f);
+    if (st != NANA_OK)
+        t_fail(file, line, "%s: %s (%s)", expr, t_status_name(st), nana_future_errmsg(f));
+    json_t *v = nana_future_take_json(f);
+    nana_future_free(f);
+    return v;
+}
+
+void t_same_at(const char *file, int line, const char *expr, nana_future_t *f,
+               const char *want)
+{
+    json_t *v = t_take_at(file, line, expr, f);
+    t_check_json(file, line, expr, v, want);
+    nana_json_release(v);
+}
+
+void t_expect_at(const char *file, int line, const char *expr, nana_future_t *f,
+                 nana_status_t want)
+{
+    nana_status_t st = nana_future_await(f);
+    if (st != want)
+        t_fail(file, line, "%s: got %s (%s), want %s", expr, t_status_name(st),
+               nana_future_errmsg(f), t_status_name(want));
+    if (want != NANA_OK && nana_future_errmsg(f)[0] == '\0')
+        t_fail(file, line, "%s: failed with an empty message", expr);
+    if (want != NANA_OK && nana_future_json(f) != NULL)
+        t_fail(file, line, "%s: failed but has a value", expr);
+    nana_future_free(f);
+}
+
+int64_t t_int_at(const char *file, int line, const char *expr, nana_future_t *f)
+{
+    int64_t v = -1;
+    nana_status_t st = nana_future_await(f);
+    if (st != NANA_OK)
+        t_fail(file, line, "%s: %s (%s)", expr, t_status_name(st), nana_future_errmsg(f));
+    if (nana_future_int(f, &v) != NANA_OK)
+        t_fail(file, line, "%s: not an integer result", expr);
+    nana_future_free(f);
+    return v;
+}
+
+bool t_bool_at(const char *file, int line, const char *expr, nana_future_t *f)
+{
+    bool v = false;
+    nana_status_t st = nana_future_await(f);
+    if (st != NANA_OK)
+        t_fail(file, line, "%s: %s (%s)", expr, t_status_name(st), nana_future_errmsg(f));
+    if (nana_future_bool(f, &v) != NANA_OK)
+        t_fail(file, line, "%s: not a boolean result", expr);
+    nana_future_free(f);
+    return v;
+}
+
+nana_future_t *t_execute(nana_db_t *db, const char *sql, const char *params)
+{
+    json_t *p = params ? t_json(params) : NULL;
+    nana_future_t *f = nana_execute(db, sql, p);
+    json_decref(p);
+    return f;
+}
+
+void t_set_json(nana_db_t *db, const char *key, const char *text)
+{
+    json_t *v = t_json(text);
+    CHECK_ST(t_wait(nana_set(db, key, v)), NANA_OK);
+    json_decref(v);
+}
+
+/* -------------------------------------------- SQLite, beside the library */
+
+void t_raw_exec(const char *db_path, const char *sql)
+{
+    sqlite3 *c = NULL;
+    CHECK(sqlite3_open(db_path, &c) == SQLITE_OK);
+    sqlite3_busy_timeout(c, 5000);
+    char *err = NULL;
+    if (sqlite3_exec(c, sql, NULL, NULL, &err) != SQLITE_OK)
+        t_fail(__FILE__, __LINE__, "raw exec %s: %s", sql, err ? err : "?");
+    sqlite3_close(c);
+}
+
+void t_raw_put(const char *db_path, const char *key, const char *text)
+{
+    sqlite3 *c = NULL;
+    CHECK(sqlite3_open(db_path, &c) == SQLITE_OK);
+    sqlite3_busy_timeout(c, 5000);
+    CHECK(sqlite3_exec(c, "CREATE TABLE IF NOT EXISTS \"data\" (key TEXT PRIMARY KEY, value TEXT)",
+                       NULL, NULL, NULL) == SQLITE_OK);
+    sqlite3_stmt *st = NULL;
+    CHECK(sqlite3_prepare_v2(c, "INSERT OR REPLACE INTO data (key, value) VALUES (?, ?)", -1, &st,
+                             NULL) == SQLITE_OK);
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, text, -1, SQLITE_TRANSIENT);
+    CHECK(sqlite3_step(st) == SQLITE_DONE);
+    sqlite3_finalize(st);
+    sqlite3_close(c);
+}
+
+int t_raw_int(const char *db_path, const char *sql)
+{
+    sqlite3 *c = NULL;
+    CHECK(sqlite3_open_v2(db_path, &c, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK);
+    sqlite3_busy_timeout(c, 5000);
+    sqlite3_stmt *st = NULL;
+    CHECK(sqlite3_prepare_v2(c, sql, -1, &st, NULL) == SQLITE_OK);
+    CHECK(sqlite3_step(st) == SQLITE_ROW);
+    int n = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(c);
+    return n;
+}
+
+sqlite3 *t_gate_lock(const char *db_path)
+{
+    sqlite3 *conn = NULL;
+    if (sqlite3_open(db_path, &conn) != SQLITE_OK)
+        t_fail(__FILE__, __LINE__, "raw open %s: %s", db_path, sqlite3_errmsg(conn));
+    sqlite3_busy_timeout(conn, 10000);
+    char *err = NULL;
+    if (sqlite3_exec(conn,
+                     "BEGIN IMMEDIATE; CREATE TABLE IF NOT EXISTS gate(x);"
+                     " INSERT INTO gate VALUES (1);",
+                     NULL, NULL, &err) != SQLITE_OK)
+        t_fail(__FILE__, __LINE__, "raw lock: %s", err ? err : "?");
+    return conn;
+}
+
+void t_gate_release(sqlite3 *conn, bool commit)
+{
+    char *err = NULL;
+    if (sqlite3_exec(conn, commit ? "COMMIT" : "ROLLBACK", NULL, NULL, &err) != SQLITE_OK)
+        t_fail(__FILE__, __LINE__, "raw %s: %s", commit ? "commit" : "rollback",
+               err ? err : "?");
+    sqlite3_close(conn);
+}
+
+/* ---------------------------------------------------------------- misc */
+
+uint64_t t_fnv_file(const char *path)
+{
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        t_fail(__FILE__, __LINE__, "open %s: %s", path, strerror(errno));
+    uint64_t h = 0xcbf29ce484222325ULL;
+    int c;
+    while ((c = getc(fp)) != EOF) {
+        h ^= (unsigned char)c;
+        h *= 0x100000001b3ULL;
+    }
+    fclose(fp);
+    return h;
+}
+
+const char *t_shown(const char *s)
+{
+    static char buf[4][160];
+    static int next;
+    char *b = buf[next++ % 4];
+    size_t o = 0, n = strlen(s);
+    for (size_t i = 0; i < n && o < 120; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c < 0x7f && c != '\\')
+            b[o++] = (char)c;
+        else
+            o += (size_t)snprintf(b + o, sizeof buf[0] - o, "\\x%02x", c);
+    }
+    if (o >= 120)
+        o += (size_t)snprintf(b + o, sizeof buf[0] - o, "...(%zu bytes)", n);
+    b[o] = '\0';
+    return b;
+}
+
+int64_t t_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ------------------------------------------------------------- threads */
+
+int t_list_tasks(struct t_task *out, int max)
+{
+    DIR *dir = opendir("/proc/self/task");
+    if (!dir)
+        t_fail(__FILE__, __LINE__, "opendir /proc/self/task");
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(dir)) != NULL) {
+        if (e->d_name[0] < '0' || e->d_name[0] > '9')
+            continue;
+        char path[300];
+        snprintf(path, sizeof path, "/proc/self/task/%s/comm", e->d_name);
+        FILE *fp = fopen(path, "r");
+        if (!fp)
+            continue; /* the thread exited meanwhile */
+        char comm[32] = "";
+        if (!fgets(comm, sizeof comm, fp))
+            comm[0] = '\0';
+        fclose(fp);
+        comm[strcspn(comm, "\n")] = '\0';
+        if (n < max) {
+            out[n].tid = atoi(e->d_name);
+            snprintf(out[n].comm, sizeof out[n].comm, "%s", comm);
+        }
+        n++;
+    }
+    closedir(dir);
+    return n;
+}
+
+int t_count_tasks(void)
+{
+    struct t_task tasks[256];
+    return t_list_tasks(tasks, 256);
+}
+
+int t_settled_count(int want)
+{
+    int n = t_count_tasks();
+    for (int i = 0; i < 2000 && n != want; i++) {
+        struct timespec ms = {0, 1000000};
+        nanosleep(&ms, NULL);
+        n = t_count_tasks();
+    }
+    return n;
+}
+
+int t_worker_index(const char *name, const char *prefix)
+{
+    size_t len = strlen(prefix);
+    if (strncmp(name, prefix, len) != 0 || name[len] != '-' || !name[len + 1])
+        return -1;
+    int n = 0;
+    for (const char *p = name + len + 1; *p; p++) {
+        if (*p < '0' || *p > '9')
+            return -1;
+        n = n * 10 + (*p - '0');
+    }
+    return n;
+}
+
+int t_count_named(const char *prefix)
+{
+    struct t_task tasks[256];
+    int n = t_list_tasks(tasks, 256), named = 0;
+    for (int i = 0; i < n && i < 256; i++)
+        if (t_worker_index(tasks[i].comm, prefix) >= 0)
+            named++;
+    return named;
+}
+
+static void *record_tid(void *arg)
+{
+    *(pid_t *)arg = gettid();
+    return NULL;
+}
+
+void t_warm_up_threads(void)
+{
+    pthread_t th;
+    pid_t tid = 0;
+    CHECK(pthread_create(&th, NULL, record_tid, &tid) == 0);
+    pthread_join(th, NULL);
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/task/%d", (int)tid);
+    for (int i = 0; i < 2000 && access(path, F_OK) == 0; i++) {
+        struct timespec ms = {0, 1000000};
+        nanosleep(&ms, NULL);
+    }
+}
+
+/* ---------------------------------------------------------------- fork */
+
+/* The child's end of the report pipe; -1 outside a child. */
+static int report_fd = -1;
+
+_Noreturn void t_child_fail(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vdprintf(report_fd, fmt, ap);
+    va_end(ap);
+    _exit(1);
+}
+
+void t_run_in_child(void (*body)(void), enum t_child_end end)
+{
+    int fds[2];
+    CHECK(pipe(fds) == 0);
+    fflush(NULL);
+    pid_t pid = fork();
+    CHECK(pid >= 0);
+    if (pid == 0) {
+        close(fds[0]);
+        report_fd = fds[1];
+        body();
+        dprintf(report_fd, "OK");
+        if (end == T_CHILD_SIGKILL) {
+            close(report_fd);
+            kill(getpid(), SIGKILL);
+        }
+        _exit(0);
+    }
+    close(fds[1]);
+    char msg[1024];
+    size_t used = 0;
+    for (;;) {
+        struct pollfd pfd = {.fd = fds[0], .events = POLLIN};
+        int ready = poll(&pfd, 1, 120000);
+        if (ready <= 0) {
+            kill(pid, SIGKILL);
+            waitpid(pid, NULL, 0);
+            t_fail(__FILE__, __LINE__, "child hung (report so far: %.*s)", (int)used, msg);
+        }
+        ssize_t n = read(fds[0], msg + used, sizeof msg - 1 - used);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        used += (size_t)n;
+        if (used == sizeof msg - 1)
+            break;
+    }
+    msg[used] = '\0';
+    close(fds[0]);
+    int status = 0;
+    CHECK(waitpid(pid, &status, 0) == pid);
+    if (strcmp(msg, "OK") != 0)
+        t_fail(__FILE__, __LINE__, "child: %s", used ? msg : "(no report)");
+    if (end == T_CHILD_EXIT && (!WIFEXITED(status) || WEXITSTATUS(status) != 0))
+        t_fail(__FILE__, __LINE__, "child reported OK but exited with status %#x", status);
+}
+
+struct t_hammer {
+    nana_db_t *root, *sub;
+    pthread_t th;
+    atomic_bool stop;
+    atomic_int writes_done;
+};
+
+static void *hammer(void *arg)
+{
+    struct t_hammer *h = arg;
+    char key[32];
+    nana_future_t *fs[8];
+    for (int round = 0; !atomic_load(&h->stop); round++) {
+        for (int i = 0; i < 8; i++) {
+            snprintf(key, sizeof key, "h%d", (round * 8 + i) % 64);
+            json_t *v = json_integer(round);
+            fs[i] = i % 2 ? nana_set(h->root, key, v) : nana_set(h->sub, key, v);
+            json_decref(v);
+        }
+        for (int i = 0; i < 8; i++) {
+            CHECK_ST(nana_future_await(fs[i]), NANA_OK);
+            nana_future_free(fs[i]);
+        }
+        atomic_fetch_add(&h->writes_done, 8);
+    }
+    return NULL;
+}
+
+struct t_hammer *t_hammer_start(nana_db_t *root, nana_db_t *sub)
+{
+    struct t_hammer *h = calloc(1, sizeof *h);
+    CHECK(h != NULL);
+    h->root = root;
+    h->sub = sub;
+    atomic_init(&h->stop, false);
+    atomic_init(&h->writes_done, 0);
+    CHECK(pthread_create(&h->th, NULL, hammer, h) == 0);
+    return h;
+}
+
+void t_hammer_wait(struct t_hammer *h, int writes)
+{
+    int seen = atomic_load(&h->writes_done);
+    while (atomic_load(&h->writes_done) < seen + writes)
+        sched_yield();
+}
+
+void t_hammer_stop(struct t_hammer *h)
+{
+    atomic_store(&h->stop, true);
+    pthread_join(h->th, NULL);
+    free(h);
 }

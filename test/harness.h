@@ -87,4 +87,154 @@ void t_expect(nana_future_t *f, const char *want_text);
  * key in table, or NULL when absent.  Malloc'd. */
 char *t_raw_value(const char *db_path, const char *table, const char *key);
 
+/* ------------------------------------------------- futures, with location
+ * Like t_take / t_int / t_bool above, but a failure names the caller's file,
+ * line and expression: the SQL scenarios make dozens of such calls each, and
+ * a line inside the harness would not tell which one failed.  Use them
+ * through the macros below. */
+/* Awaits f: NANA_OK; takes its value (new reference, may be NULL), frees f. */
+json_t *t_take_at(const char *file, int line, const char *expr, nana_future_t *f);
+/* Awaits f: NANA_OK, and its value equals the JSON text want; frees f. */
+void t_same_at(const char *file, int line, const char *expr, nana_future_t *f,
+               const char *want);
+/* Awaits f: its status is want and, when want is a failure, f has a
+ * non-empty message and no value -- the strictest of the checks the
+ * scenarios used to make each their own way, so that none is weaker than
+ * before; frees f. */
+void t_expect_at(const char *file, int line, const char *expr, nana_future_t *f,
+                 nana_status_t want);
+int64_t t_int_at(const char *file, int line, const char *expr, nana_future_t *f);
+bool t_bool_at(const char *file, int line, const char *expr, nana_future_t *f);
+
+#define TAKE(f) t_take_at(__FILE__, __LINE__, #f, (f))
+#define SAME(f, want) t_same_at(__FILE__, __LINE__, #f, (f), (want))
+#define EXPECT(f, want) t_expect_at(__FILE__, __LINE__, #f, (f), (want))
+#define INT(f) t_int_at(__FILE__, __LINE__, #f, (f))
+#define BOOL(f) t_bool_at(__FILE__, __LINE__, #f, (f))
+
+/* nana_execute() with its parameters given as JSON text (NULL: none). */
+nana_future_t *t_execute(nana_db_t *db, const char *sql, const char *params);
+
+/* Sets key to the value of JSON text; fails the test unless NANA_OK. */
+void t_set_json(nana_db_t *db, const char *key, const char *text);
+
+/* -------------------------------------------- SQLite, beside the library
+ * These use a connection of their own, as another process would. */
+struct sqlite3;
+
+/* Runs sql (any number of statements); fails the test on an error. */
+void t_raw_exec(const char *db_path, const char *sql);
+/* Stores value text under key in table "data" (made when missing), as
+ * written by something other than the library: the text need not be JSON. */
+void t_raw_put(const char *db_path, const char *key, const char *text);
+/* The first column of the first row of sql, read-only, as an int. */
+int t_raw_int(const char *db_path, const char *sql);
+
+/* A connection holding the write lock (BEGIN IMMEDIATE plus a write), so that
+ * the library's next write stays blocked in SQLite's busy handler -- a future
+ * that is pending for as long as the test wants.  t_gate_release() commits
+ * or rolls back and closes it. */
+struct sqlite3 *t_gate_lock(const char *db_path);
+void t_gate_release(struct sqlite3 *conn, bool commit);
+
+/* ---------------------------------------------------------------- misc */
+
+/* FNV-1a 64 of a whole file: proof that a file did not change at all. */
+uint64_t t_fnv_file(const char *path);
+
+/* s made printable for a report: bytes outside printable ASCII, and '\\', as
+ * \xNN; cut after 120 characters, with the input's length appended.  A static
+ * ring of buffers: valid for the next 3 calls. */
+const char *t_shown(const char *s);
+
+/* CLOCK_MONOTONIC in milliseconds, for timing a wait. */
+int64_t t_now_ms(void);
+
+/* ------------------------------------------------------------- threads
+ * The pool scenarios count and name the process's threads through /proc. */
+struct t_task {
+    int tid;
+    char comm[32]; /* the thread's name */
+};
+
+/* The threads of this process, from /proc/self/task; returns how many (at
+ * most max are stored in out). */
+int t_list_tasks(struct t_task *out, int max);
+/* How many threads this process has now. */
+int t_count_tasks(void);
+/* Thread count once it has settled at want (or after about 2 s): a joined
+ * thread can stay listed in /proc for a moment after pthread_join() returned,
+ * while the kernel finishes reaping it, and there is nothing to wait on for
+ * that. */
+int t_settled_count(int want);
+/* n when name is "<prefix>-<n>", else -1. */
+int t_worker_index(const char *name, const char *prefix);
+/* How many threads are named "<prefix>-<n>". */
+int t_count_named(const char *prefix);
+/* A sanitizer may start a helper thread with the first pthread_create():
+ * starts and joins one thread, and waits until the kernel has reaped it, so
+ * that a baseline count taken afterwards stays true. */
+void t_warm_up_threads(void);
+
+/* ---------------------------------------------------------------- fork
+ * A scenario that forks runs the child's part with t_run_in_child(): the
+ * child reports on a pipe, "OK" or its first failed check, and the parent
+ * fails the test with that report.  A CHECK in the child would only exit the
+ * child, and its message could be lost with the child's buffers. */
+
+/* ThreadSanitizer cannot follow a child of a multi-threaded process that
+ * starts threads (it reports the new threads as duplicates of the parent's,
+ * whose stacks glibc hands out again): scenarios that do that are skipped
+ * under TSan. */
+#if defined(__SANITIZE_THREAD__)
+#define NANA_TEST_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define NANA_TEST_TSAN 1
+#endif
+#endif
+
+/* In the child: reports the formatted message as its failure and _exit(1)s. */
+_Noreturn void t_child_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#define CHILD_CHECK(cond)                                                      \
+    do {                                                                       \
+        if (!(cond))                                                           \
+            t_child_fail("%s:%d: CHECK(%s)", __FILE__, __LINE__, #cond);       \
+    } while (0)
+
+#define CHILD_ST(expr, want)                                                   \
+    do {                                                                       \
+        nana_status_t got_ = (expr);                                           \
+        if (got_ != (want))                                                    \
+            t_child_fail("%s:%d: %s: got %s, want %s", __FILE__, __LINE__,     \
+                         #expr, t_status_name(got_), t_status_name(want));     \
+    } while (0)
+
+/* How the child ends once body() has reported "OK". */
+enum t_child_end {
+    /* _exit(0); the parent also requires that exit status. */
+    T_CHILD_EXIT,
+    /* SIGKILL to itself, and its status is not looked at: when the child was
+     * forked while other threads of the parent were busy, memory they were
+     * using at the fork instant is unreachable in the child, and an
+     * exit-time leak check (valgrind's) would count it against the library. */
+    T_CHILD_SIGKILL,
+};
+
+/* Forks; the child runs body() and reports; the parent waits (at most 120 s)
+ * for the report and the child's end, and fails the test unless the child
+ * said "OK" (and, with T_CHILD_EXIT, exited 0). */
+void t_run_in_child(void (*body)(void), enum t_child_end end);
+
+/* Keeps a root and one of its sub-tables busy from a thread of its own
+ * (rounds of 8 sets over 64 keys, each value the round number, checked
+ * NANA_OK), so that a scenario can fork while the workers are mid-batch. */
+struct t_hammer;
+struct t_hammer *t_hammer_start(nana_db_t *root, nana_db_t *sub);
+/* Returns once the hammer has completed at least writes more sets. */
+void t_hammer_wait(struct t_hammer *h, int writes);
+/* Stops the thread, joins it and frees h. */
+void t_hammer_stop(struct t_hammer *h);
+
 #endif

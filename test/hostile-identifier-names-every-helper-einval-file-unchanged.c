@@ -15,23 +15,7 @@
  */
 #include "harness.h"
 
-#include <errno.h>
 #include <sys/stat.h>
-
-static uint64_t fnv_file(const char *path)
-{
-    FILE *fp = fopen(path, "rb");
-    if (!fp)
-        t_fail(__FILE__, __LINE__, "open %s: %s", path, strerror(errno));
-    uint64_t h = 0xcbf29ce484222325ULL;
-    int c;
-    while ((c = getc(fp)) != EOF) {
-        h ^= (unsigned char)c;
-        h *= 0x100000001b3ULL;
-    }
-    fclose(fp);
-    return h;
-}
 
 static int failures, calls;
 
@@ -102,7 +86,7 @@ int main(void)
     json_t *indexes_before = t_take(nana_list_indexes(db, NULL), NANA_OK);
     struct stat sb;
     CHECK(stat(path, &sb) == 0);
-    const uint64_t sum_before = fnv_file(path);
+    const uint64_t sum_before = t_fnv_file(path);
     const off_t size_before = sb.st_size;
 
     static char n129[130], n5000[5001], quoted5000[5003];
@@ -265,7 +249,7 @@ int main(void)
     }
 
     /* the file and the data are untouched */
-    const uint64_t sum_after = fnv_file(path);
+    const uint64_t sum_after = t_fnv_file(path);
     CHECK(stat(path, &sb) == 0);
     fprintf(stderr, "%d hostile names, %d calls, %d not NANA_EINVAL; checksum %016llx -> %016llx\n",
             (int)nnames, calls, failures, (unsigned long long)sum_before,
@@ -292,6 +276,6 @@ int main(void)
     CHECK_INT(t_int(nana_len(db)), 1);
     json_decref(ixcols);
     CHECK_ST(nana_close(db), NANA_OK);
-    CHECK(fnv_file(path) == sum_before);
+    CHECK(t_fnv_file(path) == sum_before);
     return 0;
 }

@@ -18,51 +18,16 @@
  */
 #include "harness.h"
 
-#include <errno.h>
 #include <sys/stat.h>
 
-static uint64_t fnv_file(const char *path)
-{
-    FILE *fp = fopen(path, "rb");
-    if (!fp)
-        t_fail(__FILE__, __LINE__, "open %s: %s", path, strerror(errno));
-    uint64_t h = 0xcbf29ce484222325ULL;
-    int c;
-    while ((c = getc(fp)) != EOF) {
-        h ^= (unsigned char)c;
-        h *= 0x100000001b3ULL;
-    }
-    fclose(fp);
-    return h;
-}
-
 static int failures, calls;
-
-static const char *shown(const char *s)
-{
-    static char buf[4][160];
-    static int next;
-    char *b = buf[next++ % 4];
-    size_t o = 0, n = strlen(s);
-    for (size_t i = 0; i < n && o < 120; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c < 0x7f && c != '\\')
-            b[o++] = (char)c;
-        else
-            o += (size_t)snprintf(b + o, sizeof buf[0] - o, "\\x%02x", c);
-    }
-    if (o >= 120)
-        o += (size_t)snprintf(b + o, sizeof buf[0] - o, "...(%zu bytes)", n);
-    b[o] = '\0';
-    return b;
-}
 
 static void want_einval(nana_future_t *f, const char *helper, const char *input)
 {
     calls++;
     nana_status_t st = nana_future_await(f);
     if (st != NANA_EINVAL) {
-        fprintf(stderr, "  %s [%s]: got %s (%s), want NANA_EINVAL\n", helper, shown(input),
+        fprintf(stderr, "  %s [%s]: got %s (%s), want NANA_EINVAL\n", helper, t_shown(input),
                 t_status_name(st), nana_future_errmsg(f));
         failures++;
     }
@@ -91,7 +56,7 @@ int main(void)
     struct stat sb;
     CHECK(stat(path, &sb) == 0);
     const off_t size_before = sb.st_size;
-    const uint64_t sum_before = fnv_file(path);
+    const uint64_t sum_before = t_fnv_file(path);
 
     static char long_type[5001], long_order[5001];
     memcpy(long_type, "TEXT", 4);
@@ -294,7 +259,7 @@ int main(void)
         json_decref(val);
     }
 
-    const uint64_t sum_after = fnv_file(path);
+    const uint64_t sum_after = t_fnv_file(path);
     CHECK(stat(path, &sb) == 0);
     fprintf(stderr, "%d types, %d order_by, %d pragmas: %d calls, %d not NANA_EINVAL; "
                     "checksum %016llx -> %016llx\n",
@@ -315,6 +280,6 @@ int main(void)
     t_expect(nana_fetch_one(db, "PRAGMA writable_schema", NULL), "[0]");
     CHECK_INT(failures, 0);
     CHECK_ST(nana_close(db), NANA_OK);
-    CHECK(fnv_file(path) == sum_before);
+    CHECK(t_fnv_file(path) == sum_before);
     return 0;
 }

@@ -7,25 +7,6 @@
  */
 #include "harness.h"
 
-#include <sqlite3.h>
-
-static void raw_put(const char *path, const char *key, const char *text)
-{
-    sqlite3 *c = NULL;
-    CHECK(sqlite3_open(path, &c) == SQLITE_OK);
-    sqlite3_busy_timeout(c, 5000);
-    CHECK(sqlite3_exec(c, "CREATE TABLE IF NOT EXISTS \"data\" (key TEXT PRIMARY KEY, value TEXT)",
-                       NULL, NULL, NULL) == SQLITE_OK);
-    sqlite3_stmt *st = NULL;
-    CHECK(sqlite3_prepare_v2(c, "INSERT OR REPLACE INTO data (key, value) VALUES (?, ?)", -1, &st,
-                             NULL) == SQLITE_OK);
-    sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 2, text, -1, SQLITE_TRANSIENT);
-    CHECK(sqlite3_step(st) == SQLITE_DONE);
-    sqlite3_finalize(st);
-    sqlite3_close(c);
-}
-
 static const struct {
     const char *key;
     const char *text;
@@ -41,10 +22,10 @@ static const struct {
 int main(void)
 {
     const char *path = t_path("bigint.db");
-    raw_put(path, "max_key", "9223372036854775807");
-    raw_put(path, "min_key", "-9223372036854775808");
+    t_raw_put(path, "max_key", "9223372036854775807");
+    t_raw_put(path, "min_key", "-9223372036854775808");
     for (size_t i = 0; i < NBIG; i++)
-        raw_put(path, big[i].key, big[i].text);
+        t_raw_put(path, big[i].key, big[i].text);
 
     nana_db_t *db = t_open("bigint.db", NULL);
     for (size_t i = 0; i < NBIG; i++) {

@@ -10,22 +10,11 @@
  */
 #include "harness.h"
 
-#include <sqlite3.h>
 #include <sys/stat.h>
 
 static int count_tables(const char *path)
 {
-    sqlite3 *c = NULL;
-    CHECK(sqlite3_open_v2(path, &c, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK);
-    sqlite3_busy_timeout(c, 5000);
-    sqlite3_stmt *st = NULL;
-    CHECK(sqlite3_prepare_v2(c, "SELECT count(*) FROM sqlite_master WHERE type = 'table'", -1,
-                             &st, NULL) == SQLITE_OK);
-    CHECK(sqlite3_step(st) == SQLITE_ROW);
-    int n = sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
-    sqlite3_close(c);
-    return n;
+    return t_raw_int(path, "SELECT count(*) FROM sqlite_master WHERE type = 'table'");
 }
 
 int main(void)

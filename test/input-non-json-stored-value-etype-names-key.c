@@ -9,25 +9,6 @@
  */
 #include "harness.h"
 
-#include <sqlite3.h>
-
-static void raw_put(const char *path, const char *key, const char *text)
-{
-    sqlite3 *c = NULL;
-    CHECK(sqlite3_open(path, &c) == SQLITE_OK);
-    sqlite3_busy_timeout(c, 5000);
-    CHECK(sqlite3_exec(c, "CREATE TABLE IF NOT EXISTS \"data\" (key TEXT PRIMARY KEY, value TEXT)",
-                       NULL, NULL, NULL) == SQLITE_OK);
-    sqlite3_stmt *st = NULL;
-    CHECK(sqlite3_prepare_v2(c, "INSERT OR REPLACE INTO data (key, value) VALUES (?, ?)", -1, &st,
-                             NULL) == SQLITE_OK);
-    sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 2, text, -1, SQLITE_TRANSIENT);
-    CHECK(sqlite3_step(st) == SQLITE_DONE);
-    sqlite3_finalize(st);
-    sqlite3_close(c);
-}
-
 static const struct {
     const char *key;
     const char *text;
@@ -61,10 +42,10 @@ static void expect_etype(nana_future_t *f, size_t i, const char *op)
 int main(void)
 {
     const char *path = t_path("nonjson.db");
-    raw_put(path, "good_before", "{\"fine\": true}");
+    t_raw_put(path, "good_before", "{\"fine\": true}");
     for (size_t i = 0; i < NBAD; i++)
-        raw_put(path, bad[i].key, bad[i].text);
-    raw_put(path, "good_after", "[1, \"two\"]");
+        t_raw_put(path, bad[i].key, bad[i].text);
+    t_raw_put(path, "good_after", "[1, \"two\"]");
 
     nana_db_t *db = t_open("nonjson.db", NULL);
     for (size_t i = 0; i < NBAD; i++) {
@@ -100,7 +81,7 @@ int main(void)
     /* a bad value written while the library has the key cached as absent,
        then read fresh */
     CHECK_ST(t_wait(nana_get(db, "late_bad_key", NULL)), NANA_ENOTFOUND);
-    raw_put(path, "late_bad_key", "{SECRET5");
+    t_raw_put(path, "late_bad_key", "{SECRET5");
     nana_future_t *f = nana_get_fresh(db, "late_bad_key", NULL);
     CHECK_ST(nana_future_await(f), NANA_ETYPE);
     CHECK(strstr(nana_future_errmsg(f), "late_bad_key") != NULL);

@@ -11,17 +11,9 @@
 
 static int raw_count(const char *path, const char *table)
 {
-    sqlite3 *c = NULL;
-    CHECK(sqlite3_open_v2(path, &c, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK);
-    sqlite3_busy_timeout(c, 5000);
     char *sql = sqlite3_mprintf("SELECT count(*) FROM \"%w\"", table);
-    sqlite3_stmt *st = NULL;
-    CHECK(sqlite3_prepare_v2(c, sql, -1, &st, NULL) == SQLITE_OK);
-    CHECK(sqlite3_step(st) == SQLITE_ROW);
-    int n = sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
+    int n = t_raw_int(path, sql);
     sqlite3_free(sql);
-    sqlite3_close(c);
     return n;
 }
 

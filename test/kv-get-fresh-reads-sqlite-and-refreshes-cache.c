@@ -7,19 +7,6 @@
  */
 #include "harness.h"
 
-#include <sqlite3.h>
-
-static void raw_exec(const char *path, const char *sql)
-{
-    sqlite3 *c = NULL;
-    CHECK(sqlite3_open(path, &c) == SQLITE_OK);
-    sqlite3_busy_timeout(c, 5000);
-    char *err = NULL;
-    if (sqlite3_exec(c, sql, NULL, NULL, &err) != SQLITE_OK)
-        t_fail(__FILE__, __LINE__, "raw exec %s: %s", sql, err ? err : "?");
-    sqlite3_close(c);
-}
-
 int main(void)
 {
     const char *path = t_path("fresh.db");
@@ -37,7 +24,7 @@ int main(void)
     t_expect(nana_get(db, "b", NULL), "2");
     CHECK_ST(t_wait(nana_get(db, "c", NULL)), NANA_ENOTFOUND);
 
-    raw_exec(path, "UPDATE data SET value = '{\"v\": 11}' WHERE key = 'a';"
+    t_raw_exec(path, "UPDATE data SET value = '{\"v\": 11}' WHERE key = 'a';"
                    "DELETE FROM data WHERE key = 'b';"
                    "INSERT INTO data (key, value) VALUES ('c', '[3, 3]');");
 

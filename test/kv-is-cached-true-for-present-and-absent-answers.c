@@ -6,23 +6,10 @@
  */
 #include "harness.h"
 
-#include <sqlite3.h>
-
-static void raw_exec(const char *path, const char *sql)
-{
-    sqlite3 *c = NULL;
-    CHECK(sqlite3_open(path, &c) == SQLITE_OK);
-    sqlite3_busy_timeout(c, 5000);
-    char *err = NULL;
-    if (sqlite3_exec(c, sql, NULL, NULL, &err) != SQLITE_OK)
-        t_fail(__FILE__, __LINE__, "raw exec %s: %s", sql, err ? err : "?");
-    sqlite3_close(c);
-}
-
 int main(void)
 {
     const char *path = t_path("iscached.db");
-    raw_exec(path, "CREATE TABLE IF NOT EXISTS \"data\" (key TEXT PRIMARY KEY, value TEXT);"
+    t_raw_exec(path, "CREATE TABLE IF NOT EXISTS \"data\" (key TEXT PRIMARY KEY, value TEXT);"
                    "INSERT INTO data VALUES ('x', '1'), ('y', '{\"a\": 2}'), ('z', 'null');");
 
     nana_db_t *db = t_open("iscached.db", NULL); /* bulk_load false by default */

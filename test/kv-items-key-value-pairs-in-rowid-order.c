@@ -5,13 +5,6 @@
  */
 #include "harness.h"
 
-static void set_json(nana_db_t *db, const char *key, const char *text)
-{
-    json_t *v = t_json(text);
-    CHECK_ST(t_wait(nana_set(db, key, v)), NANA_OK);
-    json_decref(v);
-}
-
 int main(void)
 {
     nana_db_t *db = t_open("items.db", NULL);
@@ -20,14 +13,14 @@ int main(void)
 
     t_expect(nana_items(db), "[]");
 
-    set_json(db, "one", "1");
-    set_json(db, "two", "[2,2]");
-    set_json(db, "none", "null");
-    set_json(sub, "one", "\"sub\"");
+    t_set_json(db, "one", "1");
+    t_set_json(db, "two", "[2,2]");
+    t_set_json(db, "none", "null");
+    t_set_json(sub, "one", "\"sub\"");
     t_expect(nana_items(db), "[[\"one\",1],[\"two\",[2,2]],[\"none\",null]]");
     t_expect(nana_items(sub), "[[\"one\",\"sub\"]]");
 
-    set_json(db, "one", "{\"again\":true}");
+    t_set_json(db, "one", "{\"again\":true}");
     CHECK_ST(t_wait(nana_delete(db, "two")), NANA_OK);
     t_expect(nana_items(db), "[[\"none\",null],[\"one\",{\"again\":true}]]");
 

@@ -8,19 +8,6 @@
  */
 #include "harness.h"
 
-#include <sqlite3.h>
-
-static void raw_exec(const char *path, const char *sql)
-{
-    sqlite3 *c = NULL;
-    CHECK(sqlite3_open(path, &c) == SQLITE_OK);
-    sqlite3_busy_timeout(c, 5000);
-    char *err = NULL;
-    if (sqlite3_exec(c, sql, NULL, NULL, &err) != SQLITE_OK)
-        t_fail(__FILE__, __LINE__, "raw exec %s: %s", sql, err ? err : "?");
-    sqlite3_close(c);
-}
-
 int main(void)
 {
     const char *path = t_path("refresh.db");
@@ -34,7 +21,7 @@ int main(void)
     t_expect(nana_get(db, "c", NULL), "3");
     CHECK_ST(t_wait(nana_get(db, "new", NULL)), NANA_ENOTFOUND);
 
-    raw_exec(path, "UPDATE data SET value = '10' WHERE key = 'a';"
+    t_raw_exec(path, "UPDATE data SET value = '10' WHERE key = 'a';"
                    "UPDATE data SET value = '20' WHERE key = 'b';"
                    "DELETE FROM data WHERE key = 'c';"
                    "INSERT INTO data (key, value) VALUES ('new', '\"n\"');");

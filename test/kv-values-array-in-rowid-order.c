@@ -5,13 +5,6 @@
  */
 #include "harness.h"
 
-static void set_json(nana_db_t *db, const char *key, const char *text)
-{
-    json_t *v = t_json(text);
-    CHECK_ST(t_wait(nana_set(db, key, v)), NANA_OK);
-    json_decref(v);
-}
-
 int main(void)
 {
     nana_db_t *db = t_open("values.db", NULL);
@@ -20,15 +13,15 @@ int main(void)
 
     t_expect(nana_values(db), "[]");
 
-    set_json(db, "a", "{\"x\":1}");
-    set_json(db, "b", "null");
-    set_json(db, "c", "[1,[2]]");
-    set_json(db, "d", "\"s\"");
-    set_json(sub, "a", "\"sub value\"");
+    t_set_json(db, "a", "{\"x\":1}");
+    t_set_json(db, "b", "null");
+    t_set_json(db, "c", "[1,[2]]");
+    t_set_json(db, "d", "\"s\"");
+    t_set_json(sub, "a", "\"sub value\"");
     t_expect(nana_values(db), "[{\"x\":1},null,[1,[2]],\"s\"]");
     t_expect(nana_values(sub), "[\"sub value\"]");
 
-    set_json(db, "a", "{\"x\":2}");
+    t_set_json(db, "a", "{\"x\":2}");
     t_expect(nana_values(db), "[null,[1,[2]],\"s\",{\"x\":2}]");
 
     CHECK_ST(t_wait(nana_delete(db, "c")), NANA_OK);

@@ -7,35 +7,16 @@
  */
 #include "harness.h"
 
-#include <sqlite3.h>
-
-static void raw_insert(const char *path, const char *key, const char *text)
-{
-    sqlite3 *c = NULL;
-    CHECK(sqlite3_open(path, &c) == SQLITE_OK);
-    sqlite3_busy_timeout(c, 5000);
-    CHECK(sqlite3_exec(c, "CREATE TABLE IF NOT EXISTS \"data\" (key TEXT PRIMARY KEY, value TEXT)",
-                       NULL, NULL, NULL) == SQLITE_OK);
-    sqlite3_stmt *st = NULL;
-    CHECK(sqlite3_prepare_v2(c, "INSERT OR REPLACE INTO data (key, value) VALUES (?, ?)", -1, &st,
-                             NULL) == SQLITE_OK);
-    sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 2, text, -1, SQLITE_TRANSIENT);
-    CHECK(sqlite3_step(st) == SQLITE_DONE);
-    sqlite3_finalize(st);
-    sqlite3_close(c);
-}
-
 int main(void)
 {
     const char *path = t_path("python.db");
-    raw_insert(path, "spaced", "{\"a\": 1, \"b\": [1, 2]}");
-    raw_insert(path, "nested", "{\"outer\": {\"inner\": [true, false, null], \"s\": \"a, b: c\"}}");
-    raw_insert(path, "ascii", "\"\\u65e5\\u672c \\u043a \\ud83d\\ude00\"");
-    raw_insert(path, "slash", "\"a\\/b\"");
-    raw_insert(path, "real", "1e+16");
-    raw_insert(path, "neg-real", "-2.5e-3");
-    raw_insert(path, "ws", "  [ 1 ,\n 2 ]  ");
+    t_raw_put(path, "spaced", "{\"a\": 1, \"b\": [1, 2]}");
+    t_raw_put(path, "nested", "{\"outer\": {\"inner\": [true, false, null], \"s\": \"a, b: c\"}}");
+    t_raw_put(path, "ascii", "\"\\u65e5\\u672c \\u043a \\ud83d\\ude00\"");
+    t_raw_put(path, "slash", "\"a\\/b\"");
+    t_raw_put(path, "real", "1e+16");
+    t_raw_put(path, "neg-real", "-2.5e-3");
+    t_raw_put(path, "ws", "  [ 1 ,\n 2 ]  ");
 
     nana_db_t *db = t_open("python.db", NULL);
     t_expect(nana_get(db, "spaced", NULL), "{\"a\":1,\"b\":[1,2]}");
@@ -57,7 +38,7 @@ int main(void)
     nana_json_release(got);
 
     /* written by "Python" while the library has the file open, key not cached */
-    raw_insert(path, "late", "{\"x\": [1, {\"y\": \"z\"}], \"n\": null}");
+    t_raw_put(path, "late", "{\"x\": [1, {\"y\": \"z\"}], \"n\": null}");
     t_expect(nana_get(db, "late", NULL), "{\"x\":[1,{\"y\":\"z\"}],\"n\":null}");
 
     /* the library rewrites a key compactly */

@@ -107,17 +107,6 @@ static void free_chain(struct chain *c)
     free(c->fields);
 }
 
-static void expect_(const char *file, int line, const char *expr, nana_future_t *f,
-                    nana_status_t want)
-{
-    nana_status_t st = nana_future_await(f);
-    if (st != want)
-        t_fail(file, line, "%s: got %s (%s), want %s", expr, t_status_name(st),
-               nana_future_errmsg(f), t_status_name(want));
-    nana_future_free(f);
-}
-#define EXPECT(f, want) expect_(__FILE__, __LINE__, #f, (f), (want))
-
 int main(void)
 {
     const char *path = t_path("model.db");

@@ -1,108 +1,10 @@
 /* max_workers = 1: a single worker thread serves everything -- four threads
  * submitting at once, then chains whose functions submit more jobs from that
  * worker, sub-tables, a close that drains -- without deadlock or loss. */
-#include <dirent.h>
 #include <pthread.h>
 #include <stdatomic.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "harness.h"
-
-struct task {
-    int tid;
-    char comm[32];
-};
-
-/* The threads of this process, from /proc/self/task; returns how many (at
- * most max). */
-static int list_tasks(struct task *out, int max)
-{
-    DIR *dir = opendir("/proc/self/task");
-    if (!dir)
-        t_fail(__FILE__, __LINE__, "opendir /proc/self/task");
-    int n = 0;
-    struct dirent *e;
-    while ((e = readdir(dir)) != NULL) {
-        if (e->d_name[0] < '0' || e->d_name[0] > '9')
-            continue;
-        char path[300];
-        snprintf(path, sizeof path, "/proc/self/task/%s/comm", e->d_name);
-        FILE *fp = fopen(path, "r");
-        if (!fp)
-            continue; /* the thread exited meanwhile */
-        char comm[32] = "";
-        if (!fgets(comm, sizeof comm, fp))
-            comm[0] = '\0';
-        fclose(fp);
-        comm[strcspn(comm, "\n")] = '\0';
-        if (n < max) {
-            out[n].tid = atoi(e->d_name);
-            snprintf(out[n].comm, sizeof out[n].comm, "%s", comm);
-        }
-        n++;
-    }
-    closedir(dir);
-    return n;
-}
-
-__attribute__((unused)) static int count_tasks(void)
-{
-    struct task tasks[256];
-    return list_tasks(tasks, 256);
-}
-
-/* Thread count once it has settled at want: a joined thread can stay listed
- * in /proc for a moment after pthread_join() returned, while the kernel
- * finishes reaping it, and there is nothing to wait on for that. */
-__attribute__((unused)) static int settled_count(int want)
-{
-    int n = count_tasks();
-    for (int i = 0; i < 2000 && n != want; i++) {
-        struct timespec ms = {0, 1000000};
-        nanosleep(&ms, NULL);
-        n = count_tasks();
-    }
-    return n;
-}
-
-/* n when name is "<prefix>-<n>", else -1. */
-__attribute__((unused)) static int worker_index(const char *name, const char *prefix)
-{
-    size_t len = strlen(prefix);
-    if (strncmp(name, prefix, len) != 0 || name[len] != '-' || !name[len + 1])
-        return -1;
-    int n = 0;
-    for (const char *p = name + len + 1; *p; p++) {
-        if (*p < '0' || *p > '9')
-            return -1;
-        n = n * 10 + (*p - '0');
-    }
-    return n;
-}
-
-static void *record_tid(void *arg)
-{
-    *(pid_t *)arg = gettid();
-    return NULL;
-}
-
-/* A sanitizer may start a helper thread with the first pthread_create():
- * start and join one thread, and wait until the kernel has reaped it, before
- * taking a baseline count. */
-__attribute__((unused)) static void warm_up_threads(void)
-{
-    pthread_t th;
-    pid_t tid = 0;
-    CHECK(pthread_create(&th, NULL, record_tid, &tid) == 0);
-    pthread_join(th, NULL);
-    char path[64];
-    snprintf(path, sizeof path, "/proc/self/task/%d", (int)tid);
-    for (int i = 0; i < 2000 && access(path, F_OK) == 0; i++) {
-        struct timespec ms = {0, 1000000};
-        nanosleep(&ms, NULL);
-    }
-}
 
 #define USERS 4
 #define ROUNDS 200
@@ -152,14 +54,14 @@ static nana_future_t *next_link(nana_future_t *done, void *arg)
 int main(void)
 {
     json_object_seed(0);
-    warm_up_threads();
-    int before = count_tasks();
+    t_warm_up_threads();
+    int before = t_count_tasks();
     nana_options_t opts;
     nana_options_init(&opts);
     opts.max_workers = 1;
     opts.thread_name_prefix = "solo";
     db = t_open("db", &opts);
-    CHECK_INT(count_tasks(), before + 1);
+    CHECK_INT(t_count_tasks(), before + 1);
 
     pthread_t th[USERS];
     for (int t = 0; t < USERS; t++)
@@ -210,9 +112,9 @@ int main(void)
         snprintf(key, sizeof key, "d%d", i);
         nana_future_free(nana_set(db, key, zero));
     }
-    CHECK_INT(count_tasks(), before + 1);
+    CHECK_INT(t_count_tasks(), before + 1);
     CHECK_ST(nana_close(db), NANA_OK);
-    CHECK_INT(settled_count(before), before);
+    CHECK_INT(t_settled_count(before), before);
 
     db = t_open("db", &opts);
     CHECK_INT(t_int(nana_len(db)), USERS * 20 + 4 + 100 + 300);

@@ -3,108 +3,11 @@
  * caller's own mask is left as it was; and a process-directed SIGUSR1 that
  * the main thread blocks stays pending until main unblocks it, then runs its
  * handler on main -- no worker takes it. */
-#include <dirent.h>
 #include <pthread.h>
 #include <signal.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "harness.h"
-
-struct task {
-    int tid;
-    char comm[32];
-};
-
-/* The threads of this process, from /proc/self/task; returns how many (at
- * most max). */
-static int list_tasks(struct task *out, int max)
-{
-    DIR *dir = opendir("/proc/self/task");
-    if (!dir)
-        t_fail(__FILE__, __LINE__, "opendir /proc/self/task");
-    int n = 0;
-    struct dirent *e;
-    while ((e = readdir(dir)) != NULL) {
-        if (e->d_name[0] < '0' || e->d_name[0] > '9')
-            continue;
-        char path[300];
-        snprintf(path, sizeof path, "/proc/self/task/%s/comm", e->d_name);
-        FILE *fp = fopen(path, "r");
-        if (!fp)
-            continue; /* the thread exited meanwhile */
-        char comm[32] = "";
-        if (!fgets(comm, sizeof comm, fp))
-            comm[0] = '\0';
-        fclose(fp);
-        comm[strcspn(comm, "\n")] = '\0';
-        if (n < max) {
-            out[n].tid = atoi(e->d_name);
-            snprintf(out[n].comm, sizeof out[n].comm, "%s", comm);
-        }
-        n++;
-    }
-    closedir(dir);
-    return n;
-}
-
-__attribute__((unused)) static int count_tasks(void)
-{
-    struct task tasks[256];
-    return list_tasks(tasks, 256);
-}
-
-/* Thread count once it has settled at want: a joined thread can stay listed
- * in /proc for a moment after pthread_join() returned, while the kernel
- * finishes reaping it, and there is nothing to wait on for that. */
-__attribute__((unused)) static int settled_count(int want)
-{
-    int n = count_tasks();
-    for (int i = 0; i < 2000 && n != want; i++) {
-        struct timespec ms = {0, 1000000};
-        nanosleep(&ms, NULL);
-        n = count_tasks();
-    }
-    return n;
-}
-
-/* n when name is "<prefix>-<n>", else -1. */
-__attribute__((unused)) static int worker_index(const char *name, const char *prefix)
-{
-    size_t len = strlen(prefix);
-    if (strncmp(name, prefix, len) != 0 || name[len] != '-' || !name[len + 1])
-        return -1;
-    int n = 0;
-    for (const char *p = name + len + 1; *p; p++) {
-        if (*p < '0' || *p > '9')
-            return -1;
-        n = n * 10 + (*p - '0');
-    }
-    return n;
-}
-
-static void *record_tid(void *arg)
-{
-    *(pid_t *)arg = gettid();
-    return NULL;
-}
-
-/* A sanitizer may start a helper thread with the first pthread_create():
- * start and join one thread, and wait until the kernel has reaped it, before
- * taking a baseline count. */
-__attribute__((unused)) static void warm_up_threads(void)
-{
-    pthread_t th;
-    pid_t tid = 0;
-    CHECK(pthread_create(&th, NULL, record_tid, &tid) == 0);
-    pthread_join(th, NULL);
-    char path[64];
-    snprintf(path, sizeof path, "/proc/self/task/%d", (int)tid);
-    for (int i = 0; i < 2000 && access(path, F_OK) == 0; i++) {
-        struct timespec ms = {0, 1000000};
-        nanosleep(&ms, NULL);
-    }
-}
 
 static uint64_t sigblk_of(int tid)
 {
@@ -175,10 +78,10 @@ int main(void)
     t_expect(nana_get(db, "k", NULL), "1");
     check_main_mask(&original);
 
-    struct task tasks[256];
-    int n = list_tasks(tasks, 256), workers = 0;
+    struct t_task tasks[256];
+    int n = t_list_tasks(tasks, 256), workers = 0;
     for (int i = 0; i < n && i < 256; i++) {
-        if (worker_index(tasks[i].comm, "sigtest") < 0)
+        if (t_worker_index(tasks[i].comm, "sigtest") < 0)
             continue;
         workers++;
         uint64_t mask = sigblk_of(tasks[i].tid);

@@ -12,41 +12,6 @@
  */
 #include "harness.h"
 
-#include <sqlite3.h>
-
-static json_t *take_(const char *file, int line, const char *expr, nana_future_t *f)
-{
-    nana_status_t st = nana_future_await(f);
-    if (st != NANA_OK)
-        t_fail(file, line, "%s: %s (%s)", expr, t_status_name(st), nana_future_errmsg(f));
-    json_t *v = nana_future_take_json(f);
-    nana_future_free(f);
-    return v;
-}
-#define TAKE(f) take_(__FILE__, __LINE__, #f, (f))
-
-static void same_(const char *file, int line, const char *expr, nana_future_t *f,
-                  const char *want)
-{
-    json_t *v = take_(file, line, expr, f);
-    t_check_json(file, line, expr, v, want);
-    nana_json_release(v);
-}
-#define SAME(f, want) same_(__FILE__, __LINE__, #f, (f), (want))
-
-static int64_t int_(const char *file, int line, const char *expr, nana_future_t *f)
-{
-    int64_t v = -1;
-    nana_status_t st = nana_future_await(f);
-    if (st != NANA_OK)
-        t_fail(file, line, "%s: %s (%s)", expr, t_status_name(st), nana_future_errmsg(f));
-    if (nana_future_int(f, &v) != NANA_OK)
-        t_fail(file, line, "%s: not an integer result", expr);
-    nana_future_free(f);
-    return v;
-}
-#define INT(f) int_(__FILE__, __LINE__, #f, (f))
-
 static nana_future_t *many(nana_db_t *db, const char *sql, const char *sets)
 {
     json_t *s = sets ? t_json(sets) : NULL;
@@ -70,28 +35,9 @@ static void fails_at_(const char *file, int line, nana_future_t *f, nana_status_
 }
 #define FAILS_AT(f, want, r0, r1) fails_at_(__FILE__, __LINE__, (f), (want), (r0), (r1))
 
-static void etype_(const char *file, int line, nana_future_t *f, nana_status_t want)
-{
-    nana_status_t st = nana_future_await(f);
-    if (st != want)
-        t_fail(file, line, "got %s (%s), want %s", t_status_name(st), nana_future_errmsg(f),
-               t_status_name(want));
-    nana_future_free(f);
-}
-#define EXPECT(f, want) etype_(__FILE__, __LINE__, (f), (want))
-
 static int raw_count(const char *path)
 {
-    sqlite3 *c = NULL;
-    CHECK(sqlite3_open_v2(path, &c, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK);
-    sqlite3_busy_timeout(c, 5000);
-    sqlite3_stmt *st = NULL;
-    CHECK(sqlite3_prepare_v2(c, "SELECT count(*) FROM m", -1, &st, NULL) == SQLITE_OK);
-    CHECK(sqlite3_step(st) == SQLITE_ROW);
-    int n = sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
-    sqlite3_close(c);
-    return n;
+    return t_raw_int(path, "SELECT count(*) FROM m");
 }
 
 static const char *const INS = "INSERT INTO m (name, n) VALUES (?, ?)";

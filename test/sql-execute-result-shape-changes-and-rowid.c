@@ -13,40 +13,6 @@
  */
 #include "harness.h"
 
-static json_t *take_(const char *file, int line, const char *expr, nana_future_t *f)
-{
-    nana_status_t st = nana_future_await(f);
-    if (st != NANA_OK)
-        t_fail(file, line, "%s: %s (%s)", expr, t_status_name(st), nana_future_errmsg(f));
-    json_t *v = nana_future_take_json(f);
-    nana_future_free(f);
-    return v;
-}
-#define TAKE(f) take_(__FILE__, __LINE__, #f, (f))
-
-static void expect_(const char *file, int line, const char *expr, nana_future_t *f,
-                    nana_status_t want)
-{
-    nana_status_t st = nana_future_await(f);
-    if (st != want)
-        t_fail(file, line, "%s: got %s (%s), want %s", expr, t_status_name(st),
-               nana_future_errmsg(f), t_status_name(want));
-    if (want != NANA_OK && nana_future_errmsg(f)[0] == '\0')
-        t_fail(file, line, "%s: failed with an empty message", expr);
-    if (want != NANA_OK && nana_future_json(f) != NULL)
-        t_fail(file, line, "%s: failed but has a value", expr);
-    nana_future_free(f);
-}
-#define EXPECT(f, want) expect_(__FILE__, __LINE__, #f, (f), (want))
-
-static nana_future_t *exec_j(nana_db_t *db, const char *sql, const char *params)
-{
-    json_t *p = params ? t_json(params) : NULL;
-    nana_future_t *f = nana_execute(db, sql, p);
-    json_decref(p);
-    return f;
-}
-
 /* r must be an object with exactly the four members. */
 static void check_shape(const char *file, int line, json_t *r)
 {
@@ -64,8 +30,8 @@ int main(void)
     nana_db_t *db = t_open("exec.db", NULL);
 
     /* DDL */
-    json_t *r = TAKE(exec_j(db, "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT, score REAL)",
-                            NULL));
+    json_t *r = TAKE(t_execute(db, "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT, score REAL)",
+                              NULL));
     SHAPE(r);
     CHECK_JSON(json_object_get(r, "columns"), "[]");
     CHECK_JSON(json_object_get(r, "rows"), "[]");
@@ -73,58 +39,58 @@ int main(void)
     nana_json_release(r);
 
     /* multi-row INSERT: 3 changes, rowid of the last row */
-    r = TAKE(exec_j(db, "INSERT INTO t (name, score) VALUES ('a', 1.5), ('b', 2.5), ('c', NULL)",
-                    NULL));
+    r = TAKE(t_execute(db, "INSERT INTO t (name, score) VALUES ('a', 1.5), ('b', 2.5), ('c', NULL)",
+                      NULL));
     SHAPE(r);
     CHECK_JSON(r, "{\"columns\":[],\"rows\":[],\"changes\":3,\"last_insert_rowid\":3}");
     nana_json_release(r);
 
     /* explicit rowid */
-    r = TAKE(exec_j(db, "INSERT INTO t (id, name) VALUES (?, ?)", "[100, \"x\"]"));
+    r = TAKE(t_execute(db, "INSERT INTO t (id, name) VALUES (?, ?)", "[100, \"x\"]"));
     CHECK_JSON(r, "{\"columns\":[],\"rows\":[],\"changes\":1,\"last_insert_rowid\":100}");
     nana_json_release(r);
 
     /* UPDATE touching 2 rows, DELETE touching 1 */
-    r = TAKE(exec_j(db, "UPDATE t SET score = 9 WHERE id < 3", NULL));
+    r = TAKE(t_execute(db, "UPDATE t SET score = 9 WHERE id < 3", NULL));
     SHAPE(r);
     CHECK_JSON(json_object_get(r, "changes"), "2");
     CHECK_JSON(json_object_get(r, "rows"), "[]");
     nana_json_release(r);
-    r = TAKE(exec_j(db, "DELETE FROM t WHERE name = :n", "{\"n\": \"x\"}"));
+    r = TAKE(t_execute(db, "DELETE FROM t WHERE name = :n", "{\"n\": \"x\"}"));
     CHECK_JSON(json_object_get(r, "changes"), "1");
     nana_json_release(r);
-    r = TAKE(exec_j(db, "DELETE FROM t WHERE 0", NULL));
+    r = TAKE(t_execute(db, "DELETE FROM t WHERE 0", NULL));
     CHECK_JSON(json_object_get(r, "changes"), "0");
     nana_json_release(r);
 
     /* SELECT: column names in order, rows as arrays in column order */
-    r = TAKE(exec_j(db, "SELECT id, name, score FROM t ORDER BY id", NULL));
+    r = TAKE(t_execute(db, "SELECT id, name, score FROM t ORDER BY id", NULL));
     SHAPE(r);
     CHECK_JSON(json_object_get(r, "columns"), "[\"id\",\"name\",\"score\"]");
     CHECK_JSON(json_object_get(r, "rows"), "[[1,\"a\",9.0],[2,\"b\",9.0],[3,\"c\",null]]");
     nana_json_release(r);
-    r = TAKE(exec_j(db, "SELECT count(*) AS n, 'lit' AS \"weird name\", 2.5 * 2 FROM t", NULL));
+    r = TAKE(t_execute(db, "SELECT count(*) AS n, 'lit' AS \"weird name\", 2.5 * 2 FROM t", NULL));
     CHECK_JSON(json_object_get(r, "columns"), "[\"n\",\"weird name\",\"2.5 * 2\"]");
     CHECK_JSON(json_object_get(r, "rows"), "[[3,\"lit\",5.0]]");
     nana_json_release(r);
 
     /* RETURNING: rows and changes together */
-    r = TAKE(exec_j(db, "INSERT INTO t (name) VALUES ('r1'), ('r2') RETURNING id, name", NULL));
+    r = TAKE(t_execute(db, "INSERT INTO t (name) VALUES ('r1'), ('r2') RETURNING id, name", NULL));
     SHAPE(r);
     CHECK_JSON(r, "{\"columns\":[\"id\",\"name\"],\"rows\":[[4,\"r1\"],[5,\"r2\"]],"
                   "\"changes\":2,\"last_insert_rowid\":5}");
     nana_json_release(r);
-    r = TAKE(exec_j(db, "DELETE FROM t WHERE id > 3 RETURNING name", NULL));
+    r = TAKE(t_execute(db, "DELETE FROM t WHERE id > 3 RETURNING name", NULL));
     CHECK_JSON(json_object_get(r, "rows"), "[[\"r1\"],[\"r2\"]]");
     CHECK_JSON(json_object_get(r, "changes"), "2");
     nana_json_release(r);
 
     /* counts captured per statement, with other jobs queued behind it */
     json_t *v = json_integer(1);
-    nana_future_t *f1 = exec_j(db, "INSERT INTO t (id, name) VALUES (200, 'q1'), (201, 'q2')", NULL);
+    nana_future_t *f1 = t_execute(db, "INSERT INTO t (id, name) VALUES (200, 'q1'), (201, 'q2')", NULL);
     nana_future_t *f2 = nana_set(db, "k", v);
-    nana_future_t *f3 = exec_j(db, "INSERT INTO t (id, name) VALUES (300, 'q3')", NULL);
-    nana_future_t *f4 = exec_j(db, "UPDATE t SET score = 0", NULL); /* every row: 6 */
+    nana_future_t *f3 = t_execute(db, "INSERT INTO t (id, name) VALUES (300, 'q3')", NULL);
+    nana_future_t *f4 = t_execute(db, "UPDATE t SET score = 0", NULL); /* every row: 6 */
     nana_future_t *f5 = nana_set(db, "k2", v);
     json_decref(v);
     r = TAKE(f4);
@@ -142,20 +108,20 @@ int main(void)
     EXPECT(f5, NANA_OK);
 
     /* failures */
-    EXPECT(exec_j(db, "SELEKT 1", NULL), NANA_ESQL);
-    EXPECT(exec_j(db, "INSERT INTO t (id) VALUES (1)", NULL), NANA_ESQL); /* duplicate id */
-    EXPECT(exec_j(db, "SELECT * FROM no_such_table", NULL), NANA_ESQL);
+    EXPECT(t_execute(db, "SELEKT 1", NULL), NANA_ESQL);
+    EXPECT(t_execute(db, "INSERT INTO t (id) VALUES (1)", NULL), NANA_ESQL); /* duplicate id */
+    EXPECT(t_execute(db, "SELECT * FROM no_such_table", NULL), NANA_ESQL);
     EXPECT(nana_execute(NULL, "SELECT 1", NULL), NANA_EINVAL);
     EXPECT(nana_execute(db, NULL, NULL), NANA_EINVAL);
-    r = TAKE(exec_j(db, "SELECT count(*) FROM t", NULL));
+    r = TAKE(t_execute(db, "SELECT count(*) FROM t", NULL));
     CHECK_JSON(json_object_get(r, "rows"), "[[6]]");
     nana_json_release(r);
 
     /* a SELECT changes no row, even right after a write changed several */
-    r = TAKE(exec_j(db, "UPDATE t SET score = 1", NULL));
+    r = TAKE(t_execute(db, "UPDATE t SET score = 1", NULL));
     CHECK_JSON(json_object_get(r, "changes"), "6");
     nana_json_release(r);
-    r = TAKE(exec_j(db, "SELECT id FROM t WHERE id = 1", NULL));
+    r = TAKE(t_execute(db, "SELECT id FROM t WHERE id = 1", NULL));
     CHECK_JSON(json_object_get(r, "rows"), "[[1]]");
     CHECK_JSON(json_object_get(r, "changes"), "0");
     nana_json_release(r);

@@ -22,65 +22,6 @@
  */
 #include "harness.h"
 
-static json_t *take_(const char *file, int line, const char *expr, nana_future_t *f)
-{
-    nana_status_t st = nana_future_await(f);
-    if (st != NANA_OK)
-        t_fail(file, line, "%s: %s (%s)", expr, t_status_name(st), nana_future_errmsg(f));
-    json_t *v = nana_future_take_json(f);
-    nana_future_free(f);
-    return v;
-}
-#define TAKE(f) take_(__FILE__, __LINE__, #f, (f))
-
-static void same_(const char *file, int line, const char *expr, nana_future_t *f,
-                  const char *want)
-{
-    json_t *v = take_(file, line, expr, f);
-    t_check_json(file, line, expr, v, want);
-    nana_json_release(v);
-}
-#define SAME(f, want) same_(__FILE__, __LINE__, #f, (f), (want))
-
-static void expect_(const char *file, int line, const char *expr, nana_future_t *f,
-                    nana_status_t want)
-{
-    nana_status_t st = nana_future_await(f);
-    if (st != want)
-        t_fail(file, line, "%s: got %s (%s), want %s", expr, t_status_name(st),
-               nana_future_errmsg(f), t_status_name(want));
-    if (want != NANA_OK && nana_future_errmsg(f)[0] == '\0')
-        t_fail(file, line, "%s: failed with an empty message", expr);
-    nana_future_free(f);
-}
-#define EXPECT(f, want) expect_(__FILE__, __LINE__, #f, (f), (want))
-
-static int64_t int_(const char *file, int line, const char *expr, nana_future_t *f)
-{
-    int64_t v = -1;
-    nana_status_t st = nana_future_await(f);
-    if (st != NANA_OK)
-        t_fail(file, line, "%s: %s (%s)", expr, t_status_name(st), nana_future_errmsg(f));
-    if (nana_future_int(f, &v) != NANA_OK)
-        t_fail(file, line, "%s: not an integer result", expr);
-    nana_future_free(f);
-    return v;
-}
-#define INT(f) int_(__FILE__, __LINE__, #f, (f))
-
-static bool bool_(const char *file, int line, const char *expr, nana_future_t *f)
-{
-    bool v = false;
-    nana_status_t st = nana_future_await(f);
-    if (st != NANA_OK)
-        t_fail(file, line, "%s: %s (%s)", expr, t_status_name(st), nana_future_errmsg(f));
-    if (nana_future_bool(f, &v) != NANA_OK)
-        t_fail(file, line, "%s: not a boolean result", expr);
-    nana_future_free(f);
-    return v;
-}
-#define BOOL(f) bool_(__FILE__, __LINE__, #f, (f))
-
 static nana_future_t *create(nana_db_t *db, const char *table, const char *cols, const char *pk,
                              bool ine)
 {

@@ -18,49 +18,6 @@
  */
 #include "harness.h"
 
-static json_t *take_(const char *file, int line, const char *expr, nana_future_t *f)
-{
-    nana_status_t st = nana_future_await(f);
-    if (st != NANA_OK)
-        t_fail(file, line, "%s: %s (%s)", expr, t_status_name(st), nana_future_errmsg(f));
-    json_t *v = nana_future_take_json(f);
-    nana_future_free(f);
-    return v;
-}
-
-static void same_(const char *file, int line, const char *expr, nana_future_t *f,
-                  const char *want)
-{
-    json_t *v = take_(file, line, expr, f);
-    t_check_json(file, line, expr, v, want);
-    nana_json_release(v);
-}
-#define SAME(f, want) same_(__FILE__, __LINE__, #f, (f), (want))
-
-static void expect_(const char *file, int line, const char *expr, nana_future_t *f,
-                    nana_status_t want)
-{
-    nana_status_t st = nana_future_await(f);
-    if (st != want)
-        t_fail(file, line, "%s: got %s (%s), want %s", expr, t_status_name(st),
-               nana_future_errmsg(f), t_status_name(want));
-    nana_future_free(f);
-}
-#define EXPECT(f, want) expect_(__FILE__, __LINE__, #f, (f), (want))
-
-static int64_t int_(const char *file, int line, const char *expr, nana_future_t *f)
-{
-    int64_t v = -1;
-    nana_status_t st = nana_future_await(f);
-    if (st != NANA_OK)
-        t_fail(file, line, "%s: %s (%s)", expr, t_status_name(st), nana_future_errmsg(f));
-    if (nana_future_int(f, &v) != NANA_OK)
-        t_fail(file, line, "%s: not an integer result", expr);
-    nana_future_free(f);
-    return v;
-}
-#define INT(f) int_(__FILE__, __LINE__, #f, (f))
-
 static nana_db_t *db;
 
 static nana_future_t *ins(const char *table, const char *row)
@@ -187,7 +144,7 @@ int main(void)
     json_decref(sets);
     CHECK_INT(INT(f), 50);
     EXPECT(nana_execute(db, "DELETE FROM junk", NULL), NANA_OK);
-    json_t *fl = take_(__FILE__, __LINE__, "freelist", nana_pragma(db, "freelist_count", NULL));
+    json_t *fl = t_take_at(__FILE__, __LINE__, "freelist", nana_pragma(db, "freelist_count", NULL));
     CHECK(json_integer_value(json_array_get(json_array_get(fl, 0), 0)) > 50);
     nana_json_release(fl);
     EXPECT(nana_vacuum(db), NANA_OK);

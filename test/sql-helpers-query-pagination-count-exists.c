@@ -11,27 +11,6 @@
  */
 #include "harness.h"
 
-static json_t *take_(const char *file, int line, const char *expr, nana_future_t *f)
-{
-    nana_status_t st = nana_future_await(f);
-    if (st != NANA_OK)
-        t_fail(file, line, "%s: %s (%s)", expr, t_status_name(st), nana_future_errmsg(f));
-    json_t *v = nana_future_take_json(f);
-    nana_future_free(f);
-    return v;
-}
-
-static void expect_(const char *file, int line, const char *expr, nana_future_t *f,
-                    nana_status_t want)
-{
-    nana_status_t st = nana_future_await(f);
-    if (st != want)
-        t_fail(file, line, "%s: got %s (%s), want %s", expr, t_status_name(st),
-               nana_future_errmsg(f), t_status_name(want));
-    nana_future_free(f);
-}
-#define EXPECT(f, want) expect_(__FILE__, __LINE__, #f, (f), (want))
-
 static nana_db_t *db;
 
 /* query with columns/params as JSON text (NULL: none); checks the result. */
@@ -40,8 +19,8 @@ static void query_(const char *file, int line, const char *cols, const char *whe
                    const char *want)
 {
     json_t *c = cols ? t_json(cols) : NULL, *p = params ? t_json(params) : NULL;
-    json_t *v = take_(file, line, "nana_query", nana_query(db, "items", c, where, p, order, limit,
-                                                           offset));
+    json_t *v = t_take_at(file, line, "nana_query",
+                          nana_query(db, "items", c, where, p, order, limit, offset));
     t_check_json(file, line, "nana_query", v, want);
     nana_json_release(v);
     json_decref(c);
@@ -55,8 +34,8 @@ static void ids_(const char *file, int line, const char *where, const char *para
                  const char *order, int64_t limit, int64_t offset, const char *want)
 {
     json_t *c = t_json("[\"id\"]"), *p = params ? t_json(params) : NULL;
-    json_t *v = take_(file, line, "nana_query", nana_query(db, "items", c, where, p, order, limit,
-                                                           offset));
+    json_t *v = t_take_at(file, line, "nana_query",
+                          nana_query(db, "items", c, where, p, order, limit, offset));
     json_t *ids = json_array();
     size_t i;
     json_t *row;
@@ -79,8 +58,8 @@ static void page_(const char *file, int line, const char *cols, const char *wher
                   const char *want)
 {
     json_t *c = cols ? t_json(cols) : NULL, *p = params ? t_json(params) : NULL;
-    json_t *v = take_(file, line, "pagination",
-                      nana_query_with_pagination(db, "items", c, where, p, order, limit, offset));
+    json_t *v = t_take_at(file, line, "pagination",
+                          nana_query_with_pagination(db, "items", c, where, p, order, limit, offset));
     t_check_json(file, line, "pagination", v, want);
     nana_json_release(v);
     json_decref(c);
@@ -134,8 +113,8 @@ int main(void)
     EXPECT(f, NANA_OK);
 
     /* every column, as objects */
-    json_t *all = take_(__FILE__, __LINE__, "all",
-                        nana_query(db, "items", NULL, NULL, NULL, "id", -1, 0));
+    json_t *all = t_take_at(__FILE__, __LINE__, "all",
+                            nana_query(db, "items", NULL, NULL, NULL, "id", -1, 0));
     CHECK_INT(json_array_size(all), 8);
     CHECK_JSON(json_array_get(all, 0), "{\"id\":1,\"cat\":\"a\",\"price\":3.0,\"name\":\"w\"}");
     CHECK_JSON(json_array_get(all, 7), "{\"id\":8,\"cat\":\"b\",\"price\":4.0,\"name\":\"s\"}");
@@ -222,8 +201,8 @@ int main(void)
     CHECK_INT(COUNT(sub, "items", NULL, NULL), 8);
     CHECK_INT(COUNT(sub, "empty_kv", NULL, NULL), 0);
     CHECK(!EXISTS(sub, "empty_kv", NULL, NULL));
-    json_t *empty = take_(__FILE__, __LINE__, "empty",
-                          nana_query(sub, "empty_kv", NULL, NULL, NULL, NULL, -1, 0));
+    json_t *empty = t_take_at(__FILE__, __LINE__, "empty",
+                              nana_query(sub, "empty_kv", NULL, NULL, NULL, NULL, -1, 0));
     CHECK_JSON(empty, "[]");
     nana_json_release(empty);
     CHECK_ST(nana_close(sub), NANA_OK);

@@ -13,28 +13,6 @@
  */
 #include "harness.h"
 
-#include <sqlite3.h>
-
-static json_t *take_(const char *file, int line, const char *expr, nana_future_t *f)
-{
-    nana_status_t st = nana_future_await(f);
-    if (st != NANA_OK)
-        t_fail(file, line, "%s: %s (%s)", expr, t_status_name(st), nana_future_errmsg(f));
-    json_t *v = nana_future_take_json(f);
-    nana_future_free(f);
-    return v;
-}
-#define TAKE(f) take_(__FILE__, __LINE__, #f, (f))
-
-static void same_(const char *file, int line, const char *expr, nana_future_t *f,
-                  const char *want)
-{
-    json_t *v = take_(file, line, expr, f);
-    t_check_json(file, line, expr, v, want);
-    nana_json_release(v);
-}
-#define SAME(f, want) same_(__FILE__, __LINE__, #f, (f), (want))
-
 static void refused_(const char *file, int line, const char *what, const char *sql,
                      nana_future_t *f)
 {
@@ -48,16 +26,7 @@ static void refused_(const char *file, int line, const char *what, const char *s
 /* Count of rows in x, through a separate connection (what is committed). */
 static int raw_count(const char *path)
 {
-    sqlite3 *c = NULL;
-    CHECK(sqlite3_open_v2(path, &c, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK);
-    sqlite3_busy_timeout(c, 5000);
-    sqlite3_stmt *st = NULL;
-    CHECK(sqlite3_prepare_v2(c, "SELECT count(*) FROM x", -1, &st, NULL) == SQLITE_OK);
-    CHECK(sqlite3_step(st) == SQLITE_ROW);
-    int n = sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
-    sqlite3_close(c);
-    return n;
+    return t_raw_int(path, "SELECT count(*) FROM x");
 }
 
 int main(void)

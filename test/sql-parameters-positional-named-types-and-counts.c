@@ -12,39 +12,6 @@
  */
 #include "harness.h"
 
-static json_t *take_(const char *file, int line, const char *expr, nana_future_t *f)
-{
-    nana_status_t st = nana_future_await(f);
-    if (st != NANA_OK)
-        t_fail(file, line, "%s: %s (%s)", expr, t_status_name(st), nana_future_errmsg(f));
-    json_t *v = nana_future_take_json(f);
-    nana_future_free(f);
-    return v;
-}
-#define TAKE(f) take_(__FILE__, __LINE__, #f, (f))
-
-static void expect_(const char *file, int line, const char *expr, nana_future_t *f,
-                    nana_status_t want)
-{
-    nana_status_t st = nana_future_await(f);
-    if (st != want)
-        t_fail(file, line, "%s: got %s (%s), want %s", expr, t_status_name(st),
-               nana_future_errmsg(f), t_status_name(want));
-    if (want != NANA_OK && nana_future_errmsg(f)[0] == '\0')
-        t_fail(file, line, "%s: failed with an empty message", expr);
-    nana_future_free(f);
-}
-#define EXPECT(f, want) expect_(__FILE__, __LINE__, #f, (f), (want))
-
-static void same_(const char *file, int line, const char *expr, nana_future_t *f,
-                  const char *want)
-{
-    json_t *v = take_(file, line, expr, f);
-    t_check_json(file, line, expr, v, want);
-    nana_json_release(v);
-}
-#define SAME(f, want) same_(__FILE__, __LINE__, #f, (f), (want))
-
 static nana_future_t *one(nana_db_t *db, const char *sql, const char *params)
 {
     json_t *p = params ? t_json(params) : NULL;
@@ -53,18 +20,10 @@ static nana_future_t *one(nana_db_t *db, const char *sql, const char *params)
     return f;
 }
 
-static nana_future_t *exec_j(nana_db_t *db, const char *sql, const char *params)
-{
-    json_t *p = params ? t_json(params) : NULL;
-    nana_future_t *f = nana_execute(db, sql, p);
-    json_decref(p);
-    return f;
-}
-
 int main(void)
 {
     nana_db_t *db = t_open("params.db", NULL);
-    json_decref(TAKE(exec_j(db, "CREATE TABLE p (a, b, c)", NULL)));
+    json_decref(TAKE(t_execute(db, "CREATE TABLE p (a, b, c)", NULL)));
 
     /* positional */
     SAME(one(db, "SELECT ?, ?, ?", "[1, \"two\", 3.5]"), "[1,\"two\",3.5]");
@@ -93,9 +52,9 @@ int main(void)
     SAME(one(db, "SELECT typeof(:t)", "{\"t\": \"text\"}"), "[\"text\"]");
 
     /* stored booleans are 1 / 0 */
-    SAME(exec_j(db, "INSERT INTO p VALUES (?, ?, ?)", "[true, false, null]"),
+    SAME(t_execute(db, "INSERT INTO p VALUES (?, ?, ?)", "[true, false, null]"),
          "{\"columns\":[],\"rows\":[],\"changes\":1,\"last_insert_rowid\":1}");
-    SAME(exec_j(db, "INSERT INTO p VALUES (:a, :b, :c)", "{\"a\": 1, \"b\": \"s\", \"c\": 0.5}"),
+    SAME(t_execute(db, "INSERT INTO p VALUES (:a, :b, :c)", "{\"a\": 1, \"b\": \"s\", \"c\": 0.5}"),
          "{\"columns\":[],\"rows\":[],\"changes\":1,\"last_insert_rowid\":2}");
     SAME(nana_fetch_all(db, "SELECT a, b, c, typeof(a) FROM p ORDER BY rowid", NULL),
          "[[1,0,null,\"integer\"],[1,\"s\",0.5,\"integer\"]]");
@@ -111,10 +70,10 @@ int main(void)
     EXPECT(one(db, "SELECT :a, :b", "{\"a\": 1, \"b\": 2, \"c\": 3}"), NANA_EINVAL);
     EXPECT(one(db, "SELECT :a", "{\"zz\": 1}"), NANA_EINVAL);
     EXPECT(one(db, "SELECT ?3", "[1, 2]"), NANA_EINVAL);
-    EXPECT(exec_j(db, "INSERT INTO p VALUES (?, ?, ?)", "[1, 2]"), NANA_EINVAL);
-    EXPECT(exec_j(db, "INSERT INTO p VALUES (?, ?, ?)", "[1, 2, 3, 4]"), NANA_EINVAL);
-    EXPECT(exec_j(db, "INSERT INTO p VALUES (:a, :b, :c)", "{\"a\": 1, \"b\": 2}"), NANA_EINVAL);
-    EXPECT(exec_j(db, "INSERT INTO p VALUES (:a, :b, :c)", "{\"a\": 1, \"b\": 2, \"d\": 3}"),
+    EXPECT(t_execute(db, "INSERT INTO p VALUES (?, ?, ?)", "[1, 2]"), NANA_EINVAL);
+    EXPECT(t_execute(db, "INSERT INTO p VALUES (?, ?, ?)", "[1, 2, 3, 4]"), NANA_EINVAL);
+    EXPECT(t_execute(db, "INSERT INTO p VALUES (:a, :b, :c)", "{\"a\": 1, \"b\": 2}"), NANA_EINVAL);
+    EXPECT(t_execute(db, "INSERT INTO p VALUES (:a, :b, :c)", "{\"a\": 1, \"b\": 2, \"d\": 3}"),
            NANA_EINVAL);
 
     /* wrong value types: NANA_ETYPE */
@@ -126,13 +85,13 @@ int main(void)
     EXPECT(one(db, "SELECT :a", "{\"a\": {\"k\": \"v\"}}"), NANA_ETYPE);
     EXPECT(one(db, "SELECT ?", "[{\"$blob\": \"AA==\", \"x\": 1}]"), NANA_ETYPE);
     EXPECT(one(db, "SELECT ?", "[{\"$blob\": 5}]"), NANA_ETYPE);
-    EXPECT(exec_j(db, "INSERT INTO p VALUES (?, ?, ?)", "[1, [2], 3]"), NANA_ETYPE);
-    EXPECT(exec_j(db, "INSERT INTO p VALUES (:a, :b, :c)", "{\"a\": 1, \"b\": {}, \"c\": 3}"),
+    EXPECT(t_execute(db, "INSERT INTO p VALUES (?, ?, ?)", "[1, [2], 3]"), NANA_ETYPE);
+    EXPECT(t_execute(db, "INSERT INTO p VALUES (:a, :b, :c)", "{\"a\": 1, \"b\": {}, \"c\": 3}"),
            NANA_ETYPE);
     EXPECT(one(db, "SELECT 1", "\"not params\""), NANA_ETYPE);
     EXPECT(one(db, "SELECT 1", "5"), NANA_ETYPE);
     EXPECT(one(db, "SELECT 1", "true"), NANA_ETYPE);
-    EXPECT(exec_j(db, "INSERT INTO p VALUES (1, 2, 3)", "2.5"), NANA_ETYPE);
+    EXPECT(t_execute(db, "INSERT INTO p VALUES (1, 2, 3)", "2.5"), NANA_ETYPE);
 
     /* nothing refused was written */
     SAME(one(db, "SELECT count(*) FROM p", NULL), "[2]");

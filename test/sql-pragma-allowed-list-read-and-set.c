@@ -14,38 +14,6 @@
  */
 #include "harness.h"
 
-#include <sqlite3.h>
-
-static json_t *take_(const char *file, int line, const char *expr, nana_future_t *f)
-{
-    nana_status_t st = nana_future_await(f);
-    if (st != NANA_OK)
-        t_fail(file, line, "%s: %s (%s)", expr, t_status_name(st), nana_future_errmsg(f));
-    json_t *v = nana_future_take_json(f);
-    nana_future_free(f);
-    return v;
-}
-
-static void same_(const char *file, int line, const char *expr, nana_future_t *f,
-                  const char *want)
-{
-    json_t *v = take_(file, line, expr, f);
-    t_check_json(file, line, expr, v, want);
-    nana_json_release(v);
-}
-#define SAME(f, want) same_(__FILE__, __LINE__, #f, (f), (want))
-
-static void expect_(const char *file, int line, const char *expr, nana_future_t *f,
-                    nana_status_t want)
-{
-    nana_status_t st = nana_future_await(f);
-    if (st != want)
-        t_fail(file, line, "%s: got %s (%s), want %s", expr, t_status_name(st),
-               nana_future_errmsg(f), t_status_name(want));
-    nana_future_free(f);
-}
-#define EXPECT(f, want) expect_(__FILE__, __LINE__, #f, (f), (want))
-
 static nana_db_t *db;
 
 /* pragma name = value (JSON text; NULL: read) */
@@ -59,16 +27,7 @@ static nana_future_t *pr(const char *name, const char *value)
 
 static int raw_user_version(const char *path)
 {
-    sqlite3 *c = NULL;
-    CHECK(sqlite3_open_v2(path, &c, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK);
-    sqlite3_busy_timeout(c, 5000);
-    sqlite3_stmt *st = NULL;
-    CHECK(sqlite3_prepare_v2(c, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK);
-    CHECK(sqlite3_step(st) == SQLITE_ROW);
-    int n = sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
-    sqlite3_close(c);
-    return n;
+    return t_raw_int(path, "PRAGMA user_version");
 }
 
 int main(void)
@@ -99,7 +58,7 @@ int main(void)
     SAME(pr("index_list", "\"data\""), "[[0,\"sqlite_autoindex_data_1\",1,\"pk\",0]]");
     SAME(pr("integrity_check", NULL), "[[\"ok\"]]");
     SAME(pr("quick_check", NULL), "[[\"ok\"]]");
-    json_t *pc = take_(__FILE__, __LINE__, "page_count", pr("page_count", NULL));
+    json_t *pc = t_take_at(__FILE__, __LINE__, "page_count", pr("page_count", NULL));
     CHECK(json_integer_value(json_array_get(json_array_get(pc, 0), 0)) >= 2);
     nana_json_release(pc);
     SAME(pr("foreign_keys", "true"), "[]");

@@ -14,28 +14,6 @@
  */
 #include "harness.h"
 
-static void same_(const char *file, int line, const char *expr, nana_future_t *f,
-                  const char *want)
-{
-    nana_status_t st = nana_future_await(f);
-    if (st != NANA_OK)
-        t_fail(file, line, "%s: %s (%s)", expr, t_status_name(st), nana_future_errmsg(f));
-    t_check_json(file, line, expr, nana_future_json(f), want);
-    nana_future_free(f);
-}
-#define SAME(f, want) same_(__FILE__, __LINE__, #f, (f), (want))
-
-static void expect_(const char *file, int line, const char *expr, nana_future_t *f,
-                    nana_status_t want)
-{
-    nana_status_t st = nana_future_await(f);
-    if (st != want)
-        t_fail(file, line, "%s: got %s (%s), want %s", expr, t_status_name(st),
-               nana_future_errmsg(f), t_status_name(want));
-    nana_future_free(f);
-}
-#define EXPECT(f, want) expect_(__FILE__, __LINE__, #f, (f), (want))
-
 #define MAXF 128
 static nana_future_t *fs[MAXF];
 static size_t nf;

@@ -21,60 +21,12 @@
  */
 #include "harness.h"
 
-static void same_(const char *file, int line, const char *expr, nana_future_t *f,
-                  const char *want)
-{
-    nana_status_t st = nana_future_await(f);
-    if (st != NANA_OK)
-        t_fail(file, line, "%s: %s (%s)", expr, t_status_name(st), nana_future_errmsg(f));
-    t_check_json(file, line, expr, nana_future_json(f), want);
-    nana_future_free(f);
-}
-#define SAME(f, want) same_(__FILE__, __LINE__, #f, (f), (want))
-
-static void expect_(const char *file, int line, const char *expr, nana_future_t *f,
-                    nana_status_t want)
-{
-    nana_status_t st = nana_future_await(f);
-    if (st != want)
-        t_fail(file, line, "%s: got %s (%s), want %s", expr, t_status_name(st),
-               nana_future_errmsg(f), t_status_name(want));
-    nana_future_free(f);
-}
-#define EXPECT(f, want) expect_(__FILE__, __LINE__, #f, (f), (want))
-
-static int64_t int_(const char *file, int line, const char *expr, nana_future_t *f)
-{
-    int64_t v = -1;
-    nana_status_t st = nana_future_await(f);
-    if (st != NANA_OK)
-        t_fail(file, line, "%s: %s (%s)", expr, t_status_name(st), nana_future_errmsg(f));
-    if (nana_future_int(f, &v) != NANA_OK)
-        t_fail(file, line, "%s: not an integer result", expr);
-    nana_future_free(f);
-    return v;
-}
-#define INT(f) int_(__FILE__, __LINE__, #f, (f))
-
-static bool bool_(const char *file, int line, const char *expr, nana_future_t *f)
-{
-    bool v = false;
-    nana_status_t st = nana_future_await(f);
-    if (st != NANA_OK)
-        t_fail(file, line, "%s: %s (%s)", expr, t_status_name(st), nana_future_errmsg(f));
-    if (nana_future_bool(f, &v) != NANA_OK)
-        t_fail(file, line, "%s: not a boolean result", expr);
-    nana_future_free(f);
-    return v;
-}
-#define BOOL(f) bool_(__FILE__, __LINE__, #f, (f))
-
 static void set_(const char *file, int line, nana_db_t *db, const char *key, const char *json)
 {
     json_t *v = t_json(json);
     nana_future_t *f = nana_set(db, key, v);
     json_decref(v);
-    expect_(file, line, key, f, NANA_OK);
+    t_expect_at(file, line, key, f, NANA_OK);
 }
 #define SET(db, key, json) set_(__FILE__, __LINE__, (db), (key), (json))
 
@@ -89,14 +41,6 @@ static void set_(const char *file, int line, nana_db_t *db, const char *key, con
         EXPECT(nana_get((db), (key), NULL), NANA_ENOTFOUND);                   \
         CHECK(BOOL(nana_is_cached((db), (key))));                              \
     } while (0)
-
-static nana_future_t *exec_j(nana_db_t *db, const char *sql, const char *params)
-{
-    json_t *p = params ? t_json(params) : NULL;
-    nana_future_t *f = nana_execute(db, sql, p);
-    json_decref(p);
-    return f;
-}
 
 /* The file, through another connection, agrees. */
 static void raw_is(const char *file, int line, const char *path, const char *table,
@@ -121,21 +65,21 @@ int main(void)
 
     /* execute DELETE */
     CACHE(db, "a", "1");
-    EXPECT(exec_j(db, "DELETE FROM data WHERE key = ?", "[\"a\"]"), NANA_OK);
+    EXPECT(t_execute(db, "DELETE FROM data WHERE key = ?", "[\"a\"]"), NANA_OK);
     EXPECT(nana_get(db, "a", NULL), NANA_ENOTFOUND);
     CHECK(!BOOL(nana_contains(db, "a")));
     RAW(path, "data", "a", NULL);
 
     /* execute UPDATE */
     CACHE(db, "b", "2");
-    EXPECT(exec_j(db, "UPDATE data SET value = '{\"n\":20}' WHERE key = :k", "{\"k\": \"b\"}"),
+    EXPECT(t_execute(db, "UPDATE data SET value = '{\"n\":20}' WHERE key = :k", "{\"k\": \"b\"}"),
            NANA_OK);
     CHECK(!BOOL(nana_is_cached(db, "b")));
     SAME(nana_get(db, "b", NULL), "{\"n\":20}");
 
     /* execute INSERT of a key cached as absent */
     CACHE_ABSENT(db, "e");
-    EXPECT(exec_j(db, "INSERT INTO data (key, value) VALUES ('e', '[5]')", NULL), NANA_OK);
+    EXPECT(t_execute(db, "INSERT INTO data (key, value) VALUES ('e', '[5]')", NULL), NANA_OK);
     SAME(nana_get(db, "e", NULL), "[5]");
     CHECK(BOOL(nana_contains(db, "e")));
 
@@ -204,24 +148,24 @@ int main(void)
     json_decref(p);
     EXPECT(nana_get(sub, "x", NULL), NANA_ENOTFOUND);
     CACHE(sub, "y", "2");
-    EXPECT(exec_j(sub, "UPDATE other SET value = '20' WHERE key = 'y'", NULL), NANA_OK);
+    EXPECT(t_execute(sub, "UPDATE other SET value = '20' WHERE key = 'y'", NULL), NANA_OK);
     SAME(nana_get(sub, "y", NULL), "20");
     CACHE_ABSENT(sub, "w");
-    EXPECT(exec_j(sub, "INSERT INTO other (key, value) VALUES ('w', '0')", NULL), NANA_OK);
+    EXPECT(t_execute(sub, "INSERT INTO other (key, value) VALUES ('w', '0')", NULL), NANA_OK);
     SAME(nana_get(sub, "w", NULL), "0");
     /* the root's table through the sub-table handle */
     CACHE(db, "e", "[5]");
-    EXPECT(exec_j(sub, "DELETE FROM data WHERE key = 'e'", NULL), NANA_OK);
+    EXPECT(t_execute(sub, "DELETE FROM data WHERE key = 'e'", NULL), NANA_OK);
     EXPECT(nana_get(db, "e", NULL), NANA_ENOTFOUND);
 
     /* a trigger on another table writes data */
-    EXPECT(exec_j(db, "CREATE TABLE log (k TEXT)", NULL), NANA_OK);
-    EXPECT(exec_j(db, "CREATE TRIGGER log_del AFTER INSERT ON log BEGIN "
-                      "DELETE FROM data WHERE key = NEW.k; END",
-                  NULL),
+    EXPECT(t_execute(db, "CREATE TABLE log (k TEXT)", NULL), NANA_OK);
+    EXPECT(t_execute(db, "CREATE TRIGGER log_del AFTER INSERT ON log BEGIN "
+                        "DELETE FROM data WHERE key = NEW.k; END",
+                    NULL),
            NANA_OK);
     CACHE(db, "d", "\"upd2\"");
-    EXPECT(exec_j(db, "INSERT INTO log VALUES ('d')", NULL), NANA_OK);
+    EXPECT(t_execute(db, "INSERT INTO log VALUES ('d')", NULL), NANA_OK);
     EXPECT(nana_get(db, "d", NULL), NANA_ENOTFOUND);
     RAW(path, "data", "d", NULL);
     SET(db, "t1", "1");
@@ -233,13 +177,13 @@ int main(void)
     json_decref(row);
     SAME(nana_get(db, "t1", NULL), "1");
     RAW(path, "data", "t1", "1");
-    EXPECT(exec_j(db, "INSERT INTO log VALUES ('t1')", NULL), NANA_OK);
+    EXPECT(t_execute(db, "INSERT INTO log VALUES ('t1')", NULL), NANA_OK);
     EXPECT(nana_get(db, "t1", NULL), NANA_ENOTFOUND);
 
     /* DELETE without WHERE: execute, then sql_delete(NULL where) */
     CACHE(db, "b", "{\"n\":20}");
     CACHE(db, "f", "\"replaced\"");
-    EXPECT(exec_j(db, "DELETE FROM data", NULL), NANA_OK);
+    EXPECT(t_execute(db, "DELETE FROM data", NULL), NANA_OK);
     EXPECT(nana_get(db, "b", NULL), NANA_ENOTFOUND);
     EXPECT(nana_get(db, "f", NULL), NANA_ENOTFOUND);
     CHECK_INT(INT(nana_len(db)), 0);
@@ -263,10 +207,10 @@ int main(void)
     db = t_open("coh.db", &opts);
     CHECK(BOOL(nana_is_cached(db, "p")));
     CHECK(BOOL(nana_is_cached(db, "never")));
-    EXPECT(exec_j(db, "INSERT INTO data (key, value) VALUES ('never', '\"here\"')", NULL),
+    EXPECT(t_execute(db, "INSERT INTO data (key, value) VALUES ('never', '\"here\"')", NULL),
            NANA_OK);
     SAME(nana_get(db, "never", NULL), "\"here\"");
-    EXPECT(exec_j(db, "UPDATE data SET value = '2' WHERE key = 'p'", NULL), NANA_OK);
+    EXPECT(t_execute(db, "UPDATE data SET value = '2' WHERE key = 'p'", NULL), NANA_OK);
     SAME(nana_get(db, "p", NULL), "2");
     SAME(nana_to_dict(db), "{\"p\":2,\"never\":\"here\"}");
     CHECK_ST(nana_close(db), NANA_OK);
