@@ -47,6 +47,10 @@ int main(void)
     fprintf(stderr, "skipped under ThreadSanitizer\n");
     return 0;
 #endif
+#ifdef NANA_TEST_ASAN
+    fprintf(stderr, "skipped under AddressSanitizer (see harness.h)\n");
+    return 0;
+#endif
     root = t_open("db", NULL);
     CHECK_ST(nana_table(root, "sub", &sub), NANA_OK);
     struct t_hammer *hammer = t_hammer_start(root, sub);

@@ -47,6 +47,10 @@ int main(void)
     fprintf(stderr, "skipped under ThreadSanitizer\n");
     return 0;
 #endif
+#ifdef NANA_TEST_ASAN
+    fprintf(stderr, "skipped under AddressSanitizer (see harness.h)\n");
+    return 0;
+#endif
     nana_options_t opts;
     nana_options_init(&opts);
     opts.max_workers = 3;
