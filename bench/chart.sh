@@ -30,6 +30,7 @@ function field(name,   m) {
 gnuplot <<GP
 set terminal svg size 960,480 dynamic font "sans,11"
 set output "$out"
+set termoption noenhanced
 set title "Throughput relative to raw SQLite C (1.0 = as fast as the expert twin)"
 set style data histograms
 set style histogram clustered gap 1
