@@ -253,17 +253,6 @@ void nana__cache_reset(struct nana_cache *c, bool absent_all)
     }
 }
 
-size_t nana__cache_count(struct nana_cache *c)
-{
-    size_t n = 0;
-    for (int i = 0; i < NANA_CACHE_SHARDS; i++) {
-        shard_lock(&c->shards[i]);
-        n += c->shards[i].count;
-        shard_unlock(&c->shards[i]);
-    }
-    return n;
-}
-
 /* ------------------------------------------------------------- staging */
 
 static void stage_entry(struct nana_staging *sg, struct nana_cache *c,

@@ -173,8 +173,6 @@ void nana__cache_commit_staged(struct nana_cache *c, struct nana_cache_entry *e)
 /* Forgets every entry without pending writes; keeps pinned ones as UNKNOWN
  * (absent_all: as ABSENT -- the table was emptied). */
 void nana__cache_reset(struct nana_cache *c, bool absent_all);
-/* Number of entries (tests, stats). */
-size_t nana__cache_count(struct nana_cache *c);
 
 /* What the current batch staged, entry by entry, for its COMMIT (executor
  * only).  An entry is listed once: when its staged state leaves UNKNOWN. */

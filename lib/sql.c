@@ -463,8 +463,8 @@ static sqlite3_stmt *prepare_one(struct nana_job *job, const char *sql)
 }
 
 /* Steps stmt to the end, collecting rows as the shape wants. */
-static int run_stmt(struct nana_job *job, sqlite3_stmt *stmt, json_t *rows, bool as_object,
-                    bool first_only, json_t **first)
+static int run_stmt(sqlite3_stmt *stmt, json_t *rows, bool as_object, bool first_only,
+                    json_t **first)
 {
     int rc;
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
@@ -481,7 +481,6 @@ static int run_stmt(struct nana_job *job, sqlite3_stmt *stmt, json_t *rows, bool
         if (first_only)
             return SQLITE_DONE;
     }
-    (void)job;
     return rc;
 }
 
@@ -515,7 +514,7 @@ static json_t *shape_result(struct nana_job *job, sqlite3_stmt *stmt, int *rc_ou
     case SHAPE_EXEC: {
         sqlite3_int64 total_before = sqlite3_total_changes64(conn);
         rows = json_array();
-        rc = run_stmt(job, stmt, rows, false, false, NULL);
+        rc = run_stmt(stmt, rows, false, false, NULL);
         if (rc == SQLITE_DONE)
             out = json_pack("{s:o, s:o, s:I, s:I}", "columns", column_names(stmt), "rows", rows,
                             "changes", (json_int_t)stmt_changes(stmt, total_before),
@@ -525,7 +524,7 @@ static json_t *shape_result(struct nana_job *job, sqlite3_stmt *stmt, int *rc_ou
         break;
     }
     case SHAPE_ONE:
-        rc = run_stmt(job, stmt, NULL, false, true, &first);
+        rc = run_stmt(stmt, NULL, false, true, &first);
         out = first ? first : json_null();
         break;
     case SHAPE_ALL:
@@ -533,13 +532,13 @@ static json_t *shape_result(struct nana_job *job, sqlite3_stmt *stmt, int *rc_ou
     case SHAPE_OBJECTS:
     case SHAPE_PAGE:
         rows = json_array();
-        rc = run_stmt(job, stmt, rows, sj->shape == SHAPE_OBJECTS || sj->shape == SHAPE_PAGE,
+        rc = run_stmt(stmt, rows, sj->shape == SHAPE_OBJECTS || sj->shape == SHAPE_PAGE,
                       false, NULL);
         out = rows;
         break;
     case SHAPE_SCHEMA:
         rows = json_array();
-        rc = run_stmt(job, stmt, rows, true, false, NULL);
+        rc = run_stmt(stmt, rows, true, false, NULL);
         out = rows;
         break;
     case SHAPE_COLUMN: {
@@ -553,7 +552,7 @@ static json_t *shape_result(struct nana_job *job, sqlite3_stmt *stmt, int *rc_ou
         rc = sqlite3_step(stmt);
         if (rc == SQLITE_ROW) {
             out = json_integer(sqlite3_column_int64(stmt, 0));
-            rc = run_stmt(job, stmt, NULL, false, false, NULL); /* RETURNING: finish */
+            rc = run_stmt(stmt, NULL, false, false, NULL); /* RETURNING: finish */
         } else if (rc == SQLITE_DONE) {
             out = json_null(); /* no row (an upsert that did nothing) */
         }
@@ -567,16 +566,16 @@ static json_t *shape_result(struct nana_job *job, sqlite3_stmt *stmt, int *rc_ou
         break;
     case SHAPE_CHANGES: {
         sqlite3_int64 total_before = sqlite3_total_changes64(conn);
-        rc = run_stmt(job, stmt, NULL, false, false, NULL);
+        rc = run_stmt(stmt, NULL, false, false, NULL);
         out = json_integer(stmt_changes(stmt, total_before));
         break;
     }
     case SHAPE_ROWID:
-        rc = run_stmt(job, stmt, NULL, false, false, NULL);
+        rc = run_stmt(stmt, NULL, false, false, NULL);
         out = json_integer(sqlite3_last_insert_rowid(conn));
         break;
     default:
-        rc = run_stmt(job, stmt, NULL, false, false, NULL);
+        rc = run_stmt(stmt, NULL, false, false, NULL);
         break;
     }
     *rc_out = rc;
@@ -604,7 +603,7 @@ static void exec_many(struct nana_job *job, sqlite3_stmt *stmt)
             return;
         }
         sqlite3_int64 total_before = sqlite3_total_changes64(conn);
-        int rc = run_stmt(job, stmt, NULL, false, false, NULL);
+        int rc = run_stmt(stmt, NULL, false, false, NULL);
         int64_t changed = stmt_changes(stmt, total_before);
         sqlite3_reset(stmt);
         if (rc != SQLITE_DONE) {
