@@ -182,8 +182,10 @@ nana_status_t nana_future_await_all(nana_future_t *const *fs, size_t n);
 typedef void (*nana_callback_fn)(nana_future_t *f, void *arg);
 
 /* Runs cb(f, arg) exactly once when f resolves: on the thread that resolves it
- * (a pool worker, or a thread inside nana_future_await()), or at once on the
- * calling thread when f already resolved.  A callback must not block on a
+ * (a pool worker; a thread inside nana_future_await(), nana_future_await_all()
+ * or nana_table() running queued jobs; for a chained future, the thread that
+ * ran the then-function), or at once on the calling thread when f already
+ * resolved.  A callback must not block on a
  * pending future nor close a root handle.  Several callbacks run in
  * registration order.  On failure (NULL f or cb) cb is never called. */
 nana_status_t nana_future_on_ready(nana_future_t *f, nana_callback_fn cb,
