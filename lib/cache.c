@@ -159,32 +159,63 @@ static void grow_locked(struct nana_cache_shard *s)
     s->mask = n - 1;
 }
 
+static struct nana_cache_entry *find_or_add_locked(struct nana_cache_shard *s, const char *key,
+                                                   uint32_t hash)
+{
+    struct nana_cache_entry *e = find_locked(s, key, hash);
+    if (e)
+        return e;
+    size_t len = strlen(key);
+    e = calloc(1, sizeof *e + len + 1);
+    if (!e)
+        return NULL;
+    memcpy(e->key, key, len + 1);
+    e->hash = hash;
+    e->state = NANA__UNKNOWN;
+    if (s->count >= s->mask + 1)
+        grow_locked(s);
+    e->next = s->buckets[hash & s->mask];
+    s->buckets[hash & s->mask] = e;
+    s->count++;
+    return e;
+}
+
 struct nana_cache_entry *nana__cache_get_entry(struct nana_cache *c, const char *key,
                                                uint32_t hash, bool pin)
 {
     struct nana_cache_shard *s = shard_of(c, hash);
     shard_lock(s);
-    struct nana_cache_entry *e = find_locked(s, key, hash);
-    if (!e) {
-        size_t len = strlen(key);
-        e = calloc(1, sizeof *e + len + 1);
-        if (!e) {
-            shard_unlock(s);
-            return NULL;
-        }
-        memcpy(e->key, key, len + 1);
-        e->hash = hash;
-        e->state = NANA__UNKNOWN;
-        if (s->count >= s->mask + 1)
-            grow_locked(s);
-        e->next = s->buckets[hash & s->mask];
-        s->buckets[hash & s->mask] = e;
-        s->count++;
-    }
-    if (pin)
+    struct nana_cache_entry *e = find_or_add_locked(s, key, hash);
+    if (e && pin)
         e->pending++;
     shard_unlock(s);
     return e;
+}
+
+void nana__cache_fill_late(struct nana_cache *c, const char *key, uint32_t hash, json_t *value,
+                           const atomic_uint *epoch, unsigned seen, const atomic_int *table_ops,
+                           const atomic_int *sql_writes)
+{
+    struct nana_cache_shard *s = shard_of(c, hash);
+    json_t *dropped = NULL;
+    shard_lock(s);
+    /* Checked under the shard lock: a batch bumps the epoch before it takes
+     * this lock to apply its writes, so either we see the bump and keep
+     * out, or our fill lands first and its writes overwrite it. */
+    if (atomic_load(epoch) == seen && atomic_load(table_ops) == 0 &&
+        atomic_load(sql_writes) == 0) {
+        struct nana_cache_entry *e =
+            value ? find_or_add_locked(s, key, hash) : find_locked(s, key, hash);
+        if (e && e->pending == 0) {
+            /* Nothing was written since the read: what it read is the
+             * committed state (get_fresh replaces what the cache knew). */
+            dropped = e->value;
+            e->value = value ? nana__json_ref(value) : NULL;
+            e->state = value ? NANA__PRESENT : NANA__UNKNOWN;
+        }
+    }
+    shard_unlock(s);
+    nana__json_release(dropped);
 }
 
 struct nana_cache_entry *nana__cache_find(struct nana_cache *c, const char *key, uint32_t hash)
@@ -194,6 +225,16 @@ struct nana_cache_entry *nana__cache_find(struct nana_cache *c, const char *key,
     struct nana_cache_entry *e = find_locked(s, key, hash);
     shard_unlock(s);
     return e;
+}
+
+int nana__cache_committed(struct nana_cache *c, struct nana_cache_entry *e, json_t **value)
+{
+    struct nana_cache_shard *s = shard_of(c, e->hash);
+    shard_lock(s);
+    int state = e->state;
+    *value = state == NANA__PRESENT ? nana__json_ref(e->value) : NULL;
+    shard_unlock(s);
+    return state;
 }
 
 void nana__cache_unpin(struct nana_cache *c, struct nana_cache_entry *e)

@@ -166,6 +166,8 @@ struct nana_cache_entry *nana__cache_get_entry(struct nana_cache *c, const char 
                                                uint32_t hash, bool pin);
 /* Finds an entry without creating it (executor side). */
 struct nana_cache_entry *nana__cache_find(struct nana_cache *c, const char *key, uint32_t hash);
+/* e's committed state, and its value as a new reference when PRESENT. */
+int nana__cache_committed(struct nana_cache *c, struct nana_cache_entry *e, json_t **value);
 /* pending - 1 (under the shard lock). */
 void nana__cache_unpin(struct nana_cache *c, struct nana_cache_entry *e);
 /* Makes e's staged state its committed state (under the shard lock). */
@@ -188,6 +190,11 @@ struct nana_staging {
  * allocation failure the key is just left uncached. */
 void nana__stage(struct nana_staging *sg, struct nana_cache *c, const char *key,
                  uint32_t hash, int state, json_t *value);
+/* value (NULL: forget the key) into the cache, if epoch still equals seen
+ * and no write is pending on the key, its table, or the root's SQL. */
+void nana__cache_fill_late(struct nana_cache *c, const char *key, uint32_t hash, json_t *value,
+                           const atomic_uint *epoch, unsigned seen, const atomic_int *table_ops,
+                           const atomic_int *sql_writes);
 /* Stages "no longer known" for key, if the cache has an entry for it. */
 void nana__stage_forget(struct nana_staging *sg, struct nana_cache *c, const char *key,
                         uint32_t hash);
@@ -257,6 +264,9 @@ struct nana_job {
     char *errmsg;
     json_t *result;
     size_t n_skipped; /* load_all: rows whose value is not valid JSON */
+    char *raw;        /* get: the row's text, decoded after the batch */
+    size_t raw_len;
+    unsigned epoch_seen; /* root->cache_epoch when raw was read */
     bool done_early;  /* failed before execution (could not BEGIN) */
 };
 
@@ -315,6 +325,9 @@ struct nana_root {
     /* SQL-surface writes queued and not finished: while non-zero, no read
      * is answered from any cache (the write may touch any table). */
     atomic_int pending_sql_writes;
+    /* Bumped before a batch that wrote (or reset a cache) applies its
+     * effects: a value read before that must not be filled in after. */
+    atomic_uint cache_epoch;
     /* What the authorizer enforces for the statement being prepared, and
      * the tables it saw written (executor only; sql.c). */
     int auth_mode;
@@ -400,6 +413,9 @@ void nana__job_finish(struct nana_job *job, bool committed);
 /* Releases a job that will never run (closed root, no memory): undoes its
  * pins and frees it.  Its future, if any, is the caller's to resolve. */
 void nana__job_discard(struct nana_job *job);
+/* Decodes a get's row text outside the connection, and fills the cache with
+ * it if nothing changed since the read. */
+void nana__job_decode_late(struct nana_job *job);
 /* Reads every row of t into its cache (open with bulk_load, load_all). */
 nana_status_t nana__table_load(struct nana_table *t, int64_t *count, char **errmsg);
 

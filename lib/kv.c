@@ -77,6 +77,7 @@ void nana__job_free(struct nana_job *job)
         return;
     free(job->key);
     free(job->text);
+    free(job->raw);
     nana__json_release(job->value);
     items_free(job->items, job->n_items);
     nana__sql_job_free(job->sql);
@@ -194,8 +195,7 @@ static void fail_not_found(struct nana_job *job)
 
 /*
  * What the executor knows of key without asking SQLite: what this batch
- * staged, else the committed cache.  *value is borrowed (only the executor
- * changes either, and it is us).
+ * staged, else the committed cache.  *value: a new reference, or NULL.
  */
 static int lookup_exec(struct nana_table *t, const char *key, uint32_t hash, json_t **value)
 {
@@ -205,20 +205,24 @@ static int lookup_exec(struct nana_table *t, const char *key, uint32_t hash, jso
     if (!e)
         return fully_loaded ? NANA__ABSENT : NANA__UNKNOWN;
     if (e->staged != NANA__UNKNOWN) {
-        *value = e->staged_value;
+        *value = nana__json_ref(e->staged_value);
         return e->staged == NANA__FORGET ? NANA__UNKNOWN : e->staged;
     }
-    if (e->state != NANA__UNKNOWN) {
-        *value = e->value;
-        return e->state;
-    }
+    /* The committed state can change under us (a late fill from a thread
+     * resolving an earlier batch): read it under the shard lock. */
+    int state = nana__cache_committed(&t->cache, e, value);
+    if (state != NANA__UNKNOWN)
+        return state;
     return fully_loaded ? NANA__ABSENT : NANA__UNKNOWN;
 }
 
 enum row_outcome { ROW_ABSENT, ROW_PRESENT, ROW_NOT_JSON, ROW_ERROR };
 
-/* Reads key's row.  ROW_PRESENT: *value is a new reference. */
-static enum row_outcome read_row(struct nana_job *job, const char *key, json_t **value)
+/* Reads key's row.  ROW_PRESENT: *value is a new reference -- or, when raw
+ * is given, *raw a malloc'd copy of the text, left for the caller to decode
+ * once the connection is free. */
+static enum row_outcome read_row(struct nana_job *job, const char *key, json_t **value,
+                                 char **raw, size_t *raw_len)
 {
     int rc;
     sqlite3_stmt *stmt = nana__stmt(job->table, NANA__ST_GET, &rc);
@@ -232,9 +236,21 @@ static enum row_outcome read_row(struct nana_job *job, const char *key, json_t *
     enum row_outcome out = ROW_ABSENT;
     if (rc == SQLITE_ROW) {
         const char *text = (const char *)sqlite3_column_text(stmt, 0);
-        int len = sqlite3_column_bytes(stmt, 0);
-        *value = text ? nana__json_decode(text, (size_t)len) : NULL;
-        out = *value ? ROW_PRESENT : ROW_NOT_JSON;
+        size_t len = (size_t)sqlite3_column_bytes(stmt, 0);
+        if (text && raw) {
+            *raw = malloc(len + 1);
+            if (*raw) {
+                memcpy(*raw, text, len + 1);
+                *raw_len = len;
+                out = ROW_PRESENT;
+            } else {
+                job_fail(job, NANA_ENOMEM, NULL);
+                out = ROW_ERROR;
+            }
+        } else {
+            *value = text ? nana__json_decode(text, len) : NULL;
+            out = *value ? ROW_PRESENT : ROW_NOT_JSON;
+        }
     } else if (rc != SQLITE_DONE) {
         fail_sql(job, "cannot read", rc);
         out = ROW_ERROR;
@@ -252,13 +268,11 @@ static int current_value(struct nana_job *job, struct nana_staging *sg, bool fre
 {
     struct nana_table *t = job->table;
     int state = fresh ? NANA__UNKNOWN : lookup_exec(t, job->key, job->hash, value);
-    if (state == NANA__PRESENT) {
-        nana__json_ref(*value);
+    if (state == NANA__PRESENT)
         return state;
-    }
     if (state == NANA__ABSENT)
         return state;
-    switch (read_row(job, job->key, value)) {
+    switch (read_row(job, job->key, value, NULL, NULL)) {
     case ROW_PRESENT:
         nana__stage(sg, &t->cache, job->key, job->hash, NANA__PRESENT, nana__json_ref(*value));
         return NANA__PRESENT;
@@ -304,10 +318,34 @@ static int delete_row(struct nana_job *job, const char *key, bool *changed)
     return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
+/*
+ * get and get_fresh: a value the executor already knows is shared at once;
+ * a row read from SQLite is only copied here and decoded by
+ * nana__job_decode_late() after the connection is given up, so decoding
+ * overlaps the next batch's SQL instead of holding the connection.
+ */
 static void exec_get(struct nana_job *job, struct nana_staging *sg, bool fresh)
 {
+    struct nana_table *t = job->table;
     json_t *v = NULL;
-    int state = current_value(job, sg, fresh, false, &v);
+    int state = fresh ? NANA__UNKNOWN : lookup_exec(t, job->key, job->hash, &v);
+    if (state == NANA__UNKNOWN) {
+        switch (read_row(job, job->key, &v, &job->raw, &job->raw_len)) {
+        case ROW_PRESENT:
+            job->epoch_seen = atomic_load(&job->root->cache_epoch);
+            return;
+        case ROW_ABSENT:
+            nana__stage(sg, &t->cache, job->key, job->hash, NANA__ABSENT, NULL);
+            state = NANA__ABSENT;
+            break;
+        case ROW_NOT_JSON: /* SQL NULL: not text at all */
+            nana__stage(sg, &t->cache, job->key, job->hash, NANA__FORGET, NULL);
+            fail_not_json(job, job->key);
+            return;
+        default:
+            return;
+        }
+    }
     if (state == NANA__PRESENT) {
         job->result = v;
     } else if (state == NANA__ABSENT) {
@@ -318,6 +356,23 @@ static void exec_get(struct nana_job *job, struct nana_staging *sg, bool fresh)
             fail_not_found(job);
         }
     }
+}
+
+void nana__job_decode_late(struct nana_job *job)
+{
+    struct nana_table *t = job->table;
+    json_t *v = nana__json_decode(job->raw, job->raw_len);
+    free(job->raw);
+    job->raw = NULL;
+    if (!v)
+        fail_not_json(job, job->key);
+    else
+        job->result = v;
+    /* A cached value is filled (or, for text that is not JSON, forgotten)
+     * only if nothing changed the cache since the row was read. */
+    nana__cache_fill_late(&t->cache, job->key, job->hash, v, &job->root->cache_epoch,
+                          job->epoch_seen, &t->pending_table_ops,
+                          &job->root->pending_sql_writes);
 }
 
 static void exec_pop(struct nana_job *job, struct nana_staging *sg)
@@ -468,7 +523,11 @@ static void exec_scan(struct nana_job *job)
         if (kind != NANA__JOB_KEYS) {
             json_t *cached;
             if (lookup_exec(t, key, nana__hash_key(key, key_len), &cached) == NANA__PRESENT) {
-                v = kind == NANA__JOB_COPY ? json_deep_copy(cached) : nana__json_ref(cached);
+                v = cached;
+                if (kind == NANA__JOB_COPY) {
+                    v = json_deep_copy(cached);
+                    nana__json_release(cached);
+                }
             } else {
                 const char *text = (const char *)sqlite3_column_text(stmt, 1);
                 v = text ? nana__json_decode(text, (size_t)sqlite3_column_bytes(stmt, 1)) : NULL;
@@ -625,6 +684,7 @@ void nana__job_execute(struct nana_job *job, struct nana_staging *sg)
         break;
     case NANA__JOB_IS_CACHED:
         job->result = json_boolean(lookup_exec(t, job->key, job->hash, &v) != NANA__UNKNOWN);
+        nana__json_release(v);
         break;
     case NANA__JOB_SET:
         rc = write_row(job, job->key, job->text, job->text_len);

@@ -206,6 +206,10 @@ static void run_batch(struct nana_root *root, struct nana_job *batch)
             committed = false;
         }
     }
+    /* Late cache fills of values read before these writes must not land
+     * after them (nana__cache_fill_late). */
+    if (any_write || batch->whole_table)
+        atomic_fetch_add(&root->cache_epoch, 1);
     if (committed)
         nana__staging_commit(&tx.staged);
     else
@@ -219,6 +223,8 @@ static void resolve_batch(struct nana_job *batch)
 {
     while (batch) {
         struct nana_job *next = batch->next;
+        if (batch->raw)
+            nana__job_decode_late(batch);
         nana_future_t *f = batch->future;
         nana_status_t st = batch->status;
         json_t *result = batch->result;
