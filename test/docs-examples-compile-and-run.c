@@ -12,39 +12,6 @@
 #include <dirent.h>
 #include <sys/wait.h>
 
-#define MAKE_PLAIN                                                             \
-    "env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u VARIANT -u OPT -u EXTRA_CFLAGS " \
-    "-u RUN_WRAP -u TEST_TIMEOUT -u DESTDIR -u PREFIX make --no-print-directory"
-
-static int run(const char *cmd, char **out)
-{
-    char *full = NULL;
-    if (asprintf(&full, "(%s) 2>&1", cmd) < 0)
-        t_fail(__FILE__, __LINE__, "out of memory");
-    FILE *p = popen(full, "r");
-    free(full);
-    if (!p)
-        t_fail(__FILE__, __LINE__, "popen %s failed", cmd);
-    size_t len = 0, cap = 4096;
-    char *buf = malloc(cap);
-    size_t n;
-    while (buf && (n = fread(buf + len, 1, cap - len - 1, p)) > 0) {
-        len += n;
-        if (cap - len < 2) {
-            char *grown = realloc(buf, cap *= 2);
-            if (!grown)
-                free(buf);
-            buf = grown;
-        }
-    }
-    if (!buf)
-        t_fail(__FILE__, __LINE__, "out of memory");
-    buf[len] = '\0';
-    int st = pclose(p);
-    *out = buf;
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
-}
-
 static int is_page(const struct dirent *e)
 {
     size_t n = strlen(e->d_name);
@@ -76,12 +43,12 @@ static bool has_program(const char *file)
 int main(void)
 {
     char *out;
-    if (run("command -v mandoc", &out) != 0)
+    if (t_run_cmd("command -v mandoc", &out) != 0)
         t_fail(__FILE__, __LINE__,
                "mandoc is not installed, so the examples cannot be extracted: `make deps` "
                "(tools/check-deps.sh) installs it on Debian, or: apt-get install mandoc");
     free(out);
-    if (run(MAKE_PLAIN " all", &out) != 0)
+    if (t_run_cmd(T_MAKE_PLAIN " all", &out) != 0)
         t_fail(__FILE__, __LINE__, "make all failed:\n%s", out);
     free(out);
 
@@ -100,7 +67,7 @@ int main(void)
     }
     free(pages);
 
-    int rc = run("sh man/check.sh examples", &out);
+    int rc = t_run_cmd("sh man/check.sh examples", &out);
     printf("%s", out);
     int blocks = 0, programs = 0, failed = -1;
     const char *last = strstr(out, " examples checked");

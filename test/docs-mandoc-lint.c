@@ -12,35 +12,6 @@
 
 /* Runs cmd through sh with stderr joined to stdout; *out gets what it
  * printed (malloc'd); returns its exit status (128 + signal when killed). */
-static int run(const char *cmd, char **out)
-{
-    char *full = NULL;
-    if (asprintf(&full, "(%s) 2>&1", cmd) < 0)
-        t_fail(__FILE__, __LINE__, "out of memory");
-    FILE *p = popen(full, "r");
-    free(full);
-    if (!p)
-        t_fail(__FILE__, __LINE__, "popen %s failed", cmd);
-    size_t len = 0, cap = 4096;
-    char *buf = malloc(cap);
-    size_t n;
-    while (buf && (n = fread(buf + len, 1, cap - len - 1, p)) > 0) {
-        len += n;
-        if (cap - len < 2) {
-            char *grown = realloc(buf, cap *= 2);
-            if (!grown)
-                free(buf);
-            buf = grown;
-        }
-    }
-    if (!buf)
-        t_fail(__FILE__, __LINE__, "out of memory");
-    buf[len] = '\0';
-    int st = pclose(p);
-    *out = buf;
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
-}
-
 static int by_name(const struct dirent **a, const struct dirent **b)
 {
     return strcmp((*a)->d_name, (*b)->d_name);
@@ -55,7 +26,7 @@ static int is_page(const struct dirent *e)
 int main(void)
 {
     char *out;
-    if (run("command -v mandoc", &out) != 0)
+    if (t_run_cmd("command -v mandoc", &out) != 0)
         t_fail(__FILE__, __LINE__,
                "mandoc is not installed, so the man pages cannot be linted: `make deps` "
                "(tools/check-deps.sh) installs it on Debian, or: apt-get install mandoc");
@@ -71,7 +42,7 @@ int main(void)
     for (int i = 0; i < n; i++) {
         char cmd[512];
         snprintf(cmd, sizeof cmd, "mandoc -Tlint -Wwarning 'man/man3/%s'", pages[i]->d_name);
-        int rc = run(cmd, &out);
+        int rc = t_run_cmd(cmd, &out);
         if (rc != 0 || out[0] != '\0') {
             fprintf(stderr, "%s: mandoc exit %d:\n%s", pages[i]->d_name, rc, out);
             failures++;

@@ -601,3 +601,32 @@ void t_hammer_stop(struct t_hammer *h)
     pthread_join(h->th, NULL);
     free(h);
 }
+
+int t_run_cmd(const char *cmd, char **out)
+{
+    char *full = NULL;
+    if (asprintf(&full, "(%s) 2>&1", cmd) < 0)
+        t_fail(__FILE__, __LINE__, "out of memory");
+    FILE *p = popen(full, "r");
+    free(full);
+    if (!p)
+        t_fail(__FILE__, __LINE__, "popen %s failed", cmd);
+    size_t len = 0, cap = 4096;
+    char *buf = malloc(cap);
+    size_t n;
+    while (buf && (n = fread(buf + len, 1, cap - len - 1, p)) > 0) {
+        len += n;
+        if (cap - len < 2) {
+            char *grown = realloc(buf, cap *= 2);
+            if (!grown)
+                free(buf);
+            buf = grown;
+        }
+    }
+    if (!buf)
+        t_fail(__FILE__, __LINE__, "out of memory");
+    buf[len] = '\0';
+    int st = pclose(p);
+    *out = buf;
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+}

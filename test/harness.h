@@ -191,7 +191,29 @@ void t_warm_up_threads(void);
 #elif defined(__has_feature)
 #if __has_feature(thread_sanitizer)
 #define NANA_TEST_TSAN 1
+/* make for the plain build, whatever variant and install variables the
+ * suite itself runs under (make asan / make tsan / make install ...). */
+#define T_MAKE_PLAIN                                                             \
+    "env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u VARIANT -u OPT -u EXTRA_CFLAGS " \
+    "-u RUN_WRAP -u TEST_TIMEOUT -u DESTDIR -u PREFIX -u LIBDIR -u INCLUDEDIR "  \
+    "-u MANDIR -u PKGCONFIGDIR make --no-print-directory"
+
+/* Runs a shell command (stderr folded into stdout); *out gets the output,
+ * malloc'd.  Returns the exit status (128 + signal when killed). */
+int t_run_cmd(const char *cmd, char **out);
+
 #endif
+/* make for the plain build, whatever variant and install variables the
+ * suite itself runs under (make asan / make tsan / make install ...). */
+#define T_MAKE_PLAIN                                                             \
+    "env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u VARIANT -u OPT -u EXTRA_CFLAGS " \
+    "-u RUN_WRAP -u TEST_TIMEOUT -u DESTDIR -u PREFIX -u LIBDIR -u INCLUDEDIR "  \
+    "-u MANDIR -u PKGCONFIGDIR make --no-print-directory"
+
+/* Runs a shell command (stderr folded into stdout); *out gets the output,
+ * malloc'd.  Returns the exit status (128 + signal when killed). */
+int t_run_cmd(const char *cmd, char **out);
+
 #endif
 
 /* GCC 12's AddressSanitizer does not lock its allocator around fork(): a
@@ -206,7 +228,29 @@ void t_warm_up_threads(void);
 #elif defined(__has_feature)
 #if __has_feature(address_sanitizer)
 #define NANA_TEST_ASAN 1
+/* make for the plain build, whatever variant and install variables the
+ * suite itself runs under (make asan / make tsan / make install ...). */
+#define T_MAKE_PLAIN                                                             \
+    "env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u VARIANT -u OPT -u EXTRA_CFLAGS " \
+    "-u RUN_WRAP -u TEST_TIMEOUT -u DESTDIR -u PREFIX -u LIBDIR -u INCLUDEDIR "  \
+    "-u MANDIR -u PKGCONFIGDIR make --no-print-directory"
+
+/* Runs a shell command (stderr folded into stdout); *out gets the output,
+ * malloc'd.  Returns the exit status (128 + signal when killed). */
+int t_run_cmd(const char *cmd, char **out);
+
 #endif
+/* make for the plain build, whatever variant and install variables the
+ * suite itself runs under (make asan / make tsan / make install ...). */
+#define T_MAKE_PLAIN                                                             \
+    "env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u VARIANT -u OPT -u EXTRA_CFLAGS " \
+    "-u RUN_WRAP -u TEST_TIMEOUT -u DESTDIR -u PREFIX -u LIBDIR -u INCLUDEDIR "  \
+    "-u MANDIR -u PKGCONFIGDIR make --no-print-directory"
+
+/* Runs a shell command (stderr folded into stdout); *out gets the output,
+ * malloc'd.  Returns the exit status (128 + signal when killed). */
+int t_run_cmd(const char *cmd, char **out);
+
 #endif
 
 /* In the child: reports the formatted message as its failure and _exit(1)s. */
@@ -251,5 +295,16 @@ struct t_hammer *t_hammer_start(nana_db_t *root, nana_db_t *sub);
 void t_hammer_wait(struct t_hammer *h, int writes);
 /* Stops the thread, joins it and frees h. */
 void t_hammer_stop(struct t_hammer *h);
+
+/* make for the plain build, whatever variant and install variables the
+ * suite itself runs under (make asan / make tsan / make install ...). */
+#define T_MAKE_PLAIN                                                             \
+    "env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u VARIANT -u OPT -u EXTRA_CFLAGS " \
+    "-u RUN_WRAP -u TEST_TIMEOUT -u DESTDIR -u PREFIX -u LIBDIR -u INCLUDEDIR "  \
+    "-u MANDIR -u PKGCONFIGDIR make --no-print-directory"
+
+/* Runs a shell command (stderr folded into stdout); *out gets the output,
+ * malloc'd.  Returns the exit status (128 + signal when killed). */
+int t_run_cmd(const char *cmd, char **out);
 
 #endif

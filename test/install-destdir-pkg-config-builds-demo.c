@@ -23,45 +23,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define MAKE_PLAIN                                                             \
-    "env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u VARIANT -u OPT -u EXTRA_CFLAGS " \
-    "-u RUN_WRAP -u TEST_TIMEOUT -u DESTDIR -u PREFIX -u LIBDIR -u INCLUDEDIR "  \
-    "-u MANDIR -u PKGCONFIGDIR make --no-print-directory"
-
-static int run(const char *cmd, char **out)
-{
-    char *full = NULL;
-    if (asprintf(&full, "(%s) 2>&1", cmd) < 0)
-        t_fail(__FILE__, __LINE__, "out of memory");
-    FILE *p = popen(full, "r");
-    free(full);
-    if (!p)
-        t_fail(__FILE__, __LINE__, "popen %s failed", cmd);
-    size_t len = 0, cap = 4096;
-    char *buf = malloc(cap);
-    size_t n;
-    while (buf && (n = fread(buf + len, 1, cap - len - 1, p)) > 0) {
-        len += n;
-        if (cap - len < 2) {
-            char *grown = realloc(buf, cap *= 2);
-            if (!grown)
-                free(buf);
-            buf = grown;
-        }
-    }
-    if (!buf)
-        t_fail(__FILE__, __LINE__, "out of memory");
-    buf[len] = '\0';
-    int st = pclose(p);
-    *out = buf;
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
-}
-
 /* Runs cmd, which must succeed; returns its output (malloc'd). */
 static char *must(const char *cmd)
 {
     char *out;
-    int rc = run(cmd, &out);
+    int rc = t_run_cmd(cmd, &out);
     if (rc != 0)
         t_fail(__FILE__, __LINE__, "exit %d: %s\n%s", rc, cmd, out);
     return out;
@@ -164,7 +130,7 @@ int main(void)
     snprintf(real, sizeof real, "libnanasqlite.so.%s", NANA_VERSION);
     snprintf(soname, sizeof soname, "libnanasqlite.so.%d", NANA_VERSION_MAJOR);
 
-    snprintf(cmd, sizeof cmd, MAKE_PLAIN " install DESTDIR='%s' PREFIX=/usr", stage);
+    snprintf(cmd, sizeof cmd, T_MAKE_PLAIN " install DESTDIR='%s' PREFIX=/usr", stage);
     free(must(cmd));
 
     /* The files. */
@@ -273,14 +239,14 @@ int main(void)
     free(flags);
 
     /* Uninstall leaves nothing. */
-    snprintf(cmd, sizeof cmd, MAKE_PLAIN " uninstall DESTDIR='%s' PREFIX=/usr", stage);
+    snprintf(cmd, sizeof cmd, T_MAKE_PLAIN " uninstall DESTDIR='%s' PREFIX=/usr", stage);
     free(must(cmd));
     CHECK(nftw(stage, count_leftover, 16, FTW_PHYS) == 0);
     CHECK_INT(leftovers, 0);
 
     /* PREFIX defaults to /usr/local. */
     snprintf(path2, sizeof path2, "%s/stage-default", t_dir());
-    snprintf(cmd, sizeof cmd, MAKE_PLAIN " install DESTDIR='%s'", path2);
+    snprintf(cmd, sizeof cmd, T_MAKE_PLAIN " install DESTDIR='%s'", path2);
     free(must(cmd));
     snprintf(path, sizeof path, "%s/usr/local/lib/%s", path2, soname);
     check_link(path, real);
@@ -290,7 +256,7 @@ int main(void)
     free(pc);
     snprintf(path, sizeof path, "%s/usr/local/share/man/man3/nanasqlite.3", path2);
     CHECK(lstat(path, &st) == 0);
-    snprintf(cmd, sizeof cmd, MAKE_PLAIN " uninstall DESTDIR='%s'", path2);
+    snprintf(cmd, sizeof cmd, T_MAKE_PLAIN " uninstall DESTDIR='%s'", path2);
     free(must(cmd));
     CHECK(nftw(path2, count_leftover, 16, FTW_PHYS) == 0);
     CHECK_INT(leftovers, 0);

@@ -14,39 +14,6 @@
 #include <ctype.h>
 #include <sys/wait.h>
 
-#define MAKE_PLAIN                                                             \
-    "env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u VARIANT -u OPT -u EXTRA_CFLAGS " \
-    "-u RUN_WRAP -u TEST_TIMEOUT -u DESTDIR -u PREFIX make --no-print-directory"
-
-static int run(const char *cmd, char **out)
-{
-    char *full = NULL;
-    if (asprintf(&full, "(%s) 2>&1", cmd) < 0)
-        t_fail(__FILE__, __LINE__, "out of memory");
-    FILE *p = popen(full, "r");
-    free(full);
-    if (!p)
-        t_fail(__FILE__, __LINE__, "popen %s failed", cmd);
-    size_t len = 0, cap = 4096;
-    char *buf = malloc(cap);
-    size_t n;
-    while (buf && (n = fread(buf + len, 1, cap - len - 1, p)) > 0) {
-        len += n;
-        if (cap - len < 2) {
-            char *grown = realloc(buf, cap *= 2);
-            if (!grown)
-                free(buf);
-            buf = grown;
-        }
-    }
-    if (!buf)
-        t_fail(__FILE__, __LINE__, "out of memory");
-    buf[len] = '\0';
-    int st = pclose(p);
-    *out = buf;
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
-}
-
 struct names {
     char **v;
     size_t n, cap;
@@ -161,7 +128,7 @@ static void declared_functions(struct names *out)
 int main(void)
 {
     char *out;
-    if (run(MAKE_PLAIN " all", &out) != 0)
+    if (t_run_cmd(T_MAKE_PLAIN " all", &out) != 0)
         t_fail(__FILE__, __LINE__, "make all failed:\n%s", out);
     free(out);
 
@@ -179,7 +146,7 @@ int main(void)
     CHECK(node[0] != '\0');
 
     int failures = 0;
-    if (run("nm -D --defined-only lib/libnanasqlite.so", &out) != 0)
+    if (t_run_cmd("nm -D --defined-only lib/libnanasqlite.so", &out) != 0)
         t_fail(__FILE__, __LINE__, "nm -D lib/libnanasqlite.so failed:\n%s", out);
     for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
         char addr[64] = "", type[8] = "", name[512] = "";
@@ -210,7 +177,7 @@ int main(void)
     printf("%zu symbols exported\n", exported.n);
 
     /* The archive: nothing outside the nana_ / nana__ namespace. */
-    if (run("nm -g --defined-only lib/libnanasqlite.a", &out) != 0)
+    if (t_run_cmd("nm -g --defined-only lib/libnanasqlite.a", &out) != 0)
         t_fail(__FILE__, __LINE__, "nm -g lib/libnanasqlite.a failed:\n%s", out);
     for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
         char addr[64], type[8], name[512];

@@ -12,39 +12,6 @@
 
 #include <sys/wait.h>
 
-#define MAKE_PLAIN                                                             \
-    "env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u VARIANT -u OPT -u EXTRA_CFLAGS " \
-    "-u RUN_WRAP -u TEST_TIMEOUT -u DESTDIR -u PREFIX make --no-print-directory"
-
-static int run(const char *cmd, char **out)
-{
-    char *full = NULL;
-    if (asprintf(&full, "(%s) 2>&1", cmd) < 0)
-        t_fail(__FILE__, __LINE__, "out of memory");
-    FILE *p = popen(full, "r");
-    free(full);
-    if (!p)
-        t_fail(__FILE__, __LINE__, "popen %s failed", cmd);
-    size_t len = 0, cap = 4096;
-    char *buf = malloc(cap);
-    size_t n;
-    while (buf && (n = fread(buf + len, 1, cap - len - 1, p)) > 0) {
-        len += n;
-        if (cap - len < 2) {
-            char *grown = realloc(buf, cap *= 2);
-            if (!grown)
-                free(buf);
-            buf = grown;
-        }
-    }
-    if (!buf)
-        t_fail(__FILE__, __LINE__, "out of memory");
-    buf[len] = '\0';
-    int st = pclose(p);
-    *out = buf;
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
-}
-
 static void write_file(const char *path, const char *text)
 {
     FILE *fp = fopen(path, "w");
@@ -99,18 +66,18 @@ static const char uses_macros[] =
 int main(void)
 {
     char *out;
-    if (run("command -v g++", &out) != 0)
+    if (t_run_cmd("command -v g++", &out) != 0)
         t_fail(__FILE__, __LINE__,
                "g++ is not installed, so the header cannot be checked as C++: `make deps` "
                "(tools/check-deps.sh) installs it on Debian, or: apt-get install g++");
     free(out);
-    if (run(MAKE_PLAIN " all", &out) != 0)
+    if (t_run_cmd(T_MAKE_PLAIN " all", &out) != 0)
         t_fail(__FILE__, __LINE__, "make all failed:\n%s", out);
     free(out);
 
     /* jansson's directory as a system one: its header is not ours to judge. */
     char *jansson_dirs;
-    if (run("pkg-config --cflags-only-I jansson | sed 's/-I/-isystem /g'", &jansson_dirs) != 0)
+    if (t_run_cmd("pkg-config --cflags-only-I jansson | sed 's/-I/-isystem /g'", &jansson_dirs) != 0)
         t_fail(__FILE__, __LINE__, "pkg-config jansson: %s", jansson_dirs);
     jansson_dirs[strcspn(jansson_dirs, "\n")] = '\0';
 
@@ -134,7 +101,7 @@ int main(void)
             char cmd[16384];
             snprintf(cmd, sizeof cmd, "%s -Iinclude %s %s", compilers[c], jansson_dirs,
                      units[u]);
-            int rc = run(cmd, &out);
+            int rc = t_run_cmd(cmd, &out);
             if (rc != 0 || out[0]) {
                 fprintf(stderr, "FAILED (exit %d): %s\n%s\n", rc, cmd, out);
                 failures++;
@@ -152,7 +119,7 @@ int main(void)
              "-Llib -lnanasqlite -Wl,-rpath,\"$PWD/lib\" $(pkg-config --libs jansson) && "
              "%s/macros-cxx",
              jansson_dirs, macros, t_dir(), t_dir());
-    int rc = run(cmd, &out);
+    int rc = t_run_cmd(cmd, &out);
     if (rc != 0) {
         fprintf(stderr, "FAILED (exit %d): %s\n%s\n", rc, cmd, out);
         failures++;

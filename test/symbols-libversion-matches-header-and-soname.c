@@ -13,39 +13,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define MAKE_PLAIN                                                             \
-    "env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u VARIANT -u OPT -u EXTRA_CFLAGS " \
-    "-u RUN_WRAP -u TEST_TIMEOUT -u DESTDIR -u PREFIX make --no-print-directory"
-
-static int run(const char *cmd, char **out)
-{
-    char *full = NULL;
-    if (asprintf(&full, "(%s) 2>&1", cmd) < 0)
-        t_fail(__FILE__, __LINE__, "out of memory");
-    FILE *p = popen(full, "r");
-    free(full);
-    if (!p)
-        t_fail(__FILE__, __LINE__, "popen %s failed", cmd);
-    size_t len = 0, cap = 4096;
-    char *buf = malloc(cap);
-    size_t n;
-    while (buf && (n = fread(buf + len, 1, cap - len - 1, p)) > 0) {
-        len += n;
-        if (cap - len < 2) {
-            char *grown = realloc(buf, cap *= 2);
-            if (!grown)
-                free(buf);
-            buf = grown;
-        }
-    }
-    if (!buf)
-        t_fail(__FILE__, __LINE__, "out of memory");
-    buf[len] = '\0';
-    int st = pclose(p);
-    *out = buf;
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
-}
-
 static void check_link(const char *link, const char *want_target)
 {
     char target[PATH_MAX];
@@ -61,7 +28,7 @@ int main(void)
     CHECK_INT(nana_libversion_number(), NANA_VERSION_NUMBER);
 
     char *out;
-    if (run(MAKE_PLAIN " all", &out) != 0)
+    if (t_run_cmd(T_MAKE_PLAIN " all", &out) != 0)
         t_fail(__FILE__, __LINE__, "make all failed:\n%s", out);
     free(out);
 
@@ -76,7 +43,7 @@ int main(void)
     check_link(soname_path, real);
     check_link("lib/libnanasqlite.so", soname);
 
-    if (run("readelf -d lib/libnanasqlite.so", &out) != 0)
+    if (t_run_cmd("readelf -d lib/libnanasqlite.so", &out) != 0)
         t_fail(__FILE__, __LINE__, "readelf -d failed:\n%s", out);
     char want[300];
     snprintf(want, sizeof want, "Library soname: [%s]", soname);
