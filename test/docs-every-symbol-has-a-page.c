@@ -13,42 +13,6 @@
 #include <dirent.h>
 #include <sys/wait.h>
 
-/* A small set of names. */
-struct names {
-    char **v;
-    size_t n, cap;
-};
-
-static void add(struct names *s, const char *name, size_t len)
-{
-    for (size_t i = 0; i < s->n; i++)
-        if (strlen(s->v[i]) == len && strncmp(s->v[i], name, len) == 0)
-            return;
-    if (s->n == s->cap) {
-        s->cap = s->cap ? s->cap * 2 : 64;
-        s->v = realloc(s->v, s->cap * sizeof *s->v);
-        CHECK(s->v != NULL);
-    }
-    s->v[s->n] = strndup(name, len);
-    CHECK(s->v[s->n] != NULL);
-    s->n++;
-}
-
-static bool has(const struct names *s, const char *name)
-{
-    for (size_t i = 0; i < s->n; i++)
-        if (strcmp(s->v[i], name) == 0)
-            return true;
-    return false;
-}
-
-static void drop(struct names *s)
-{
-    for (size_t i = 0; i < s->n; i++)
-        free(s->v[i]);
-    free(s->v);
-}
-
 static int is_page(const struct dirent *e)
 {
     size_t n = strlen(e->d_name);
@@ -75,15 +39,15 @@ int main(void)
     free(out);
 
     /* The pages: file names, the names of their .Nm lines, their .Xr. */
-    struct names files = {0}, named = {0};
+    struct t_names files = {0}, named = {0};
     struct dirent **pages;
     int n_pages = scandir("man/man3", &pages, is_page, alphasort);
     if (n_pages < 0)
         t_fail(__FILE__, __LINE__, "man/man3: cannot list (run from the repository root)");
     for (int i = 0; i < n_pages; i++) {
         const char *f = pages[i]->d_name;
-        add(&files, f, strlen(f) - 2);
-        add(&named, f, strlen(f) - 2);
+        t_names_add(&files, f, strlen(f) - 2);
+        t_names_add(&named, f, strlen(f) - 2);
         char path[512], line[4096];
         snprintf(path, sizeof path, "man/man3/%s", f);
         FILE *fp = fopen(path, "r");
@@ -91,7 +55,7 @@ int main(void)
         while (fgets(line, sizeof line, fp)) {
             if (strncmp(line, ".Nm ", 4) == 0) {
                 const char *name = line + 4;
-                add(&named, name, strcspn(name, " \t\n"));
+                t_names_add(&named, name, strcspn(name, " \t\n"));
             }
         }
         fclose(fp);
@@ -110,7 +74,7 @@ int main(void)
         if (strncmp(name, "nana_", 5) != 0)
             continue;
         symbols++;
-        if (!has(&named, name)) {
+        if (!t_names_has(&named, name)) {
             fprintf(stderr, "%s: exported, but no page names it (man/man3/%s.3 or .Nm %s)\n",
                     name, name, name);
             failures++;
@@ -121,7 +85,7 @@ int main(void)
     CHECK(symbols > 60);
 
     /* Every .Xr reference resolves; the overview lists every page. */
-    struct names overview_refs = {0};
+    struct t_names overview_refs = {0};
     for (int i = 0; i < n_pages; i++) {
         const char *f = pages[i]->d_name;
         bool overview = strcmp(f, "nanasqlite.3") == 0, in_see_also = false;
@@ -138,8 +102,8 @@ int main(void)
                 if (sscanf(x + 3, "%255s %15s", name, section) != 2 || strcmp(section, "3") != 0)
                     continue;
                 if (overview && in_see_also)
-                    add(&overview_refs, name, strlen(name));
-                if (!has(&files, name) && !foreign(name)) {
+                    t_names_add(&overview_refs, name, strlen(name));
+                if (!t_names_has(&files, name) && !foreign(name)) {
                     fprintf(stderr, "%s: .Xr %s 3, but there is no man/man3/%s.3\n", f, name,
                             name);
                     failures++;
@@ -149,7 +113,7 @@ int main(void)
         fclose(fp);
     }
     for (size_t i = 0; i < files.n; i++) {
-        if (strcmp(files.v[i], "nanasqlite") != 0 && !has(&overview_refs, files.v[i])) {
+        if (strcmp(files.v[i], "nanasqlite") != 0 && !t_names_has(&overview_refs, files.v[i])) {
             fprintf(stderr, "nanasqlite.3: SEE ALSO does not list %s(3)\n", files.v[i]);
             failures++;
         }
@@ -158,9 +122,9 @@ int main(void)
     for (int i = 0; i < n_pages; i++)
         free(pages[i]);
     free(pages);
-    drop(&files);
-    drop(&named);
-    drop(&overview_refs);
+    t_names_free(&files);
+    t_names_free(&named);
+    t_names_free(&overview_refs);
     CHECK_INT(failures, 0);
     return 0;
 }

@@ -630,3 +630,33 @@ int t_run_cmd(const char *cmd, char **out)
     *out = buf;
     return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
 }
+
+void t_names_add(struct t_names *s, const char *name, size_t len)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (strlen(s->v[i]) == len && strncmp(s->v[i], name, len) == 0)
+            return;
+    if (s->n == s->cap) {
+        s->cap = s->cap ? s->cap * 2 : 64;
+        s->v = realloc(s->v, s->cap * sizeof *s->v);
+        CHECK(s->v != NULL);
+    }
+    s->v[s->n] = strndup(name, len);
+    CHECK(s->v[s->n] != NULL);
+    s->n++;
+}
+
+bool t_names_has(const struct t_names *s, const char *name)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (strcmp(s->v[i], name) == 0)
+            return true;
+    return false;
+}
+
+void t_names_free(struct t_names *s)
+{
+    for (size_t i = 0; i < s->n; i++)
+        free(s->v[i]);
+    free(s->v);
+}

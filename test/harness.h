@@ -191,29 +191,7 @@ void t_warm_up_threads(void);
 #elif defined(__has_feature)
 #if __has_feature(thread_sanitizer)
 #define NANA_TEST_TSAN 1
-/* make for the plain build, whatever variant and install variables the
- * suite itself runs under (make asan / make tsan / make install ...). */
-#define T_MAKE_PLAIN                                                             \
-    "env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u VARIANT -u OPT -u EXTRA_CFLAGS " \
-    "-u RUN_WRAP -u TEST_TIMEOUT -u DESTDIR -u PREFIX -u LIBDIR -u INCLUDEDIR "  \
-    "-u MANDIR -u PKGCONFIGDIR make --no-print-directory"
-
-/* Runs a shell command (stderr folded into stdout); *out gets the output,
- * malloc'd.  Returns the exit status (128 + signal when killed). */
-int t_run_cmd(const char *cmd, char **out);
-
 #endif
-/* make for the plain build, whatever variant and install variables the
- * suite itself runs under (make asan / make tsan / make install ...). */
-#define T_MAKE_PLAIN                                                             \
-    "env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u VARIANT -u OPT -u EXTRA_CFLAGS " \
-    "-u RUN_WRAP -u TEST_TIMEOUT -u DESTDIR -u PREFIX -u LIBDIR -u INCLUDEDIR "  \
-    "-u MANDIR -u PKGCONFIGDIR make --no-print-directory"
-
-/* Runs a shell command (stderr folded into stdout); *out gets the output,
- * malloc'd.  Returns the exit status (128 + signal when killed). */
-int t_run_cmd(const char *cmd, char **out);
-
 #endif
 
 /* GCC 12's AddressSanitizer does not lock its allocator around fork(): a
@@ -228,29 +206,7 @@ int t_run_cmd(const char *cmd, char **out);
 #elif defined(__has_feature)
 #if __has_feature(address_sanitizer)
 #define NANA_TEST_ASAN 1
-/* make for the plain build, whatever variant and install variables the
- * suite itself runs under (make asan / make tsan / make install ...). */
-#define T_MAKE_PLAIN                                                             \
-    "env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u VARIANT -u OPT -u EXTRA_CFLAGS " \
-    "-u RUN_WRAP -u TEST_TIMEOUT -u DESTDIR -u PREFIX -u LIBDIR -u INCLUDEDIR "  \
-    "-u MANDIR -u PKGCONFIGDIR make --no-print-directory"
-
-/* Runs a shell command (stderr folded into stdout); *out gets the output,
- * malloc'd.  Returns the exit status (128 + signal when killed). */
-int t_run_cmd(const char *cmd, char **out);
-
 #endif
-/* make for the plain build, whatever variant and install variables the
- * suite itself runs under (make asan / make tsan / make install ...). */
-#define T_MAKE_PLAIN                                                             \
-    "env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u VARIANT -u OPT -u EXTRA_CFLAGS " \
-    "-u RUN_WRAP -u TEST_TIMEOUT -u DESTDIR -u PREFIX -u LIBDIR -u INCLUDEDIR "  \
-    "-u MANDIR -u PKGCONFIGDIR make --no-print-directory"
-
-/* Runs a shell command (stderr folded into stdout); *out gets the output,
- * malloc'd.  Returns the exit status (128 + signal when killed). */
-int t_run_cmd(const char *cmd, char **out);
-
 #endif
 
 /* In the child: reports the formatted message as its failure and _exit(1)s. */
@@ -306,5 +262,15 @@ void t_hammer_stop(struct t_hammer *h);
 /* Runs a shell command (stderr folded into stdout); *out gets the output,
  * malloc'd.  Returns the exit status (128 + signal when killed). */
 int t_run_cmd(const char *cmd, char **out);
+
+/* A small set of distinct names (linear: tests hold a few hundred). */
+struct t_names {
+    char **v;
+    size_t n, cap;
+};
+/* Adds the first len bytes of name, unless already there. */
+void t_names_add(struct t_names *s, const char *name, size_t len);
+bool t_names_has(const struct t_names *s, const char *name);
+void t_names_free(struct t_names *s);
 
 #endif

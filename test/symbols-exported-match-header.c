@@ -14,41 +14,6 @@
 #include <ctype.h>
 #include <sys/wait.h>
 
-struct names {
-    char **v;
-    size_t n, cap;
-};
-
-static void add(struct names *s, const char *name, size_t len)
-{
-    for (size_t i = 0; i < s->n; i++)
-        if (strlen(s->v[i]) == len && strncmp(s->v[i], name, len) == 0)
-            return;
-    if (s->n == s->cap) {
-        s->cap = s->cap ? s->cap * 2 : 64;
-        s->v = realloc(s->v, s->cap * sizeof *s->v);
-        CHECK(s->v != NULL);
-    }
-    s->v[s->n] = strndup(name, len);
-    CHECK(s->v[s->n] != NULL);
-    s->n++;
-}
-
-static bool has(const struct names *s, const char *name)
-{
-    for (size_t i = 0; i < s->n; i++)
-        if (strcmp(s->v[i], name) == 0)
-            return true;
-    return false;
-}
-
-static void drop(struct names *s)
-{
-    for (size_t i = 0; i < s->n; i++)
-        free(s->v[i]);
-    free(s->v);
-}
-
 static char *slurp(const char *path)
 {
     FILE *fp = fopen(path, "r");
@@ -103,7 +68,7 @@ static void strip(char *s)
 }
 
 /* Every identifier nana_* directly followed by '(' is a declared function. */
-static void declared_functions(struct names *out)
+static void declared_functions(struct t_names *out)
 {
     char *text = slurp("include/nanasqlite.h");
     strip(text);
@@ -119,7 +84,7 @@ static void declared_functions(struct names *out)
         while (*q == ' ' || *q == '\t' || *q == '\n')
             q++;
         if (*q == '(')
-            add(out, p, len);
+            t_names_add(out, p, len);
         p += len;
     }
     free(text);
@@ -132,7 +97,7 @@ int main(void)
         t_fail(__FILE__, __LINE__, "make all failed:\n%s", out);
     free(out);
 
-    struct names declared = {0}, exported = {0};
+    struct t_names declared = {0}, exported = {0};
     declared_functions(&declared);
     printf("%zu functions declared in include/nanasqlite.h\n", declared.n);
     CHECK(declared.n > 60);
@@ -158,8 +123,8 @@ int main(void)
         name[strcspn(name, "@")] = '\0';
         if (strcmp(name, node) == 0 && strcmp(type, "A") == 0)
             continue;
-        add(&exported, name, strlen(name));
-        if (!has(&declared, name)) {
+        t_names_add(&exported, name, strlen(name));
+        if (!t_names_has(&declared, name)) {
             fprintf(stderr, "%s: exported (%s) but not declared in the header\n", name, type);
             failures++;
         } else if (strcmp(type, "T") != 0) {
@@ -169,7 +134,7 @@ int main(void)
     }
     free(out);
     for (size_t i = 0; i < declared.n; i++) {
-        if (!has(&exported, declared.v[i])) {
+        if (!t_names_has(&exported, declared.v[i])) {
             fprintf(stderr, "%s: declared in the header but not exported\n", declared.v[i]);
             failures++;
         }
@@ -190,8 +155,8 @@ int main(void)
     }
     free(out);
 
-    drop(&declared);
-    drop(&exported);
+    t_names_free(&declared);
+    t_names_free(&exported);
     CHECK_INT(failures, 0);
     return 0;
 }
