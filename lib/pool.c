@@ -12,7 +12,6 @@
  * job is still queued: running the queue itself costs less than sleeping
  * and being woken by a worker on the other core.
  */
-#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
