@@ -192,32 +192,6 @@ struct nana_cache_entry *nana__cache_get_entry(struct nana_cache *c, const char 
     return e;
 }
 
-void nana__cache_fill_late(struct nana_cache *c, const char *key, uint32_t hash, json_t *value,
-                           const atomic_uint *epoch, unsigned seen, const atomic_int *table_ops,
-                           const atomic_int *sql_writes)
-{
-    struct nana_cache_shard *s = shard_of(c, hash);
-    json_t *dropped = NULL;
-    shard_lock(s);
-    /* Checked under the shard lock: a batch bumps the epoch before it takes
-     * this lock to apply its writes, so either we see the bump and keep
-     * out, or our fill lands first and its writes overwrite it. */
-    if (atomic_load(epoch) == seen && atomic_load(table_ops) == 0 &&
-        atomic_load(sql_writes) == 0) {
-        struct nana_cache_entry *e =
-            value ? find_or_add_locked(s, key, hash) : find_locked(s, key, hash);
-        if (e && e->pending == 0) {
-            /* Nothing was written since the read: what it read is the
-             * committed state (get_fresh replaces what the cache knew). */
-            dropped = e->value;
-            e->value = value ? nana__json_ref(value) : NULL;
-            e->state = value ? NANA__PRESENT : NANA__UNKNOWN;
-        }
-    }
-    shard_unlock(s);
-    nana__json_release(dropped);
-}
-
 struct nana_cache_entry *nana__cache_find(struct nana_cache *c, const char *key, uint32_t hash)
 {
     struct nana_cache_shard *s = shard_of(c, hash);

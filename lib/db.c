@@ -136,6 +136,14 @@ nana_status_t nana__db_check(const nana_db_t *db, const char **msg)
     return NANA_OK;
 }
 
+const char *nana__readonly_hint(const struct nana_root *root, int rc)
+{
+    if (!root->read_only || (rc & 0xff) != SQLITE_READONLY)
+        return "";
+    return " (the database was opened read-only because the file was not writable; "
+           "reopen the handle once it is)";
+}
+
 static void set_errmsg(nana_db_t *db, char *msg)
 {
     free(db->errmsg);
@@ -221,13 +229,15 @@ void nana__root_release(struct nana_root *root)
 }
 
 /* Finds or creates the registry entry of table name (tables_lock held by
- * the caller is not needed: this takes it). */
+ * the caller is not needed: this takes it).  SQLite compares table names
+ * without regard to ASCII case, so "DATA" is the table "data" and shares
+ * its cache; the entry keeps the spelling it was first opened with. */
 static struct nana_table *table_lookup(struct nana_root *root, const char *name, bool create)
 {
     pthread_mutex_lock(&root->tables_lock);
     struct nana_table *t = root->tables;
     for (; t; t = t->next)
-        if (strcmp(t->name, name) == 0)
+        if (strcasecmp(t->name, name) == 0)
             break;
     if (!t && create) {
         t = calloc(1, sizeof *t);
@@ -275,11 +285,14 @@ static nana_status_t configure_connection(struct nana_root *root, const nana_opt
     sqlite3_busy_timeout(conn, o->busy_timeout_ms);
     if (!o->optimize)
         return NANA_OK;
-    /* NanaSQLite's settings, so both libraries behave alike on one file. */
+    /* NanaSQLite's settings, so both libraries behave alike on one file.
+     * A file opened read-only keeps its journal mode: changing it is a
+     * write, and reads work in either. */
     char sql[512];
     snprintf(sql, sizeof sql,
-             "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+             "%s PRAGMA synchronous=NORMAL; "
              "PRAGMA mmap_size=268435456; PRAGMA cache_size=-%lld; PRAGMA temp_store=MEMORY;",
+             root->read_only ? "" : "PRAGMA journal_mode=WAL;",
              (long long)o->cache_size_mb * 1024);
     int rc = sqlite3_exec(conn, sql, NULL, NULL, NULL);
     if (rc != SQLITE_OK) {
@@ -323,8 +336,6 @@ NANA_API nana_status_t nana_open(const char *path, const nana_options_t *opts,
         o.table = "data";
     if (!o.thread_name_prefix)
         o.thread_name_prefix = "nana";
-    if (validate_options(&o, &why) != NANA_OK)
-        return NANA_EINVAL;
 
     pthread_once(&first_open_once, first_open);
 
@@ -355,17 +366,26 @@ NANA_API nana_status_t nana_open(const char *path, const nana_options_t *opts,
     *out = db;
 
     char *msg = NULL;
-    nana_status_t st = NANA_OK;
+    /* Refused options still give a handle that says why, as every other
+     * failure of open does; nothing is opened or created. */
+    nana_status_t st = validate_options(&o, &why);
+    if (st != NANA_OK)
+        msg = nana__strdupf("cannot open database \"%s\": %s", path, why);
     /* NOMUTEX: the executor role already serialises every use of the
      * connection, so SQLite's own mutex would only add cost. */
-    int rc = sqlite3_open_v2(path, &root->conn,
-                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                             NULL);
+    int rc = st != NANA_OK ? SQLITE_OK
+                           : sqlite3_open_v2(path, &root->conn,
+                                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                                                 SQLITE_OPEN_NOMUTEX,
+                                             NULL);
     if (rc != SQLITE_OK) {
         st = nana__status_from_sqlite(rc);
         msg = nana__strdupf("cannot open database \"%s\": %s", path,
                             root->conn ? sqlite3_errmsg(root->conn) : sqlite3_errstr(rc));
     }
+    /* SQLite falls back to read-only when the file cannot be written. */
+    if (st == NANA_OK)
+        root->read_only = sqlite3_db_readonly(root->conn, "main") == 1;
     if (st == NANA_OK)
         st = configure_connection(root, &o, &msg);
     if (st == NANA_OK)
@@ -385,6 +405,11 @@ NANA_API nana_status_t nana_open(const char *path, const nana_options_t *opts,
     }
     if (st == NANA_OK)
         register_root(root);
+    if (st == NANA_OK && root->read_only)
+        set_errmsg(db, nana__strdupf("\"%s\" is opened read-only: the file is not writable "
+                                     "by this process; reads work, writes fail with "
+                                     "NANA_EIO until the handle is reopened",
+                                     path));
     if (st != NANA_OK) {
         /* Like sqlite3_open(): the handle stays, to say why; close frees it. */
         atomic_store(&root->closed, true);

@@ -231,7 +231,12 @@ void nana__future_resolve(nana_future_t *f, nana_status_t st, json_t *value, cha
     struct stripe *s = stripe_of(f);
     struct nana_callback *callbacks;
 
-    /* A failure always carries a message (errmsg() falls back to errstr). */
+    /* A failure carries no value, and always a message (errmsg() falls back
+     * to errstr). */
+    if (st != NANA_OK && value) {
+        nana__json_release(value);
+        value = NULL;
+    }
     pthread_mutex_lock(&s->lock);
     f->status = st;
     f->value = value;

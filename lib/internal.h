@@ -190,11 +190,6 @@ struct nana_staging {
  * allocation failure the key is just left uncached. */
 void nana__stage(struct nana_staging *sg, struct nana_cache *c, const char *key,
                  uint32_t hash, int state, json_t *value);
-/* value (NULL: forget the key) into the cache, if epoch still equals seen
- * and no write is pending on the key, its table, or the root's SQL. */
-void nana__cache_fill_late(struct nana_cache *c, const char *key, uint32_t hash, json_t *value,
-                           const atomic_uint *epoch, unsigned seen, const atomic_int *table_ops,
-                           const atomic_int *sql_writes);
 /* Stages "no longer known" for key, if the cache has an entry for it. */
 void nana__stage_forget(struct nana_staging *sg, struct nana_cache *c, const char *key,
                         uint32_t hash);
@@ -264,9 +259,6 @@ struct nana_job {
     char *errmsg;
     json_t *result;
     size_t n_skipped; /* load_all: rows whose value is not valid JSON */
-    char *raw;        /* get: the row's text, decoded after the batch */
-    size_t raw_len;
-    unsigned epoch_seen; /* root->cache_epoch when raw was read */
     bool done_early;  /* failed before execution (could not BEGIN) */
 };
 
@@ -304,6 +296,9 @@ struct nana_root {
     atomic_bool closed;
     atomic_int refs;           /* handles + pinned awaiters */
     int busy_timeout_ms;
+    /* SQLite opened the file read-only (the process may not write it):
+     * reads work, writes fail, and only a reopen changes that. */
+    bool read_only;
 
     /* The job queue and the pool (pool.c). */
     pthread_mutex_t lock;
@@ -325,9 +320,6 @@ struct nana_root {
     /* SQL-surface writes queued and not finished: while non-zero, no read
      * is answered from any cache (the write may touch any table). */
     atomic_int pending_sql_writes;
-    /* Bumped before a batch that wrote (or reset a cache) applies its
-     * effects: a value read before that must not be filled in after. */
-    atomic_uint cache_epoch;
     /* What the authorizer enforces for the statement being prepared, and
      * the tables it saw written (executor only; sql.c). */
     int auth_mode;
@@ -359,6 +351,9 @@ extern atomic_uint nana__fork_generation;
  * fills *msg (static text) when not OK. */
 nana_status_t nana__db_check(const nana_db_t *db, const char **msg);
 bool nana__table_name_valid(const char *name);
+/* What to add to the message of a write that SQLite refused with rc: on a
+ * root opened read-only, why and what to do; "" otherwise. */
+const char *nana__readonly_hint(const struct nana_root *root, int rc);
 /* The table's statement id, prepared on first use.  Executor only. */
 sqlite3_stmt *nana__stmt(struct nana_table *t, enum nana_stmt_id id, int *rc);
 void nana__root_release(struct nana_root *root);
@@ -413,9 +408,6 @@ void nana__job_finish(struct nana_job *job, bool committed);
 /* Releases a job that will never run (closed root, no memory): undoes its
  * pins and frees it.  Its future, if any, is the caller's to resolve. */
 void nana__job_discard(struct nana_job *job);
-/* Decodes a get's row text outside the connection, and fills the cache with
- * it if nothing changed since the read. */
-void nana__job_decode_late(struct nana_job *job);
 /* Reads every row of t into its cache (open with bulk_load, load_all). */
 nana_status_t nana__table_load(struct nana_table *t, int64_t *count, char **errmsg);
 

@@ -77,7 +77,6 @@ void nana__job_free(struct nana_job *job)
         return;
     free(job->key);
     free(job->text);
-    free(job->raw);
     nana__json_release(job->value);
     items_free(job->items, job->n_items);
     nana__sql_job_free(job->sql);
@@ -166,12 +165,13 @@ static void fail_sql(struct nana_job *job, const char *what, int rc)
     const char *sqlmsg = sqlite3_errmsg(job->root->conn);
     if (!sqlmsg || rc == SQLITE_NOMEM)
         sqlmsg = sqlite3_errstr(rc);
+    const char *hint = nana__readonly_hint(job->root, rc);
     char *msg = job->key && job->table
-                    ? nana__strdupf("%s key %s in table \"%s\": %s", what,
+                    ? nana__strdupf("%s key %s in table \"%s\": %s%s", what,
                                     nana__key_for_msg(job->key, kb, sizeof kb),
-                                    job->table->name, sqlmsg)
-                    : nana__strdupf("%s table \"%s\": %s", what,
-                                    job->table ? job->table->name : job->key, sqlmsg);
+                                    job->table->name, sqlmsg, hint)
+                    : nana__strdupf("%s table \"%s\": %s%s", what,
+                                    job->table ? job->table->name : job->key, sqlmsg, hint);
     job_fail(job, nana__status_from_sqlite(rc), msg);
 }
 
@@ -196,33 +196,31 @@ static void fail_not_found(struct nana_job *job)
 /*
  * What the executor knows of key without asking SQLite: what this batch
  * staged, else the committed cache.  *value: a new reference, or NULL.
+ *
+ * In a fully loaded table only a key with no entry at all is known absent:
+ * an entry in state UNKNOWN is a key whose value the cache does not know (a
+ * batch write forgot it, its text is not JSON, a write to it failed) and
+ * must be read.
  */
 static int lookup_exec(struct nana_table *t, const char *key, uint32_t hash, json_t **value)
 {
-    bool fully_loaded = atomic_load(&t->fully_loaded);
     struct nana_cache_entry *e = nana__cache_find(&t->cache, key, hash);
     *value = NULL;
     if (!e)
-        return fully_loaded ? NANA__ABSENT : NANA__UNKNOWN;
+        return atomic_load(&t->fully_loaded) ? NANA__ABSENT : NANA__UNKNOWN;
     if (e->staged != NANA__UNKNOWN) {
         *value = nana__json_ref(e->staged_value);
         return e->staged == NANA__FORGET ? NANA__UNKNOWN : e->staged;
     }
-    /* The committed state can change under us (a late fill from a thread
-     * resolving an earlier batch): read it under the shard lock. */
-    int state = nana__cache_committed(&t->cache, e, value);
-    if (state != NANA__UNKNOWN)
-        return state;
-    return fully_loaded ? NANA__ABSENT : NANA__UNKNOWN;
+    /* Submitters read the committed state concurrently: take it under the
+     * shard lock. */
+    return nana__cache_committed(&t->cache, e, value);
 }
 
 enum row_outcome { ROW_ABSENT, ROW_PRESENT, ROW_NOT_JSON, ROW_ERROR };
 
-/* Reads key's row.  ROW_PRESENT: *value is a new reference -- or, when raw
- * is given, *raw a malloc'd copy of the text, left for the caller to decode
- * once the connection is free. */
-static enum row_outcome read_row(struct nana_job *job, const char *key, json_t **value,
-                                 char **raw, size_t *raw_len)
+/* Reads key's row.  ROW_PRESENT: *value is a new reference. */
+static enum row_outcome read_row(struct nana_job *job, const char *key, json_t **value)
 {
     int rc;
     sqlite3_stmt *stmt = nana__stmt(job->table, NANA__ST_GET, &rc);
@@ -237,20 +235,8 @@ static enum row_outcome read_row(struct nana_job *job, const char *key, json_t *
     if (rc == SQLITE_ROW) {
         const char *text = (const char *)sqlite3_column_text(stmt, 0);
         size_t len = (size_t)sqlite3_column_bytes(stmt, 0);
-        if (text && raw) {
-            *raw = malloc(len + 1);
-            if (*raw) {
-                memcpy(*raw, text, len + 1);
-                *raw_len = len;
-                out = ROW_PRESENT;
-            } else {
-                job_fail(job, NANA_ENOMEM, NULL);
-                out = ROW_ERROR;
-            }
-        } else {
-            *value = text ? nana__json_decode(text, len) : NULL;
-            out = *value ? ROW_PRESENT : ROW_NOT_JSON;
-        }
+        *value = text ? nana__json_decode(text, len) : NULL;
+        out = *value ? ROW_PRESENT : ROW_NOT_JSON;
     } else if (rc != SQLITE_DONE) {
         fail_sql(job, "cannot read", rc);
         out = ROW_ERROR;
@@ -272,7 +258,7 @@ static int current_value(struct nana_job *job, struct nana_staging *sg, bool fre
         return state;
     if (state == NANA__ABSENT)
         return state;
-    switch (read_row(job, job->key, value, NULL, NULL)) {
+    switch (read_row(job, job->key, value)) {
     case ROW_PRESENT:
         nana__stage(sg, &t->cache, job->key, job->hash, NANA__PRESENT, nana__json_ref(*value));
         return NANA__PRESENT;
@@ -319,33 +305,15 @@ static int delete_row(struct nana_job *job, const char *key, bool *changed)
 }
 
 /*
- * get and get_fresh: a value the executor already knows is shared at once;
- * a row read from SQLite is only copied here and decoded by
- * nana__job_decode_late() after the connection is given up, so decoding
- * overlaps the next batch's SQL instead of holding the connection.
+ * get and get_fresh.  What the row holds is decoded here, while the
+ * connection is held, and staged like every other cache effect: a fill made
+ * by a later thread could not know whether a job after this one in the
+ * batch wrote the key, and a read the batch's rollback undid must not stay.
  */
 static void exec_get(struct nana_job *job, struct nana_staging *sg, bool fresh)
 {
-    struct nana_table *t = job->table;
     json_t *v = NULL;
-    int state = fresh ? NANA__UNKNOWN : lookup_exec(t, job->key, job->hash, &v);
-    if (state == NANA__UNKNOWN) {
-        switch (read_row(job, job->key, &v, &job->raw, &job->raw_len)) {
-        case ROW_PRESENT:
-            job->epoch_seen = atomic_load(&job->root->cache_epoch);
-            return;
-        case ROW_ABSENT:
-            nana__stage(sg, &t->cache, job->key, job->hash, NANA__ABSENT, NULL);
-            state = NANA__ABSENT;
-            break;
-        case ROW_NOT_JSON: /* SQL NULL: not text at all */
-            nana__stage(sg, &t->cache, job->key, job->hash, NANA__FORGET, NULL);
-            fail_not_json(job, job->key);
-            return;
-        default:
-            return;
-        }
-    }
+    int state = current_value(job, sg, fresh, false, &v);
     if (state == NANA__PRESENT) {
         job->result = v;
     } else if (state == NANA__ABSENT) {
@@ -356,23 +324,6 @@ static void exec_get(struct nana_job *job, struct nana_staging *sg, bool fresh)
             fail_not_found(job);
         }
     }
-}
-
-void nana__job_decode_late(struct nana_job *job)
-{
-    struct nana_table *t = job->table;
-    json_t *v = nana__json_decode(job->raw, job->raw_len);
-    free(job->raw);
-    job->raw = NULL;
-    if (!v)
-        fail_not_json(job, job->key);
-    else
-        job->result = v;
-    /* A cached value is filled (or, for text that is not JSON, forgotten)
-     * only if nothing changed the cache since the row was read. */
-    nana__cache_fill_late(&t->cache, job->key, job->hash, v, &job->root->cache_epoch,
-                          job->epoch_seen, &t->pending_table_ops,
-                          &job->root->pending_sql_writes);
 }
 
 static void exec_pop(struct nana_job *job, struct nana_staging *sg)
@@ -438,10 +389,11 @@ static void exec_multi(struct nana_job *job, struct nana_staging *sg, bool delet
     if (rc != SQLITE_OK) {
         char kb[NANA_KEY_MSG_SIZE];
         job_fail(job, nana__status_from_sqlite(rc),
-                 nana__strdupf("cannot %s key %s in table \"%s\": %s; no key was changed",
+                 nana__strdupf("cannot %s key %s in table \"%s\": %s%s; no key was changed",
                                deleting ? "delete" : "write",
                                nana__key_for_msg(job->items[i].key, kb, sizeof kb),
-                               job->table->name, sqlite3_errmsg(conn)));
+                               job->table->name, sqlite3_errmsg(conn),
+                               nana__readonly_hint(job->root, rc)));
         if (!sqlite3_get_autocommit(conn)) {
             sqlite3_exec(conn, "ROLLBACK TO nana_multi", NULL, NULL, NULL);
             sqlite3_exec(conn, "RELEASE nana_multi", NULL, NULL, NULL);
@@ -454,12 +406,17 @@ static void exec_multi(struct nana_job *job, struct nana_staging *sg, bool delet
         return;
     }
     /* Deletes are known absences.  Written values are not copied into the
-     * cache (a batch of 100k values would hold them twice): keys it knew are
-     * forgotten and read again on their next get. */
+     * cache (a batch of 100k values would hold them twice): the keys are
+     * forgotten and read again on their next get.  In a fully loaded table
+     * a key with no entry reads as absent, so there the forgetting needs an
+     * entry of its own. */
+    bool fully_loaded = atomic_load(&job->table->fully_loaded);
     for (i = 0; i < job->n_items; i++) {
         struct nana_kv_item *it = &job->items[i];
         if (deleting)
             nana__stage(sg, &job->table->cache, it->key, it->hash, NANA__ABSENT, NULL);
+        else if (fully_loaded)
+            nana__stage(sg, &job->table->cache, it->key, it->hash, NANA__FORGET, NULL);
         else
             nana__stage_forget(sg, &job->table->cache, it->key, it->hash);
     }
@@ -768,6 +725,60 @@ static nana_future_t *reject(nana_status_t st, const char *msg)
     return nana__future_new_done(st, NULL, msg);
 }
 
+/*
+ * Strict UTF-8 (RFC 3629: no overlong forms, no surrogates, nothing above
+ * U+10FFFF), as jansson checks strings.  A key that is not would be stored,
+ * and then every keys/items/to_dict of its table would fail for good.
+ * Keys are checked on every call, cache hits included: eight ASCII bytes
+ * at a time.
+ */
+static bool key_is_utf8(const char *key, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)key, *end = p + len;
+    while (p < end) {
+        if (end - p >= 8) {
+            uint64_t w;
+            memcpy(&w, p, 8);
+            if (!(w & 0x8080808080808080ull)) {
+                p += 8;
+                continue;
+            }
+        }
+        unsigned c = *p;
+        if (c < 0x80) {
+            p++;
+            continue;
+        }
+        int n;
+        unsigned lo = 0x80, hi = 0xBF; /* bounds of the second byte */
+        if (c >= 0xC2 && c <= 0xDF)
+            n = 1;
+        else if (c >= 0xE0 && c <= 0xEF) {
+            n = 2;
+            if (c == 0xE0)
+                lo = 0xA0;      /* overlong */
+            else if (c == 0xED)
+                hi = 0x9F;      /* surrogates */
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            n = 3;
+            if (c == 0xF0)
+                lo = 0x90;      /* overlong */
+            else if (c == 0xF4)
+                hi = 0x8F;      /* above U+10FFFF */
+        } else
+            return false;
+        if (end - p <= n || p[1] < lo || p[1] > hi)
+            return false;
+        for (int i = 2; i <= n; i++)
+            if ((p[i] & 0xC0) != 0x80)
+                return false;
+        p += n + 1;
+    }
+    return true;
+}
+
+static const char key_not_utf8[] = "the key is not valid UTF-8";
+
 /* Checks the handle (and key, when needed); a failed future, or NULL. */
 static nana_future_t *check_call(nana_db_t *db, const char *key, bool need_key)
 {
@@ -777,6 +788,8 @@ static nana_future_t *check_call(nana_db_t *db, const char *key, bool need_key)
         return reject(st, why);
     if (need_key && !key)
         return reject(NANA_EINVAL, "NULL key");
+    if (need_key && !key_is_utf8(key, strlen(key)))
+        return reject(NANA_EINVAL, key_not_utf8);
     return NULL;
 }
 
@@ -991,8 +1004,9 @@ NANA_API nana_future_t *nana_copy(nana_db_t *db) { return submit_table_job(db, N
 NANA_API nana_future_t *nana_clear(nana_db_t *db) { return submit_table_job(db, NANA__JOB_CLEAR); }
 NANA_API nana_future_t *nana_load_all(nana_db_t *db) { return submit_table_job(db, NANA__JOB_LOAD_ALL); }
 
-/* Fills job->items from object (every member encoded now). */
-static nana_status_t take_object(struct nana_job *job, json_t *object)
+/* Fills job->items from object (every member encoded now); *why says what
+ * was refused. */
+static nana_status_t take_object(struct nana_job *job, json_t *object, const char **why)
 {
     size_t n = json_object_size(object), i = 0;
     const char *key;
@@ -1004,14 +1018,27 @@ static nana_status_t take_object(struct nana_job *job, json_t *object)
         struct nana_kv_item *it = &job->items[i++];
         job->n_items = i;
         size_t len = strlen(key);
+#if JANSSON_VERSION_HEX >= 0x020e00
+        /* jansson lets a member name hold NUL; a key cannot. */
+        if (json_object_iter_key_len(json_object_key_to_iter(key)) != len) {
+            *why = "a member name holds a NUL byte, which a key cannot";
+            return NANA_EINVAL;
+        }
+#endif
+        if (!key_is_utf8(key, len)) { /* set with json_object_set_nocheck() */
+            *why = "a member name is not valid UTF-8";
+            return NANA_EINVAL;
+        }
         it->key = malloc(len + 1);
         if (!it->key)
             return NANA_ENOMEM;
         memcpy(it->key, key, len + 1);
         it->hash = nana__hash_key(key, len);
         it->text = nana__json_encode(value, &it->text_len);
-        if (!it->text)
+        if (!it->text) {
+            *why = "a value cannot be encoded as JSON";
             return NANA_EINVAL;
+        }
     }
     return NANA_OK;
 }
@@ -1028,10 +1055,11 @@ static nana_future_t *update_object(nana_db_t *db, json_t *object)
     struct nana_job *job = table_job(db, NANA__JOB_UPDATE);
     if (!job)
         return out_of_memory(NULL);
-    nana_status_t st = take_object(job, object);
+    const char *why = NULL;
+    nana_status_t st = take_object(job, object, &why);
     if (st != NANA_OK) {
         nana__job_discard(job);
-        return reject(st, st == NANA_EINVAL ? "a value cannot be encoded as JSON" : NULL);
+        return reject(st, why);
     }
     return nana__pool_submit(db->root, job);
 }
@@ -1053,9 +1081,12 @@ NANA_API nana_future_t *nana_batch_delete(nana_db_t *db, const char *const *keys
         return f;
     if (!keys && n > 0)
         return reject(NANA_EINVAL, "NULL keys array");
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         if (!keys[i])
             return reject(NANA_EINVAL, "NULL key in the keys array");
+        if (!key_is_utf8(keys[i], strlen(keys[i])))
+            return reject(NANA_EINVAL, "a key in the keys array is not valid UTF-8");
+    }
     struct nana_job *job = table_job(db, NANA__JOB_BATCH_DELETE);
     if (!job)
         return out_of_memory(NULL);

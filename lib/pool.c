@@ -22,19 +22,41 @@
 
 /* ------------------------------------------------------------ batching */
 
-/* Takes the next batch off the queue (root->lock held). */
-static struct nana_job *take_batch_locked(struct nana_root *root)
+static bool is_sql_write(const struct nana_job *j)
+{
+    return j->kind == NANA__JOB_SQL && j->is_write;
+}
+
+/*
+ * May j join a batch?  A whole-table job runs alone: its cache effect cannot
+ * be staged.  A write through the SQL surface may change any row of any
+ * table, and the caches of the tables it wrote are emptied only when the
+ * batch has committed: until then a dict job after it would answer from
+ * what the cache (or this batch) knew before the write.  So after a SQL
+ * write only SQL jobs, which never read a cache, join the batch.
+ */
+static bool may_join(const struct nana_job *j, bool after_sql_write)
+{
+    return !j->whole_table && (!after_sql_write || j->kind == NANA__JOB_SQL);
+}
+
+/* Takes the next batch off the queue (root->lock held).  *after_sql_write:
+ * in, whether the batch this one extends holds a SQL write; out, whether
+ * it does now. */
+static struct nana_job *take_batch_locked(struct nana_root *root, bool *after_sql_write)
 {
     struct nana_job *first = root->head, *last = first;
     if (!first)
         return NULL;
-    /* A whole-table job runs alone: its cache effect cannot be staged. */
     if (!first->whole_table) {
         int n = 1;
-        while (last->next && !last->next->whole_table && n < NANA_BATCH_MAX) {
+        bool sql_write = *after_sql_write || is_sql_write(first);
+        while (last->next && may_join(last->next, sql_write) && n < NANA_BATCH_MAX) {
             last = last->next;
+            sql_write |= is_sql_write(last);
             n++;
         }
+        *after_sql_write = sql_write;
     }
     root->head = last->next;
     if (!root->head)
@@ -62,13 +84,19 @@ static int exec_txn(struct nana_root *root, enum txn_stmt which)
     return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
-/* Fails, with the reason the transaction ended, every job of the segment
- * [from, to) that had succeeded: its effects are gone. */
+/*
+ * Fails, with the reason the transaction ended, every job of the segment
+ * [from, to) but culprit, the job whose failure ended it (NULL: none).  Its
+ * writes are gone, and so are its reads' grounds: a read may have seen a
+ * write of the segment that never committed (a get that answered "not
+ * found" after a rolled-back delete), so a failure of its own is replaced
+ * too.  Jobs that never ran (done_early) keep their own failure.
+ */
 static void fail_segment(struct nana_job *from, struct nana_job *to, nana_status_t st,
-                         const char *why)
+                         const char *why, const struct nana_job *culprit)
 {
     for (struct nana_job *j = from; j != to; j = j->next) {
-        if (j->status != NANA_OK)
+        if (j == culprit || j->done_early)
             continue;
         nana__json_release(j->result);
         j->result = NULL;
@@ -88,6 +116,7 @@ struct batch_txn {
     struct nana_staging staged;
     struct nana_job *segment; /* first job of the current transaction */
     bool in_txn, txn_writes;
+    bool after_sql_write; /* the batch holds a SQL write (take_batch_locked) */
 };
 
 /* Runs jobs from..end of list; returns the last one. */
@@ -105,7 +134,8 @@ static struct nana_job *run_jobs(struct nana_root *root, struct nana_job *from,
             /* An error (I/O, full disk, ...) rolled the transaction back:
              * every earlier job of this segment lost its effects. */
             const char *why = j->errmsg ? j->errmsg : "the transaction was rolled back";
-            fail_segment(tx->segment, j->next, j->status != NANA_OK ? j->status : NANA_ESQL, why);
+            fail_segment(tx->segment, j->next, j->status != NANA_OK ? j->status : NANA_ESQL, why,
+                         j->status != NANA_OK ? j : NULL);
             nana__staging_discard(&tx->staged);
             tx->segment = j->next;
             tx->in_txn = false;
@@ -138,11 +168,11 @@ static void extend_batch(struct nana_root *root, struct nana_job *last, int n_jo
     while (tx->in_txn && tx->txn_writes && n_jobs < EXTEND_MAX_JOBS &&
            monotonic_ns() < deadline) {
         pthread_mutex_lock(&root->lock);
-        if (root->queued < EXTEND_MIN_QUEUED || root->head->whole_table) {
+        if (root->queued < EXTEND_MIN_QUEUED || !may_join(root->head, tx->after_sql_write)) {
             pthread_mutex_unlock(&root->lock);
             return;
         }
-        struct nana_job *more = take_batch_locked(root);
+        struct nana_job *more = take_batch_locked(root, &tx->after_sql_write);
         pthread_mutex_unlock(&root->lock);
         last->next = more;
         for (struct nana_job *j = more; j; j = j->next)
@@ -165,6 +195,7 @@ static void run_batch(struct nana_root *root, struct nana_job *batch)
 
     for (struct nana_job *j = batch; j; j = j->next) {
         any_write |= j->is_write;
+        tx.after_sql_write |= is_sql_write(j);
         n_jobs++;
     }
 
@@ -200,15 +231,11 @@ static void run_batch(struct nana_root *root, struct nana_job *batch)
             char *why = nana__strdupf("COMMIT failed: %s", sqlite3_errmsg(conn));
             exec_txn(root, TXN_ROLLBACK);
             fail_segment(tx.segment, NULL, nana__status_from_sqlite(rc),
-                         why ? why : "COMMIT failed");
+                         why ? why : "COMMIT failed", NULL);
             free(why);
             committed = false;
         }
     }
-    /* Late cache fills of values read before these writes must not land
-     * after them (nana__cache_fill_late). */
-    if (any_write || batch->whole_table)
-        atomic_fetch_add(&root->cache_epoch, 1);
     if (committed)
         nana__staging_commit(&tx.staged);
     else
@@ -222,12 +249,13 @@ static void resolve_batch(struct nana_job *batch)
 {
     while (batch) {
         struct nana_job *next = batch->next;
-        if (batch->raw)
-            nana__job_decode_late(batch);
         nana_future_t *f = batch->future;
         nana_status_t st = batch->status;
-        json_t *result = batch->result;
+        /* A failed job carries no value, whatever it had read. */
+        json_t *result = st == NANA_OK ? batch->result : NULL;
         char *msg = batch->errmsg;
+        if (st != NANA_OK)
+            nana__json_release(batch->result);
         batch->result = NULL;
         batch->errmsg = NULL;
         batch->future = NULL;
@@ -247,7 +275,8 @@ static void execute_while(struct nana_root *root, nana_future_t *target)
     pthread_mutex_lock(&root->lock);
     while (!root->executing && root->head &&
            !(target && nana_future_poll(target))) {
-        struct nana_job *batch = take_batch_locked(root);
+        bool after_sql_write = false;
+        struct nana_job *batch = take_batch_locked(root, &after_sql_write);
         root->executing = true;
         root->resolving++;
         pthread_mutex_unlock(&root->lock);

@@ -3,7 +3,8 @@
  * with "sqlite_" (any case).  Every invalid name -- "", "1abc", "a-b", "a b",
  * names with a double or single quote, semicolon, dot, non-ASCII, a 129-byte
  * name, "sqlite_x", "SQLITE_x", "Sqlite_master" -- is NANA_EINVAL from nana_open
- * (with *out NULL and no file created) and from nana_table (with *out NULL and
+ * (with *out a closed handle whose message says why, and no file created)
+ * and from nana_table (with *out NULL and
  * no table created); NULL name to nana_table is NANA_EINVAL.  Valid edge cases
  * work: a 128-byte name, "order", "main", "select", "_x", "sqlite" and
  * "sqlitex".  Stored data is intact after each refusal.
@@ -43,7 +44,10 @@ int main(void)
         if (st != NANA_EINVAL)
             t_fail(__FILE__, __LINE__, "nana_open table #%zu \"%s\": got %s, want NANA_EINVAL", i,
                    bad[i], t_status_name(st));
-        CHECK(db == NULL);
+        CHECK(db != NULL && db != (nana_db_t *)&opts);
+        CHECK(strstr(nana_db_errmsg(db), "table name") != NULL);
+        CHECK_ST(t_wait(nana_get(db, "k", NULL)), NANA_ECLOSED);
+        CHECK_ST(nana_close(db), NANA_OK);
         struct stat sb;
         if (stat(t_path(name), &sb) == 0)
             t_fail(__FILE__, __LINE__, "nana_open with bad table #%zu created the file", i);

@@ -1,7 +1,7 @@
 /*
  * nana_open option checks: max_workers < 1, cache_size_mb < 0,
- * busy_timeout_ms < 0 (and INT_MIN values) are NANA_EINVAL with *out NULL and
- * no file created; NULL path or NULL out is NANA_EINVAL; the boundaries
+ * busy_timeout_ms < 0 (and INT_MIN values) are NANA_EINVAL with *out a closed
+ * handle whose message names the option, and no file created; NULL path or NULL out is NANA_EINVAL; the boundaries
  * max_workers 1, cache_size_mb 0, busy_timeout_ms 0 and opts NULL open and
  * work; nana_options_init sets the documented defaults and accepts NULL.
  * Refused opens of an existing file leave its data intact.
@@ -13,12 +13,20 @@
 
 static void expect_einval(const char *name, const nana_options_t *opts, const char *what)
 {
-    nana_db_t *db = (nana_db_t *)opts; /* must be overwritten with NULL */
+    nana_db_t *db = (nana_db_t *)opts; /* must be overwritten */
     nana_status_t st = nana_open(t_path(name), opts, &db);
     if (st != NANA_EINVAL)
         t_fail(__FILE__, __LINE__, "%s: got %s, want NANA_EINVAL", what, t_status_name(st));
-    if (db != NULL)
-        t_fail(__FILE__, __LINE__, "%s: *out not NULL", what);
+    if (db == NULL || db == (nana_db_t *)opts)
+        t_fail(__FILE__, __LINE__, "%s: *out is not a handle", what);
+    const char *names[] = {"max_workers", "cache_size_mb", "busy_timeout_ms", "table name"};
+    bool named = false;
+    for (int i = 0; i < 4; i++)
+        named |= strstr(nana_db_errmsg(db), names[i]) != NULL;
+    if (!named)
+        t_fail(__FILE__, __LINE__, "%s: message \"%s\" names no option", what,
+               nana_db_errmsg(db));
+    CHECK_ST(nana_close(db), NANA_OK);
 }
 
 int main(void)
