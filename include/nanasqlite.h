@@ -341,7 +341,9 @@ nana_future_t *nana_fetch_all(nana_db_t *db, const char *sql, json_t *params);
 /*
  * Helpers build their SQL from validated pieces:
  *  - identifiers (tables, columns, indexes): [A-Za-z_][A-Za-z0-9_]*, at most
- *    128 bytes; always double-quoted in the SQL built.
+ *    128 bytes, not starting with sqlite_ (any case); always double-quoted
+ *    in the SQL built; compared without regard to ASCII case, as SQLite
+ *    does.  A name taken from a JSON string holding a NUL byte is refused.
  *  - column types: a type name (up to three words of letters), optional
  *    (n) or (n,m), then constraints from a fixed list: NOT NULL, NULL,
  *    UNIQUE, PRIMARY KEY [ASC|DESC] [AUTOINCREMENT], COLLATE BINARY|NOCASE|
@@ -369,7 +371,7 @@ nana_future_t *nana_create_index(nana_db_t *db, const char *index, const char *t
 
 /* SELECT columns (array of names; NULL: every column) FROM table
  * [WHERE where] [ORDER BY order_by] [LIMIT limit] [OFFSET offset];
- * limit < 0: none; offset needs limit >= 0 or is applied alone.
+ * limit and offset >= 0 (else NANA_EINVAL); INT64_MAX: no limit.
  * Array of row objects. */
 nana_future_t *nana_query(nana_db_t *db, const char *table, json_t *columns,
                           const char *where, json_t *params, const char *order_by,
@@ -420,7 +422,9 @@ nana_future_t *nana_exists(nana_db_t *db, const char *table, const char *where,
 /* INSERT row; when conflict_columns (an array of column names with a
  * UNIQUE or PRIMARY KEY constraint) is given, a row that conflicts on them
  * is updated with the other columns of row instead (ON CONFLICT DO UPDATE);
- * when it is NULL, INSERT OR REPLACE.  Integer: the rowid written. */
+ * when it is NULL, INSERT OR REPLACE.  Integer: the rowid written, or 0
+ * when the conflict left the row as it was (ON CONFLICT DO NOTHING, when
+ * row has no column but the conflict columns). */
 nana_future_t *nana_upsert(nana_db_t *db, const char *table, json_t *row,
                            json_t *conflict_columns);
 
@@ -429,12 +433,14 @@ nana_future_t *nana_upsert(nana_db_t *db, const char *table, json_t *row,
 nana_future_t *nana_alter_table_add_column(nana_db_t *db, const char *table,
                                            const char *column, const char *type);
 
-/* Array of {"cid", "name", "type", "notnull", "default", "pk"} objects, one
- * per column; NANA_ENOTFOUND when the table does not exist. */
+/* Array of {"cid", "name", "type", "notnull", "default_value", "pk"}
+ * objects, one per column (notnull and pk are booleans); NANA_ENOTFOUND
+ * when the table does not exist. */
 nana_future_t *nana_get_table_schema(nana_db_t *db, const char *table);
 
 /* Array of {"name", "table", "unique", "sql"} objects for the indexes of
- * table (NULL: of every table), SQLite's automatic indexes included. */
+ * table (NULL: of every table); SQLite's automatic indexes
+ * (sqlite_autoindex_*) left out. */
 nana_future_t *nana_list_indexes(nana_db_t *db, const char *table);
 
 /*

@@ -131,7 +131,7 @@ int nana__cache_lookup(struct nana_cache *c, const char *key, uint32_t hash,
     if (!e) {
         if (fully_loaded)
             answer = NANA__ABSENT;
-    } else if (e->pending == 0) {
+    } else if (e->pending == 0 && (e->state == NANA__PRESENT || e->state == NANA__ABSENT)) {
         answer = e->state;
         if (answer == NANA__PRESENT)
             *value = nana__json_ref(e->value);
@@ -225,7 +225,7 @@ void nana__cache_commit_staged(struct nana_cache *c, struct nana_cache_entry *e)
     json_t *old;
     shard_lock(s);
     old = e->value;
-    e->state = e->staged == NANA__FORGET ? NANA__UNKNOWN : e->staged;
+    e->state = e->staged == NANA__FORGET ? NANA__FORGOTTEN : e->staged;
     e->value = e->staged == NANA__PRESENT ? e->staged_value : NULL;
     e->staged_value = NULL;
     e->staged = NANA__UNKNOWN;

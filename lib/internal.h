@@ -117,10 +117,16 @@ void nana__thread_mark_worker(void);
 /* -------------------------------------------------------------- cache.c */
 
 enum nana_cache_state {
-    NANA__UNKNOWN = 0, /* not cached (an entry kept only for pending writes) */
+    /* Nothing learnt about the key: an entry made only to count pending
+     * writes, or kept through a reset.  It means what no entry means: in
+     * a fully loaded table, absent; otherwise, not cached. */
+    NANA__UNKNOWN = 0,
     NANA__PRESENT = 1,
     NANA__ABSENT = 2,
-    NANA__FORGET = 3,  /* staged only: becomes UNKNOWN at commit */
+    NANA__FORGET = 3,    /* staged only: becomes FORGOTTEN at commit */
+    /* Not cached, also in a fully loaded table: a batch write did not
+     * copy its value, or its text is not JSON. */
+    NANA__FORGOTTEN = 4,
 };
 
 /*

@@ -197,24 +197,28 @@ static void fail_not_found(struct nana_job *job)
  * What the executor knows of key without asking SQLite: what this batch
  * staged, else the committed cache.  *value: a new reference, or NULL.
  *
- * In a fully loaded table only a key with no entry at all is known absent:
- * an entry in state UNKNOWN is a key whose value the cache does not know (a
- * batch write forgot it, its text is not JSON, a write to it failed) and
- * must be read.
+ * In a fully loaded table a key with no entry, or an UNKNOWN one, is known
+ * absent; a FORGOTTEN key (a batch write did not copy its value, its text
+ * is not JSON) is not, and must be read.
  */
 static int lookup_exec(struct nana_table *t, const char *key, uint32_t hash, json_t **value)
 {
     struct nana_cache_entry *e = nana__cache_find(&t->cache, key, hash);
+    int state = NANA__UNKNOWN;
     *value = NULL;
-    if (!e)
-        return atomic_load(&t->fully_loaded) ? NANA__ABSENT : NANA__UNKNOWN;
-    if (e->staged != NANA__UNKNOWN) {
+    if (e && e->staged != NANA__UNKNOWN) {
         *value = nana__json_ref(e->staged_value);
         return e->staged == NANA__FORGET ? NANA__UNKNOWN : e->staged;
     }
     /* Submitters read the committed state concurrently: take it under the
      * shard lock. */
-    return nana__cache_committed(&t->cache, e, value);
+    if (e)
+        state = nana__cache_committed(&t->cache, e, value);
+    if (state == NANA__FORGOTTEN)
+        return NANA__UNKNOWN;
+    if (state == NANA__UNKNOWN && atomic_load(&t->fully_loaded))
+        return NANA__ABSENT;
+    return state;
 }
 
 enum row_outcome { ROW_ABSENT, ROW_PRESENT, ROW_NOT_JSON, ROW_ERROR };

@@ -53,6 +53,70 @@ struct nana_sql_job {
     char *what;           /* for messages: "execute", "query", ... */
 };
 
+/* ------------------------------------------------------- JSON strings */
+
+/* jansson strings and (since 2.14) object keys carry a length and may hold
+ * NUL bytes; a name read as a C string would stop at the first one, so that
+ * what was checked would not be what was given.  These say whether the
+ * whole string is a C string. */
+static bool key_is_cstring(const char *key)
+{
+#if JANSSON_VERSION_HEX >= 0x020e00
+    return json_object_iter_key_len(json_object_key_to_iter(key)) == strlen(key);
+#else
+    (void)key; /* older jansson refuses keys with a NUL */
+    return true;
+#endif
+}
+
+static bool string_is_cstring(const json_t *s)
+{
+    return json_is_string(s) && strlen(json_string_value(s)) == json_string_length(s);
+}
+
+static bool keys_are_cstrings(json_t *object)
+{
+    const char *name;
+    json_t *v;
+    json_object_foreach(object, name, v) {
+        if (!key_is_cstring(name))
+            return false;
+    }
+    return true;
+}
+
+/* Checks the member names of a set of parameters (an array or object), and
+ * of the objects among its values ({"$blob": ...}), for a NUL byte.  This
+ * runs before the job copies them: jansson 2.14's json_deep_copy() cuts a
+ * name at its NUL, so that ":v\0x" would bind :v and {"$blob\0x": ...} a
+ * BLOB.  NANA_OK, or the status with *why (static text). */
+static nana_status_t param_names_check(json_t *params, const char **why)
+{
+    const char *name;
+    json_t *v;
+    size_t i;
+    if (json_is_object(params)) {
+        if (!keys_are_cstrings(params)) {
+            *why = "a parameter name holds a NUL byte";
+            return NANA_EINVAL;
+        }
+        json_object_foreach(params, name, v) {
+            if (json_is_object(v) && !keys_are_cstrings(v))
+                goto bad_value;
+        }
+    } else if (json_is_array(params)) {
+        json_array_foreach(params, i, v) {
+            if (json_is_object(v) && !keys_are_cstrings(v))
+                goto bad_value;
+        }
+    }
+    return NANA_OK;
+bad_value:
+    /* Not {"$blob": ...}: an object that cannot be bound. */
+    *why = "a parameter's object has a member name holding a NUL byte";
+    return NANA_ETYPE;
+}
+
 void nana__sql_job_free(struct nana_sql_job *sj)
 {
     if (!sj)
@@ -68,12 +132,30 @@ void nana__sql_job_free(struct nana_sql_job *sj)
 
 static int helper_verdict(struct nana_root *root, int action, const char *a1, const char *a2);
 
+/* SQLite compares table and column names without regard to ASCII case, and
+ * reports them as the schema spells them, not as the statement did: "DATA"
+ * and "data" are one table.  Not strcasecmp(), which follows the locale. */
+static bool name_eq(const char *a, const char *b)
+{
+    for (;; a++, b++) {
+        unsigned char x = (unsigned char)*a, y = (unsigned char)*b;
+        if (x >= 'A' && x <= 'Z')
+            x = (unsigned char)(x - 'A' + 'a');
+        if (y >= 'A' && y <= 'Z')
+            y = (unsigned char)(y - 'A' + 'a');
+        if (x != y)
+            return false;
+        if (!x)
+            return true;
+    }
+}
+
 static void note_written(struct nana_root *root, const char *table)
 {
     if (!table)
         return;
     for (int i = 0; i < root->n_auth_written; i++)
-        if (strcmp(root->auth_written[i], table) == 0)
+        if (name_eq(root->auth_written[i], table))
             return;
     if (root->n_auth_written == 8 || strlen(table) > NANA_TABLE_NAME_MAX) {
         root->auth_written_overflow = true;
@@ -84,13 +166,13 @@ static void note_written(struct nana_root *root, const char *table)
 
 static bool is_schema_table(const char *t)
 {
-    return t && (strcmp(t, "sqlite_master") == 0 || strcmp(t, "sqlite_schema") == 0 ||
-                 strcmp(t, "sqlite_temp_master") == 0 || strcmp(t, "sqlite_sequence") == 0);
+    return t && (name_eq(t, "sqlite_master") || name_eq(t, "sqlite_schema") ||
+                 name_eq(t, "sqlite_temp_master") || name_eq(t, "sqlite_sequence"));
 }
 
 static bool same_table(const struct nana_root *root, const char *t)
 {
-    return t && root->auth_table && strcmp(t, root->auth_table) == 0;
+    return t && root->auth_table && name_eq(t, root->auth_table);
 }
 
 int nana__authorize(void *arg, int action, const char *a1, const char *a2, const char *db,
@@ -147,7 +229,7 @@ static int helper_verdict(struct nana_root *root, int action, const char *a1, co
         return SQLITE_OK;
     case SQLITE_READ:
         /* "excluded" is the upsert's pseudo-table of the proposed row. */
-        return same_table(root, a1) || (a1 && strcmp(a1, "excluded") == 0) ||
+        return same_table(root, a1) || (a1 && name_eq(a1, "excluded")) ||
                        (ddl && is_schema_table(a1))
                    ? SQLITE_OK
                    : SQLITE_DENY;
@@ -321,6 +403,10 @@ static nana_status_t bind_params(sqlite3_stmt *stmt, json_t *params, char **why)
     json_t *v;
     json_object_foreach(params, name, v) {
         int idx = 0;
+        if (!key_is_cstring(name)) {
+            *why = strdup("a parameter name holds a NUL byte");
+            return NANA_EINVAL;
+        }
         if (name[0] == ':' || name[0] == '@' || name[0] == '$') {
             idx = sqlite3_bind_parameter_index(stmt, name);
         } else {
@@ -422,7 +508,8 @@ static void sql_fail_sqlite(struct nana_job *job, int rc)
     if (job->root->auth_denied)
         msg = job->root->auth_denied;
     nana_status_t st = refused ? NANA_EINVAL : nana__status_from_sqlite(rc);
-    sql_fail(job, st, nana__strdupf("%s: %s", job->sql->what, msg ? msg : sqlite3_errstr(rc)));
+    sql_fail(job, st, nana__strdupf("%s: %s%s", job->sql->what, msg ? msg : sqlite3_errstr(rc),
+                                    nana__readonly_hint(job->root, rc)));
 }
 
 /* Prepares exactly one statement with the job's authorizer mode. */
@@ -503,6 +590,24 @@ static json_t *column_names(sqlite3_stmt *stmt)
     return cols;
 }
 
+/* PRAGMA table_info gives notnull and pk as integers; NanaSQLite's
+ * get_table_schema gives booleans.  Replacing a member keeps its place. */
+static int schema_booleans(json_t *rows)
+{
+    static const char *const flags[] = {"notnull", "pk"};
+    size_t i;
+    json_t *row;
+    json_array_foreach(rows, i, row) {
+        for (size_t k = 0; k < 2; k++) {
+            json_t *v = json_object_get(row, flags[k]);
+            if (json_object_set_new(row, flags[k],
+                                    json_boolean(json_is_integer(v) && json_integer_value(v))))
+                return -1;
+        }
+    }
+    return 0;
+}
+
 static json_t *shape_result(struct nana_job *job, sqlite3_stmt *stmt, int *rc_out)
 {
     struct nana_sql_job *sj = job->sql;
@@ -539,6 +644,8 @@ static json_t *shape_result(struct nana_job *job, sqlite3_stmt *stmt, int *rc_ou
     case SHAPE_SCHEMA:
         rows = json_array();
         rc = run_stmt(stmt, rows, true, false, NULL);
+        if (rc == SQLITE_DONE && schema_booleans(rows) != 0)
+            rc = SQLITE_NOMEM;
         out = rows;
         break;
     case SHAPE_COLUMN: {
@@ -554,7 +661,8 @@ static json_t *shape_result(struct nana_job *job, sqlite3_stmt *stmt, int *rc_ou
             out = json_integer(sqlite3_column_int64(stmt, 0));
             rc = run_stmt(stmt, NULL, false, false, NULL); /* RETURNING: finish */
         } else if (rc == SQLITE_DONE) {
-            out = json_null(); /* no row (an upsert that did nothing) */
+            /* No row: an upsert whose DO NOTHING fired, as NanaSQLite's. */
+            out = json_integer(0);
         }
         break;
     case SHAPE_ANY_ROW:
@@ -702,7 +810,7 @@ void nana__sql_finish(struct nana_job *job, bool committed)
     for (struct nana_table *t = root->tables; t; t = t->next) {
         bool hit = root->auth_written_overflow;
         for (int i = 0; !hit && i < root->n_auth_written; i++)
-            hit = strcmp(root->auth_written[i], t->name) == 0;
+            hit = name_eq(root->auth_written[i], t->name);
         if (hit) {
             nana__cache_reset(&t->cache, false);
             atomic_store(&t->fully_loaded, false);
@@ -783,19 +891,40 @@ static nana_future_t *check_ident(const char *what, const char *ident)
 {
     if (!ident)
         return reject_owned(NANA_EINVAL, nana__strdupf("NULL %s name", what));
-    /* Tables follow the dict's rule: SQLite's own sqlite_* are off limits. */
-    if (!nana__ident_valid(ident) || (strcmp(what, "table") == 0 && !nana__table_name_valid(ident)))
+    if (!nana__ident_valid(ident))
         return reject_owned(NANA_EINVAL,
                             nana__strdupf("invalid %s name: use [A-Za-z_][A-Za-z0-9_]*, at most "
-                                          "128 bytes",
+                                          "128 bytes, not starting with sqlite_",
                                           what));
     return NULL;
 }
 
+/* A name given as a member name, as the columns of a row are. */
+static nana_future_t *check_key_ident(const char *what, const char *key)
+{
+    if (!key_is_cstring(key))
+        return reject_owned(NANA_EINVAL, nana__strdupf("a %s name holds a NUL byte", what));
+    return check_ident(what, key);
+}
+
+/* A name given as a JSON string (an element of a column list). */
+static nana_future_t *check_json_ident(const char *what, const json_t *name)
+{
+    if (!json_is_string(name))
+        return reject_owned(NANA_EINVAL, nana__strdupf("a %s name must be a string", what));
+    if (!string_is_cstring(name))
+        return reject_owned(NANA_EINVAL, nana__strdupf("a %s name holds a NUL byte", what));
+    return check_ident(what, json_string_value(name));
+}
+
 static nana_future_t *check_params(json_t *params)
 {
+    const char *why;
+    nana_status_t st;
     if (params && !json_is_array(params) && !json_is_object(params) && !json_is_null(params))
         return reject(NANA_ETYPE, "parameters must be a JSON array or object");
+    if ((st = param_names_check(params, &why)) != NANA_OK)
+        return reject(st, why);
     return NULL;
 }
 
@@ -815,7 +944,16 @@ static nana_future_t *submit_sql_paged(nana_db_t *db, char *sql, char *count_sql
                                        const char *table, bool write, const char *what)
 {
     struct nana_job *job = NULL;
-    struct nana_sql_job *sj = calloc(1, sizeof *sj);
+    struct nana_sql_job *sj = NULL;
+    const char *why;
+    /* The values of a row or a set reach here without check_params(). */
+    nana_status_t st = shape == SHAPE_MANY ? NANA_OK : param_names_check(params, &why);
+    if (st != NANA_OK) {
+        free(sql);
+        free(count_sql);
+        return reject(st, why);
+    }
+    sj = calloc(1, sizeof *sj);
     if (!sj || !sql || (shape == SHAPE_PAGE && !count_sql))
         goto oom;
     sj->sql = sql;
@@ -890,6 +1028,10 @@ NANA_API nana_future_t *nana_execute_many(nana_db_t *db, const char *sql, json_t
             return reject_owned(NANA_ETYPE,
                                 nana__strdupf("execute_many: parameter set %zu is not an array "
                                               "or object", i));
+        const char *why;
+        nana_status_t st = param_names_check(set, &why);
+        if (st != NANA_OK)
+            return reject_owned(st, nana__strdupf("execute_many: parameter set %zu: %s", i, why));
     }
     /* The sets travel as "params"; direct() only checks it is an array. */
     return direct(db, sql, param_sets, SHAPE_MANY, true, "execute_many");
@@ -918,8 +1060,6 @@ NANA_API nana_future_t *nana_create_table(nana_db_t *db, const char *table, json
                       "create_table needs a non-empty object of column -> type");
     if (primary_key && (f = check_ident("primary key column", primary_key)))
         return f;
-    if (primary_key && !json_object_get(columns, primary_key))
-        return reject(NANA_EINVAL, "the primary key must be one of the columns");
 
     struct sqlbuf b = {0};
     sb_add(&b, if_not_exists ? "CREATE TABLE IF NOT EXISTS " : "CREATE TABLE ");
@@ -927,28 +1067,34 @@ NANA_API nana_future_t *nana_create_table(nana_db_t *db, const char *table, json
     sb_add(&b, " (");
     const char *name;
     json_t *type;
-    bool first = true;
+    bool first = true, primary_key_found = false;
     json_object_foreach(columns, name, type) {
         char built[320];
-        const char *why;
-        if ((f = check_ident("column", name))) {
+        const char *why = "the type must be a string";
+        if ((f = check_key_ident("column", name))) {
             free(b.s);
             return f;
         }
-        if (!json_is_string(type) ||
-            nana__type_build(json_string_value(type), built, sizeof built, &why) != NANA_OK) {
+        if (json_is_string(type) && !string_is_cstring(type))
+            why = "the type holds a NUL byte";
+        else if (json_is_string(type) &&
+                 nana__type_build(json_string_value(type), built, sizeof built, &why) == NANA_OK)
+            why = NULL;
+        if (why) {
             free(b.s);
-            return reject_owned(NANA_EINVAL, nana__strdupf("column \"%s\": %s", name,
-                                                           json_is_string(type)
-                                                               ? why
-                                                               : "the type must be a string"));
+            return reject_owned(NANA_EINVAL, nana__strdupf("column \"%s\": %s", name, why));
         }
+        primary_key_found |= primary_key && name_eq(name, primary_key);
         if (!first)
             sb_add(&b, ", ");
         first = false;
         sb_ident(&b, name);
         sb_add(&b, " ");
         sb_add(&b, built);
+    }
+    if (primary_key && !primary_key_found) {
+        free(b.s);
+        return reject(NANA_EINVAL, "the primary key must be one of the columns");
     }
     if (primary_key) {
         sb_add(&b, ", PRIMARY KEY (");
@@ -970,7 +1116,7 @@ static nana_future_t *add_column_list(struct sqlbuf *b, json_t *columns, const c
     size_t i;
     json_t *c;
     json_array_foreach(columns, i, c) {
-        nana_future_t *f = check_ident("column", json_string_value(c));
+        nana_future_t *f = check_json_ident("column", c);
         if (f)
             return f;
         if (i)
@@ -1024,10 +1170,12 @@ static nana_future_t *select_query(nana_db_t *db, const char *table, json_t *col
     nana_future_t *f = check_db(db);
     if (f || (f = check_ident("table", table)))
         return f;
-    if (paginate && (limit < 1 || offset < 0))
-        return reject(NANA_EINVAL, "query_with_pagination needs limit >= 1 and offset >= 0");
+    if (limit < 0)
+        return reject(NANA_EINVAL, "limit must not be negative (INT64_MAX: no limit)");
     if (offset < 0)
         return reject(NANA_EINVAL, "offset must not be negative");
+    if (paginate && limit < 1)
+        return reject(NANA_EINVAL, "query_with_pagination needs a limit of at least 1");
     struct sqlbuf b = {0}, count = {0};
     sb_add(&b, "SELECT ");
     if (columns) {
@@ -1053,12 +1201,9 @@ static nana_future_t *select_query(nana_db_t *db, const char *table, json_t *col
         sb_add(&b, " ORDER BY ");
         sb_add(&b, built);
     }
-    if (limit >= 0 || offset > 0) {
-        char tail[64];
-        snprintf(tail, sizeof tail, " LIMIT %lld OFFSET %lld", (long long)(limit >= 0 ? limit : -1),
-                 (long long)offset);
-        sb_add(&b, tail);
-    }
+    char tail[64];
+    snprintf(tail, sizeof tail, " LIMIT %lld OFFSET %lld", (long long)limit, (long long)offset);
+    sb_add(&b, tail);
     if (!paginate) {
         free(count.s);
         return submit_sql(db, sb_take(&b), params, SHAPE_OBJECTS, AUTH_HELPER, table, false,
@@ -1167,7 +1312,7 @@ static nana_future_t *build_insert(struct sqlbuf *b, const char *table, json_t *
     json_t *v;
     size_t i = 0;
     json_object_foreach(row, name, v) {
-        nana_future_t *f = check_ident("column", name);
+        nana_future_t *f = check_key_ident("column", name);
         if (f)
             return f;
         if (i++)
@@ -1224,7 +1369,7 @@ NANA_API nana_future_t *nana_upsert(nana_db_t *db, const char *table, json_t *ro
             size_t i;
             json_t *c;
             json_array_foreach(conflict_columns, i, c)
-                is_key |= strcmp(json_string_value(c), name) == 0;
+                is_key |= name_eq(json_string_value(c), name);
             if (is_key)
                 continue;
             sb_add(&b, updated++ ? ", " : "UPDATE SET ");
@@ -1232,15 +1377,10 @@ NANA_API nana_future_t *nana_upsert(nana_db_t *db, const char *table, json_t *ro
             sb_add(&b, " = excluded.");
             sb_ident(&b, name);
         }
-        if (!updated) {
-            /* Every column is a key: a no-op update, so RETURNING still
-             * yields the conflicting row's rowid. */
-            json_t *first = json_array_get(conflict_columns, 0);
-            sb_add(&b, "UPDATE SET ");
-            sb_ident(&b, json_string_value(first));
-            sb_add(&b, " = excluded.");
-            sb_ident(&b, json_string_value(first));
-        }
+        /* Every column is a key: nothing to update.  RETURNING then yields
+         * no row when the conflict fires, and the future resolves 0. */
+        if (!updated)
+            sb_add(&b, "NOTHING");
     }
     sb_add(&b, " RETURNING rowid");
     f = submit_sql(db, sb_take(&b), values, SHAPE_SCALAR, AUTH_HELPER, table, true, "upsert");
@@ -1281,7 +1421,7 @@ NANA_API nana_future_t *nana_sql_update(nana_db_t *db, const char *table, json_t
     json_t *v;
     size_t i = 0;
     json_object_foreach(set, name, v) {
-        if ((f = check_ident("column", name)))
+        if ((f = check_key_ident("column", name)))
             goto fail;
         char pname[48];
         if (named)
@@ -1407,7 +1547,7 @@ NANA_API nana_future_t *nana_get_table_schema(nana_db_t *db, const char *table)
     if (db && !table)
         return reject(NANA_EINVAL, "NULL table name");
     return about_table(db, table,
-                       "SELECT cid, name, type, \"notnull\", dflt_value AS \"default\", pk "
+                       "SELECT cid, name, type, \"notnull\", dflt_value AS default_value, pk "
                        "FROM pragma_table_info(?) ORDER BY cid",
                        SHAPE_SCHEMA, "get_table_schema");
 }
@@ -1417,14 +1557,16 @@ NANA_API nana_future_t *nana_list_indexes(nana_db_t *db, const char *table)
 #define INDEXES_SQL(filter)                                                              \
     "SELECT m.name AS name, m.tbl_name AS \"table\", il.\"unique\" AS \"unique\", "          \
     "m.sql AS sql FROM sqlite_master m JOIN pragma_index_list(m.tbl_name) il "           \
-    "ON il.name = m.name WHERE m.type = 'index'" filter " ORDER BY m.name"
+    "ON il.name = m.name WHERE m.type = 'index' "                                        \
+    "AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\'" filter " ORDER BY m.name"
     return about_table(db, table,
                        table ? INDEXES_SQL(" AND m.tbl_name = ? COLLATE NOCASE") : INDEXES_SQL(""),
                        SHAPE_OBJECTS, "list_indexes");
 #undef INDEXES_SQL
 }
 
-/* PRAGMAs: which may be read, which written, which take an identifier. */
+/* PRAGMAs: which may be read, which written, which take an identifier.
+ * compile_options is left out, as NanaSQLite leaves it out of its list. */
 static const struct pragma_rule {
     const char *name;
     bool writable;
@@ -1432,18 +1574,18 @@ static const struct pragma_rule {
 } pragma_rules[] = {
     {"application_id", true, false},   {"auto_vacuum", false, false},
     {"busy_timeout", true, false},     {"cache_size", true, false},
-    {"compile_options", false, false}, {"data_version", false, false},
-    {"database_list", false, false},   {"encoding", false, false},
-    {"foreign_keys", true, false},     {"freelist_count", false, false},
-    {"index_info", false, true},       {"index_list", false, true},
-    {"index_xinfo", false, true},      {"integrity_check", false, false},
-    {"journal_mode", false, false},    {"mmap_size", false, false},
-    {"optimize", true, false},         {"page_count", false, false},
-    {"page_size", false, false},       {"quick_check", false, false},
-    {"schema_version", false, false},  {"synchronous", true, false},
-    {"table_info", false, true},       {"table_xinfo", false, true},
-    {"temp_store", true, false},       {"user_version", true, false},
-    {"wal_autocheckpoint", false, false}, {"wal_checkpoint", true, false},
+    {"data_version", false, false},    {"database_list", false, false},
+    {"encoding", false, false},        {"foreign_keys", true, false},
+    {"freelist_count", false, false},  {"index_info", false, true},
+    {"index_list", false, true},       {"index_xinfo", false, true},
+    {"integrity_check", false, false}, {"journal_mode", false, false},
+    {"mmap_size", false, false},       {"optimize", true, false},
+    {"page_count", false, false},      {"page_size", false, false},
+    {"quick_check", false, false},     {"schema_version", false, false},
+    {"synchronous", true, false},      {"table_info", false, true},
+    {"table_xinfo", false, true},      {"temp_store", true, false},
+    {"user_version", true, false},     {"wal_autocheckpoint", false, false},
+    {"wal_checkpoint", true, false},
 };
 
 NANA_API nana_future_t *nana_pragma(nana_db_t *db, const char *name, json_t *value)
@@ -1466,7 +1608,7 @@ NANA_API nana_future_t *nana_pragma(nana_db_t *db, const char *name, json_t *val
             snprintf(arg, sizeof arg, "%lld", (long long)json_integer_value(value));
         } else if (json_is_boolean(value)) {
             snprintf(arg, sizeof arg, "%s", json_is_true(value) ? "ON" : "OFF");
-        } else if (json_is_string(value) && nana__ident_valid(json_string_value(value))) {
+        } else if (string_is_cstring(value) && nana__ident_valid(json_string_value(value))) {
             snprintf(arg, sizeof arg, "\"%s\"", json_string_value(value));
         } else {
             return reject(NANA_EINVAL, "a PRAGMA value must be an integer, a boolean or an "

@@ -27,6 +27,22 @@ static bool is_ident_char(char c)
     return is_ident_start(c) || (c >= '0' && c <= '9');
 }
 
+/* SQLite keeps names beginning with sqlite_, in any case, for its own
+ * tables and indexes (sqlite_master, sqlite_autoindex_t_1, ...): no helper
+ * takes one, whatever it names. */
+static bool is_reserved(const char *s, size_t len)
+{
+    static const char prefix[] = "sqlite_";
+    if (len < 7)
+        return false;
+    for (size_t i = 0; i < 7; i++) {
+        char c = s[i] >= 'A' && s[i] <= 'Z' ? (char)(s[i] - 'A' + 'a') : s[i];
+        if (c != prefix[i])
+            return false;
+    }
+    return true;
+}
+
 bool nana__ident_valid(const char *s)
 {
     if (!s || !is_ident_start(s[0]))
@@ -35,7 +51,7 @@ bool nana__ident_valid(const char *s)
     for (; s[i]; i++)
         if (!is_ident_char(s[i]) || i >= NANA_TABLE_NAME_MAX)
             return false;
-    return true;
+    return !is_reserved(s, i);
 }
 
 /* ------------------------------------------------------------- a lexer */
@@ -273,6 +289,10 @@ nana_status_t nana__order_by_build(const char *order_by, char *buf, size_t size,
     for (;;) {
         if (next_token(&lx) != T_WORD || lx.len > NANA_TABLE_NAME_MAX)
             return NANA_EINVAL;
+        if (is_reserved(lx.tok, lx.len)) {
+            *why = "order_by: column names must not start with sqlite_";
+            return NANA_EINVAL;
+        }
         if (!puts_(&o, "\"") || !put(&o, lx.tok, lx.len) || !puts_(&o, "\""))
             return NANA_EINVAL;
         next_token(&lx);

@@ -183,9 +183,9 @@ int main(void)
             want_einval(nana_create_index(db, "ok_ix", "victim", as_elem, false, false),
                         "create_index(column)", n);
         /* query, pagination: table, column */
-        want_einval(nana_query(db, n, NULL, NULL, NULL, NULL, -1, 0), "query(table)", n);
+        want_einval(nana_query(db, n, NULL, NULL, NULL, NULL, INT64_MAX, 0), "query(table)", n);
         if (as_elem)
-            want_einval(nana_query(db, "victim", as_elem, NULL, NULL, NULL, -1, 0),
+            want_einval(nana_query(db, "victim", as_elem, NULL, NULL, NULL, INT64_MAX, 0),
                         "query(column)", n);
         want_einval(nana_query_with_pagination(db, n, NULL, NULL, NULL, NULL, 10, 0),
                     "query_with_pagination(table)", n);
@@ -269,9 +269,10 @@ int main(void)
     t_expect(nana_fetch_all(db, "SELECT a, b FROM victim ORDER BY b", NULL),
              "[[\"one\",1],[\"two\",2],[\"three\",3]]");
     t_expect(nana_get_table_schema(db, "victim"),
-             "[{\"cid\":0,\"name\":\"a\",\"type\":\"TEXT\",\"notnull\":0,\"default\":null,\"pk\":0},"
-             "{\"cid\":1,\"name\":\"b\",\"type\":\"INTEGER\",\"notnull\":0,\"default\":null,"
-             "\"pk\":0}]");
+             "[{\"cid\":0,\"name\":\"a\",\"type\":\"TEXT\",\"notnull\":false,"
+             "\"default_value\":null,\"pk\":false},"
+             "{\"cid\":1,\"name\":\"b\",\"type\":\"INTEGER\",\"notnull\":false,"
+             "\"default_value\":null,\"pk\":false}]");
     t_expect(nana_get(db, "k", NULL), "{\"secret\":[1,2,3]}");
     CHECK_INT(t_int(nana_len(db)), 1);
     json_decref(ixcols);

@@ -79,6 +79,11 @@ int main(void)
     CHECK(strstr(nana_future_errmsg(f), "read-only") != NULL);
     CHECK(strstr(nana_future_errmsg(f), "reopen") != NULL);
     nana_future_free(f);
+    /* The SQL surface says the same. */
+    f = t_execute(db, "UPDATE data SET value = '3'", NULL);
+    CHECK(nana_future_await(f) != NANA_OK);
+    CHECK(strstr(nana_future_errmsg(f), "read-only") != NULL);
+    nana_future_free(f);
     t_expect(nana_get(db, "k", NULL), "1");
     CHECK_ST(nana_close(db), NANA_OK);
     if (immutable)

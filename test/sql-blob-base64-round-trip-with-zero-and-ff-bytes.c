@@ -101,7 +101,7 @@ int main(void)
         /* helper where clause with a blob parameter */
         json_decref(params);
         params = json_pack("[o]", blob(enc));
-        row = TAKE(nana_query(db, "b", NULL, "data = ?", params, "id", -1, 0));
+        row = TAKE(nana_query(db, "b", NULL, "data = ?", params, "id", INT64_MAX, 0));
         CHECK_INT(json_array_size(row), 1);
         CHECK_INT(json_integer_value(json_object_get(json_array_get(row, 0), "id")), id);
         CHECK(json_equal(json_object_get(json_array_get(row, 0), "data"),

@@ -94,7 +94,7 @@ static void *t2(void *arg)
         nana_json_release(r);
         if (i % 10 == 9) {
             json_t *cols = json_pack("[s]", "n");
-            json_t *rows = t_take(nana_query(db, "t", cols, "who = ?", two, "n", -1, 0), NANA_OK);
+            json_t *rows = t_take(nana_query(db, "t", cols, "who = ?", two, "n", INT64_MAX, 0), NANA_OK);
             json_decref(cols);
             TCHECK(2, json_array_size(rows) == (size_t)i + 1);
             for (size_t k = 0; k < json_array_size(rows); k++)

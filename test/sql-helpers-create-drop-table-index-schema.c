@@ -5,12 +5,13 @@
  *    DEFAULT reflected by nana_get_table_schema; a second create fails
  *    NANA_ESQL without if_not_exists and is NANA_OK with it (table unchanged);
  *    a primary key that is not a column, empty or non-object columns refused.
- *  - nana_get_table_schema: {"cid","name","type","notnull","default","pk"}
- *    objects; NANA_ENOTFOUND for a missing table.
+ *  - nana_get_table_schema: {"cid","name","type","notnull","default_value",
+ *    "pk"} objects, notnull and pk booleans; NANA_ENOTFOUND for a missing
+ *    table.
  *  - nana_create_index: unique flag enforced (duplicate insert fails, count
  *    unchanged), plain index allows duplicates; if_not_exists; listed by
  *    nana_list_indexes(table) and (NULL) with name, table, unique, sql --
- *    SQLite's automatic index of a UNIQUE column included (sql null).
+ *    SQLite's automatic index of a UNIQUE column left out.
  *  - nana_drop_index / nana_drop_table: gone from the lists, duplicates
  *    allowed again; a second drop fails NANA_ESQL, with if_exists NANA_OK.
  *  - nana_table_exists (views too), nana_list_tables (sorted, views and
@@ -61,12 +62,12 @@ static json_t *find_index(json_t *list, const char *name)
 }
 
 static const char *const PEOPLE_SCHEMA =
-    "[{\"cid\":0,\"name\":\"zeta\",\"type\":\"TEXT\",\"notnull\":1,\"default\":null,\"pk\":0},"
-    " {\"cid\":1,\"name\":\"id\",\"type\":\"INTEGER\",\"notnull\":0,\"default\":null,\"pk\":1},"
-    " {\"cid\":2,\"name\":\"alpha\",\"type\":\"REAL\",\"notnull\":0,\"default\":\"0.5\",\"pk\":0},"
-    " {\"cid\":3,\"name\":\"email\",\"type\":\"TEXT\",\"notnull\":0,\"default\":null,\"pk\":0},"
-    " {\"cid\":4,\"name\":\"mid\",\"type\":\"VARCHAR(20)\",\"notnull\":0,"
-    "  \"default\":\"'x'\",\"pk\":0}]";
+    "[{\"cid\":0,\"name\":\"zeta\",\"type\":\"TEXT\",\"notnull\":true,\"default_value\":null,\"pk\":false},"
+    " {\"cid\":1,\"name\":\"id\",\"type\":\"INTEGER\",\"notnull\":false,\"default_value\":null,\"pk\":true},"
+    " {\"cid\":2,\"name\":\"alpha\",\"type\":\"REAL\",\"notnull\":false,\"default_value\":\"0.5\",\"pk\":false},"
+    " {\"cid\":3,\"name\":\"email\",\"type\":\"TEXT\",\"notnull\":false,\"default_value\":null,\"pk\":false},"
+    " {\"cid\":4,\"name\":\"mid\",\"type\":\"VARCHAR(20)\",\"notnull\":false,"
+    "  \"default_value\":\"'x'\",\"pk\":false}]";
 
 int main(void)
 {
@@ -100,7 +101,7 @@ int main(void)
     CHECK_INT(INT(insert(db, "people", "{\"zeta\": \"z2\", \"id\": 50, \"email\": \"b@x\", \"mid\": \"y\"}")), 50);
     EXPECT(insert(db, "people", "{\"email\": \"c@x\"}"), NANA_ESQL); /* zeta NOT NULL */
     EXPECT(insert(db, "people", "{\"zeta\": \"z3\", \"email\": \"a@X\"}"), NANA_ESQL); /* NOCASE UNIQUE */
-    SAME(nana_query(db, "people", NULL, NULL, NULL, "id", -1, 0),
+    SAME(nana_query(db, "people", NULL, NULL, NULL, "id", INT64_MAX, 0),
          "[{\"zeta\":\"z1\",\"id\":1,\"alpha\":0.5,\"email\":\"A@x\",\"mid\":\"x\"},"
          " {\"zeta\":\"z2\",\"id\":50,\"alpha\":0.5,\"email\":\"b@x\",\"mid\":\"y\"}]");
 
@@ -118,7 +119,7 @@ int main(void)
     EXPECT(nana_create_index(db, "ix_bad", "people", NULL, false, false), NANA_EINVAL);
 
     json_t *list = TAKE(nana_list_indexes(db, "people"));
-    CHECK_INT(json_array_size(list), 3);
+    CHECK_INT(json_array_size(list), 2);
     json_t *ix = find_index(list, "ix_mid");
     CHECK(ix != NULL);
     CHECK_JSON(json_object_get(ix, "table"), "\"people\"");
@@ -127,17 +128,13 @@ int main(void)
     ix = find_index(list, "ix_zeta_alpha");
     CHECK(ix != NULL);
     CHECK_JSON(json_object_get(ix, "unique"), "0");
-    ix = find_index(list, "sqlite_autoindex_people_1"); /* email UNIQUE */
-    CHECK(ix != NULL);
-    CHECK_JSON(json_object_get(ix, "unique"), "1");
-    CHECK_JSON(json_object_get(ix, "sql"), "null");
+    CHECK(find_index(list, "sqlite_autoindex_people_1") == NULL); /* email UNIQUE */
     nana_json_release(list);
     list = TAKE(nana_list_indexes(db, NULL));
-    CHECK(find_index(list, "ix_mid") && find_index(list, "sqlite_autoindex_data_1"));
-    CHECK_INT(json_array_size(list), 4);
+    CHECK(find_index(list, "ix_mid") && !find_index(list, "sqlite_autoindex_data_1"));
+    CHECK_INT(json_array_size(list), 2);
     nana_json_release(list);
-    SAME(nana_list_indexes(db, "data"),
-         "[{\"name\":\"sqlite_autoindex_data_1\",\"table\":\"data\",\"unique\":1,\"sql\":null}]");
+    SAME(nana_list_indexes(db, "data"), "[]");
 
     EXPECT(nana_drop_index(db, "ix_mid", false), NANA_OK);
     CHECK_INT(INT(insert(db, "people", "{\"zeta\": \"z3\", \"email\": \"c@x\"}")), 51);
@@ -145,7 +142,7 @@ int main(void)
     EXPECT(nana_drop_index(db, "ix_mid", true), NANA_OK);
     list = TAKE(nana_list_indexes(db, "people"));
     CHECK(find_index(list, "ix_mid") == NULL);
-    CHECK_INT(json_array_size(list), 2);
+    CHECK_INT(json_array_size(list), 1);
     nana_json_release(list);
 
     /* tables, views, lists */
@@ -165,12 +162,12 @@ int main(void)
     json_t *schema = TAKE(nana_get_table_schema(db, "people"));
     CHECK_INT(json_array_size(schema), 6);
     CHECK_JSON(json_array_get(schema, 5),
-               "{\"cid\":5,\"name\":\"age\",\"type\":\"INTEGER\",\"notnull\":0,"
-               "\"default\":\"18\",\"pk\":0}");
+               "{\"cid\":5,\"name\":\"age\",\"type\":\"INTEGER\",\"notnull\":false,"
+               "\"default_value\":\"18\",\"pk\":false}");
     nana_json_release(schema);
     CHECK_INT(INT(insert(db, "people", "{\"zeta\": \"z4\", \"email\": \"d@x\", \"age\": 40}")), 52);
     json_t *cols = t_json("[\"id\", \"age\"]");
-    SAME(nana_query(db, "people", cols, NULL, NULL, "id", -1, 0),
+    SAME(nana_query(db, "people", cols, NULL, NULL, "id", INT64_MAX, 0),
          "[{\"id\":1,\"age\":18},{\"id\":50,\"age\":18},{\"id\":51,\"age\":18},"
          "{\"id\":52,\"age\":40}]");
     json_decref(cols);
@@ -195,8 +192,8 @@ int main(void)
     db = t_open("schema.db", NULL);
     SAME(nana_list_tables(db), "[\"aa\",\"data\"]");
     SAME(nana_get_table_schema(db, "aa"),
-         "[{\"cid\":0,\"name\":\"a\",\"type\":\"INTEGER\",\"notnull\":0,\"default\":null,"
-         "\"pk\":1}]");
+         "[{\"cid\":0,\"name\":\"a\",\"type\":\"INTEGER\",\"notnull\":false,\"default_value\":null,"
+         "\"pk\":true}]");
     CHECK(BOOL(nana_table_exists(db, "vv")));
     CHECK_ST(nana_close(db), NANA_OK);
 

@@ -2,10 +2,10 @@
  * nana_query: rows as objects column -> value; NULL columns means every
  * column; a column list selects and orders members; where + positional
  * (?, ?NNN) or named params filters; order_by with ASC / DESC (any case) on
- * one or several columns sorts; limit, offset, offset alone (limit < 0),
- * limit 0.  nana_query_with_pagination: {"rows", "total" (rows matching where,
- * not the page), "limit", "offset"}; limit < 1 or offset < 0 NANA_EINVAL.
- * nana_query with offset < 0 NANA_EINVAL.  nana_count and nana_exists with and
+ * one or several columns sorts; limit, offset, offset alone (limit
+ * INT64_MAX), limit 0.  nana_query_with_pagination: {"rows", "total" (rows
+ * matching where, not the page), "limit", "offset"}; limit < 1 or offset < 0
+ * NANA_EINVAL.  nana_query with limit or offset < 0 NANA_EINVAL.  nana_count and nana_exists with and
  * without where, positional and named params.  A parameter count mismatch is
  * NANA_EINVAL.  Helpers on a sub-table handle see the same file.
  */
@@ -114,7 +114,7 @@ int main(void)
 
     /* every column, as objects */
     json_t *all = t_take_at(__FILE__, __LINE__, "all",
-                            nana_query(db, "items", NULL, NULL, NULL, "id", -1, 0));
+                            nana_query(db, "items", NULL, NULL, NULL, "id", INT64_MAX, 0));
     CHECK_INT(json_array_size(all), 8);
     CHECK_JSON(json_array_get(all, 0), "{\"id\":1,\"cat\":\"a\",\"price\":3.0,\"name\":\"w\"}");
     CHECK_JSON(json_array_get(all, 7), "{\"id\":8,\"cat\":\"b\",\"price\":4.0,\"name\":\"s\"}");
@@ -131,37 +131,37 @@ int main(void)
     nana_json_release(all);
 
     /* a column list, where, order */
-    QUERY("[\"name\", \"id\"]", "cat = ?", "[\"a\"]", "id DESC", -1, 0,
+    QUERY("[\"name\", \"id\"]", "cat = ?", "[\"a\"]", "id DESC", INT64_MAX, 0,
           "[{\"name\":\"u\",\"id\":6},{\"name\":\"y\",\"id\":3},{\"name\":\"w\",\"id\":1}]");
-    QUERY("[\"cat\"]", "id = :id", "{\"id\": 5}", NULL, -1, 0, "[{\"cat\":\"c\"}]");
-    QUERY(NULL, "name = 'nothing'", NULL, NULL, -1, 0, "[]");
+    QUERY("[\"cat\"]", "id = :id", "{\"id\": 5}", NULL, INT64_MAX, 0, "[{\"cat\":\"c\"}]");
+    QUERY(NULL, "name = 'nothing'", NULL, NULL, INT64_MAX, 0, "[]");
 
     /* ordering */
-    IDS(NULL, NULL, "cat ASC, price DESC, id", -1, 0, "[1,6,3,8,4,2,5,7]");
-    IDS(NULL, NULL, "cat DESC, id DESC", -1, 0, "[7,5,8,4,2,6,3,1]");
-    IDS(NULL, NULL, "price desc, id asc", -1, 0, "[5,8,1,6,3,4,2,7]");
-    IDS(NULL, NULL, "name", -1, 0, "[8,7,6,5,1,2,3,4]");
-    IDS(NULL, NULL, "price,id", -1, 0, "[2,7,3,4,1,6,8,5]");
+    IDS(NULL, NULL, "cat ASC, price DESC, id", INT64_MAX, 0, "[1,6,3,8,4,2,5,7]");
+    IDS(NULL, NULL, "cat DESC, id DESC", INT64_MAX, 0, "[7,5,8,4,2,6,3,1]");
+    IDS(NULL, NULL, "price desc, id asc", INT64_MAX, 0, "[5,8,1,6,3,4,2,7]");
+    IDS(NULL, NULL, "name", INT64_MAX, 0, "[8,7,6,5,1,2,3,4]");
+    IDS(NULL, NULL, "price,id", INT64_MAX, 0, "[2,7,3,4,1,6,8,5]");
 
     /* limit and offset */
     IDS(NULL, NULL, "id", 3, 0, "[1,2,3]");
     IDS(NULL, NULL, "id", 3, 2, "[3,4,5]");
     IDS(NULL, NULL, "id", 10, 6, "[7,8]");
-    IDS(NULL, NULL, "id", -1, 5, "[6,7,8]");
+    IDS(NULL, NULL, "id", INT64_MAX, 5, "[6,7,8]");
     IDS(NULL, NULL, "id", 0, 0, "[]");
     IDS(NULL, NULL, "id DESC", 2, 20, "[]");
 
     /* where with params */
-    IDS("price >= :lo AND price <= :hi", "{\"lo\": 2, \"hi\": 3}", "id", -1, 0, "[1,3,4,6]");
-    IDS("price >= @lo AND cat <> $c", "{\"lo\": 2, \"c\": \"a\"}", "id", -1, 0, "[4,5,8]");
-    IDS("lower(cat) IN ('a', 'c') AND id > ?", "[4]", "id", -1, 0, "[5,6,7]");
-    IDS("cat = ?2 AND price > ?1", "[1.5, \"b\"]", "id", -1, 0, "[4,8]");
+    IDS("price >= :lo AND price <= :hi", "{\"lo\": 2, \"hi\": 3}", "id", INT64_MAX, 0, "[1,3,4,6]");
+    IDS("price >= @lo AND cat <> $c", "{\"lo\": 2, \"c\": \"a\"}", "id", INT64_MAX, 0, "[4,5,8]");
+    IDS("lower(cat) IN ('a', 'c') AND id > ?", "[4]", "id", INT64_MAX, 0, "[5,6,7]");
+    IDS("cat = ?2 AND price > ?1", "[1.5, \"b\"]", "id", INT64_MAX, 0, "[4,8]");
     IDS("(cat = 'a' OR cat = 'c') AND NOT (price < 3)", NULL, "id DESC", 2, 0, "[6,5]");
     IDS("name LIKE ? ESCAPE '\\'", "[\"%\"]", "id", 2, 1, "[2,3]");
     json_t *p1 = t_json("[\"a\", \"b\"]");
-    EXPECT(nana_query(db, "items", NULL, "cat = ?", p1, NULL, -1, 0), NANA_EINVAL);
+    EXPECT(nana_query(db, "items", NULL, "cat = ?", p1, NULL, INT64_MAX, 0), NANA_EINVAL);
     json_decref(p1);
-    EXPECT(nana_query(db, "items", NULL, "cat = ?", NULL, NULL, -1, 0), NANA_EINVAL);
+    EXPECT(nana_query(db, "items", NULL, "cat = ?", NULL, NULL, INT64_MAX, 0), NANA_EINVAL);
     EXPECT(nana_query(db, "items", NULL, NULL, NULL, "id", 5, -1), NANA_EINVAL);
 
     /* pagination */
@@ -202,7 +202,7 @@ int main(void)
     CHECK_INT(COUNT(sub, "empty_kv", NULL, NULL), 0);
     CHECK(!EXISTS(sub, "empty_kv", NULL, NULL));
     json_t *empty = t_take_at(__FILE__, __LINE__, "empty",
-                              nana_query(sub, "empty_kv", NULL, NULL, NULL, NULL, -1, 0));
+                              nana_query(sub, "empty_kv", NULL, NULL, NULL, NULL, INT64_MAX, 0));
     CHECK_JSON(empty, "[]");
     nana_json_release(empty);
     CHECK_ST(nana_close(sub), NANA_OK);

@@ -42,16 +42,16 @@ int main(void)
 
     /* contrast: real columns work */
     json_t *real = t_json("[\"a\"]");
-    t_expect(nana_query(db, "t", real, "\"a\" = 'y'", NULL, "id DESC", -1, 0), "[{\"a\":\"y\"}]");
+    t_expect(nana_query(db, "t", real, "\"a\" = 'y'", NULL, "id DESC", INT64_MAX, 0), "[{\"a\":\"y\"}]");
 
     json_t *nope = t_json("[\"nope\"]");
-    must_fail(nana_query(db, "t", nope, NULL, NULL, NULL, -1, 0), "query(columns [\"nope\"])");
+    must_fail(nana_query(db, "t", nope, NULL, NULL, NULL, INT64_MAX, 0), "query(columns [\"nope\"])");
     must_fail(nana_query_with_pagination(db, "t", nope, NULL, NULL, NULL, 10, 0),
               "query_with_pagination(columns [\"nope\"])");
-    must_fail(nana_query(db, "t", NULL, NULL, NULL, "nope", -1, 0), "query(order_by \"nope\")");
-    must_fail(nana_query(db, "t", NULL, NULL, NULL, "id, nope DESC", -1, 0),
+    must_fail(nana_query(db, "t", NULL, NULL, NULL, "nope", INT64_MAX, 0), "query(order_by \"nope\")");
+    must_fail(nana_query(db, "t", NULL, NULL, NULL, "id, nope DESC", INT64_MAX, 0),
               "query(order_by \"id, nope DESC\")");
-    must_fail(nana_query(db, "t", NULL, "\"nope\" = 'nope'", NULL, NULL, -1, 0),
+    must_fail(nana_query(db, "t", NULL, "\"nope\" = 'nope'", NULL, NULL, INT64_MAX, 0),
               "query(where \"nope\" = 'nope')");
     must_fail(nana_count(db, "t", "\"nope\" = 'nope'", NULL), "count(where \"nope\" = 'nope')");
     must_fail(nana_exists(db, "t", "\"nope\" = 'nope'", NULL), "exists(where \"nope\" = 'nope')");

@@ -78,7 +78,7 @@ int main(void)
     nana_future_t *w11 = q(nana_clear(db));
     nana_future_t *r11 = q(nana_count(db, "data", NULL, NULL));
     nana_future_t *r11b = q(nana_len(db));
-    nana_future_t *r11c = q(nana_query(sub, "sub", J("[\"key\"]"), NULL, NULL, "key", -1, 0));
+    nana_future_t *r11c = q(nana_query(sub, "sub", J("[\"key\"]"), NULL, NULL, "key", INT64_MAX, 0));
 
     /* await in reverse order of submission */
     SAME(r11c, "[{\"key\":\"s\"},{\"key\":\"s2\"}]");
