@@ -1,15 +1,63 @@
 /* codec.c -- JSON text <-> json_t, and dropping shared references. */
+#include <locale.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
 
 /*
- * Our own encoder: json_dumps() goes through a callback per fragment and
- * re-validates every string, which made it most of a write's CPU time.
- * Output: compact separators, UTF-8 kept as is, object members in jansson's
- * (insertion) order, reals in the shortest form that reads back to the same
- * double -- the text Python's json module would accept and re-read exactly.
+ * The rule both directions keep: a value either comes back from the stored
+ * text exactly as it went in (jansson reading the same text agrees), or the
+ * encoder refuses it and nothing is written.  What jansson can hold but not
+ * read back, the encoder therefore refuses: a NUL byte in an object key,
+ * invalid UTF-8 (the *_nocheck constructors let it in), nesting deeper than
+ * jansson's reader goes, and NaN or infinity.
+ *
+ * jansson's reader counts every value, scalars included, as one level and
+ * refuses text deeper than JSON_PARSER_MAX_DEPTH levels (2048 in every
+ * release the library supports).
+ */
+#ifdef JSON_PARSER_MAX_DEPTH
+#define MAX_LEVELS JSON_PARSER_MAX_DEPTH
+#else
+#define MAX_LEVELS 2048
+#endif
+/* Our fast reader recurses; it hands anything deeper to jansson. */
+#define FAST_MAX_LEVELS (MAX_LEVELS < 512 ? MAX_LEVELS : 512)
+
+/*
+ * Reals are written, and read, in the C locale: the program may have chosen
+ * one whose decimal point is ',' (de_DE) or not even ASCII (U+066B in ps_AF),
+ * which printf and strtod follow.  jansson's reader copes with ',' but with
+ * a multi-byte point fails an assertion on the first real it reads.  The
+ * switch is per thread (uselocale), for the length of one call.
+ */
+static locale_t c_numeric;
+static pthread_once_t c_numeric_once = PTHREAD_ONCE_INIT;
+
+static void make_c_numeric(void)
+{
+    c_numeric = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
+}
+
+/* false when no C locale could be made (out of memory). */
+static bool enter_c_numeric(locale_t *callers)
+{
+    pthread_once(&c_numeric_once, make_c_numeric);
+    if (!c_numeric)
+        return false;
+    *callers = uselocale(c_numeric);
+    return true;
+}
+
+/*
+ * Our own encoder: json_dumps() goes through a callback per fragment, which
+ * made it most of a write's CPU time.  Output: compact separators, UTF-8 kept
+ * as is (checked on the way, in the same pass as the escaping), object
+ * members in jansson's (insertion) order, reals in the shortest form that
+ * reads back to the same double -- the text Python's json module would
+ * accept and re-read exactly.
  */
 struct textbuf {
     char *p;
@@ -18,11 +66,13 @@ struct textbuf {
 
 static bool tb_reserve(struct textbuf *b, size_t more)
 {
-    if (b->len + more <= b->cap)
+    if (more <= b->cap - b->len)
         return true;
-    size_t cap = b->cap ? b->cap : 128;
-    while (cap < b->len + more)
-        cap *= 2;
+    if (more > SIZE_MAX - b->len)
+        return false;
+    size_t need = b->len + more, cap = b->cap ? b->cap : 128;
+    while (cap < need)
+        cap = cap <= SIZE_MAX / 2 ? cap * 2 : need;
     char *grown = realloc(b->p, cap);
     if (!grown)
         return false;
@@ -40,16 +90,58 @@ static bool tb_put(struct textbuf *b, const char *s, size_t n)
     return true;
 }
 
-static bool put_string(struct textbuf *b, const char *s, size_t n)
+/* Length of the UTF-8 sequence at s (its first byte >= 0x80) when it is one
+ * that jansson and Python read -- no overlong form, no surrogate, nothing
+ * above U+10FFFF -- else 0. */
+static size_t utf8_sequence(const unsigned char *s, size_t avail)
+{
+    unsigned char c = s[0];
+    size_t len;
+    uint32_t cp;
+    if (c >= 0xC2 && c <= 0xDF) {
+        len = 2, cp = c & 0x1Fu;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        len = 3, cp = c & 0x0Fu;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        len = 4, cp = c & 0x07u;
+    } else {
+        return 0; /* a continuation byte, C0/C1 (always overlong), F5.. */
+    }
+    if (avail < len)
+        return 0;
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        cp = cp << 6 | (s[i] & 0x3Fu);
+    }
+    if (len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF)))
+        return 0;
+    if (len == 4 && (cp < 0x10000 || cp > 0x10FFFF))
+        return 0;
+    return len;
+}
+
+/* false on invalid UTF-8 (or no memory): the text would not be JSON. */
+static bool put_string(struct textbuf *b, const char *str, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
+    const unsigned char *s = (const unsigned char *)str;
     /* Worst case every byte becomes \u00XX. */
-    if (!tb_reserve(b, n * 6 + 2))
+    if (n > (SIZE_MAX - 2) / 6 || !tb_reserve(b, n * 6 + 2))
         return false;
     char *o = b->p + b->len;
     *o++ = '"';
     for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
+        unsigned char c = s[i];
+        if (c >= 0x80) {
+            size_t len = utf8_sequence(s + i, n - i);
+            if (!len)
+                return false;
+            memcpy(o, s + i, len);
+            o += len;
+            i += len - 1;
+            continue;
+        }
         if (c >= 0x20 && c != '"' && c != '\\') {
             *o++ = (char)c;
             continue;
@@ -92,17 +184,23 @@ static bool put_integer(struct textbuf *b, json_int_t v)
 
 static bool put_real(struct textbuf *b, double v)
 {
+    /* jansson cannot make these (json_real() refuses them), and JSON has
+     * no text for them. */
+    if (!isfinite(v))
+        return false;
+    locale_t callers;
+    if (!enter_c_numeric(&callers))
+        return false;
     char tmp[40];
     int n = 0;
+    /* 17 significant digits always read back to the same double; fewer, when
+     * they do, are what Python writes.  -0.0 prints as "-0": the sign stays. */
     for (int prec = 15; prec <= 17; prec++) {
         n = snprintf(tmp, sizeof tmp, "%.*g", prec, v);
-        /* A locale may write ',' for the decimal point: JSON wants '.'. */
-        for (int i = 0; i < n; i++)
-            if (tmp[i] == ',')
-                tmp[i] = '.';
         if (strtod(tmp, NULL) == v)
             break;
     }
+    uselocale(callers);
     /* Keep it a real when read back: 3 -> 3.0 (as Python and jansson do). */
     if (!strpbrk(tmp, ".eE") && n + 2 < (int)sizeof tmp) {
         tmp[n++] = '.';
@@ -111,20 +209,40 @@ static bool put_real(struct textbuf *b, double v)
     return tb_put(b, tmp, (size_t)n);
 }
 
-static bool put_value(struct textbuf *b, const json_t *v, int depth)
+/* An object member's key length: before jansson 2.14 keys are C strings. */
+static size_t member_key_len(void *iter, const char *key)
 {
-    if (depth > 2048)
+#if JANSSON_VERSION_HEX >= 0x020e00
+    (void)key;
+    return json_object_iter_key_len(iter);
+#else
+    (void)iter;
+    return strlen(key);
+#endif
+}
+
+/* level: 1 for the value itself, as jansson's reader counts. */
+static bool put_value(struct textbuf *b, const json_t *v, int level)
+{
+    if (level > MAX_LEVELS)
         return false;
     switch (json_typeof(v)) {
     case JSON_OBJECT: {
-        const char *key;
-        json_t *member;
+        json_t *object = (json_t *)v;
         bool first = true;
         if (!tb_put(b, "{", 1))
             return false;
-        json_object_foreach((json_t *)v, key, member) {
-            if ((!first && !tb_put(b, ",", 1)) || !put_string(b, key, strlen(key)) ||
-                !tb_put(b, ":", 1) || !put_value(b, member, depth + 1))
+        for (void *it = json_object_iter(object); it; it = json_object_iter_next(object, it)) {
+            const char *key = json_object_iter_key(it);
+            size_t key_len = member_key_len(it, key);
+            /* jansson 2.14 can hold a NUL in a key (json_object_setn) but
+             * its reader refuses one, and its json_deep_copy() and
+             * json_equal() cut the key at it: such a member cannot come
+             * back as it went in. */
+            if (memchr(key, '\0', key_len))
+                return false;
+            if ((!first && !tb_put(b, ",", 1)) || !put_string(b, key, key_len) ||
+                !tb_put(b, ":", 1) || !put_value(b, json_object_iter_value(it), level + 1))
                 return false;
             first = false;
         }
@@ -136,7 +254,7 @@ static bool put_value(struct textbuf *b, const json_t *v, int depth)
         if (!tb_put(b, "[", 1))
             return false;
         json_array_foreach(v, i, item) {
-            if ((i && !tb_put(b, ",", 1)) || !put_value(b, item, depth + 1))
+            if ((i && !tb_put(b, ",", 1)) || !put_value(b, item, level + 1))
                 return false;
         }
         return tb_put(b, "]", 1);
@@ -160,7 +278,7 @@ static bool put_value(struct textbuf *b, const json_t *v, int depth)
 char *nana__json_encode(const json_t *value, size_t *len_out)
 {
     struct textbuf b = {0};
-    if (!value || !put_value(&b, value, 0) || !tb_put(&b, "", 1)) {
+    if (!value || !put_value(&b, value, 1) || !tb_put(&b, "", 1)) {
         free(b.p);
         return NULL;
     }
@@ -355,10 +473,22 @@ static json_t *read_number(struct reader *r)
     return json_integer(neg ? (json_int_t)(0 - u) : (json_int_t)u);
 }
 
+/* Sets a member whose key holds no NUL (read_string() NUL-terminates it);
+ * jansson checks the key's UTF-8 for us.  Steals member, even on failure. */
+static int set_member(json_t *object, const char *key, size_t key_len, json_t *member)
+{
+#if JANSSON_VERSION_HEX >= 0x020e00
+    return json_object_setn_new(object, key, key_len, member);
+#else
+    (void)key_len; /* json_object_setn_new() came with 2.14 */
+    return json_object_set_new(object, key, member);
+#endif
+}
+
 static json_t *read_value(struct reader *r)
 {
     skip_ws(r);
-    if (r->p >= r->end || ++r->depth > 512)
+    if (r->p >= r->end || ++r->depth > FAST_MAX_LEVELS)
         return NULL;
     json_t *v = NULL;
     char c = *r->p;
@@ -385,10 +515,10 @@ static json_t *read_value(struct reader *r)
                     r->p++;
                     member = read_value(r);
                 }
-                /* setn checks the key's UTF-8 for us; jansson's reader
-                 * refuses a NUL inside a key, so we do too. */
+                /* jansson's reader refuses a NUL inside a key (and the
+                 * encoder never writes one), so we do too. */
                 int rc = member && !memchr(key, '\0', klen)
-                             ? json_object_setn_new(v, key, klen, member)
+                             ? set_member(v, key, klen, member)
                              : (json_decref(member), -1);
                 free(key);
                 if (rc != 0)
@@ -470,7 +600,12 @@ json_t *nana__json_decode(const char *text, size_t len)
      * inside strings and that is valid JSON.  jansson refuses integers
      * beyond 64 bits, as we must. */
     json_error_t err;
-    return json_loadb(text, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &err);
+    locale_t callers;
+    if (!enter_c_numeric(&callers))
+        return NULL;
+    v = json_loadb(text, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &err);
+    uselocale(callers);
+    return v;
 }
 
 static bool is_static(const json_t *v)
@@ -556,4 +691,50 @@ static void release_children(json_t *v)
 NANA_API void nana_json_release(json_t *value)
 {
     nana__json_release(value);
+}
+
+/*
+ * json_deep_copy(), except that member names keep their length: jansson
+ * 2.14's copy cuts a name at a NUL byte, so {"a\0b": 1, "a\0c": 2} would
+ * come back as {"a": 2} -- a changed value.  The library copies values it
+ * is given (defaults, nana_future_resolved) with this instead.
+ */
+json_t *nana__json_copy(const json_t *value)
+{
+    json_t *copy, *member;
+    size_t i;
+    switch (json_typeof(value)) {
+    case JSON_OBJECT: {
+        const char *key;
+        if (!(copy = json_object()))
+            return NULL;
+#if JANSSON_VERSION_HEX >= 0x020e00
+        size_t key_len;
+        json_object_keylen_foreach((json_t *)value, key, key_len, member) {
+            if (json_object_setn_new_nocheck(copy, key, key_len, nana__json_copy(member)) != 0)
+                goto fail;
+        }
+#else
+        json_object_foreach((json_t *)value, key, member) {
+            if (json_object_set_new_nocheck(copy, key, nana__json_copy(member)) != 0)
+                goto fail;
+        }
+#endif
+        return copy;
+    }
+    case JSON_ARRAY:
+        if (!(copy = json_array()))
+            return NULL;
+        json_array_foreach(value, i, member) {
+            if (json_array_append_new(copy, nana__json_copy(member)) != 0)
+                goto fail;
+        }
+        return copy;
+    default:
+        /* Scalars: jansson's copy keeps a string's length. */
+        return json_deep_copy(value);
+    }
+fail:
+    json_decref(copy);
+    return NULL;
 }

@@ -444,7 +444,7 @@ NANA_API nana_status_t nana_future_on_ready(nana_future_t *f, nana_callback_fn c
 NANA_API nana_future_t *nana_future_resolved(json_t *value)
 {
     json_t *copy = NULL;
-    if (value && !(copy = json_deep_copy(value)))
+    if (value && !(copy = nana__json_copy(value)))
         return &enomem_future;
     return nana__future_new_done(NANA_OK, copy, NULL);
 }

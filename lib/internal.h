@@ -58,6 +58,9 @@ char *nana__json_encode(const json_t *value, size_t *len_out);
 /* Parses stored text; NULL when it is not a single valid JSON value (or an
  * integer does not fit 64 bits).  New reference. */
 json_t *nana__json_decode(const char *text, size_t len);
+/* A deep copy of value that keeps member names holding NUL whole (jansson's
+ * json_deep_copy() cuts them).  New reference; NULL when out of memory. */
+json_t *nana__json_copy(const json_t *value);
 /* Takes a reference.  jansson's json_incref() reads the count with a plain
  * load before its atomic add; values shared between threads must only ever
  * see atomic accesses, so the library uses this instead. */

@@ -486,7 +486,7 @@ static void exec_scan(struct nana_job *job)
             if (lookup_exec(t, key, nana__hash_key(key, key_len), &cached) == NANA__PRESENT) {
                 v = cached;
                 if (kind == NANA__JOB_COPY) {
-                    v = json_deep_copy(cached);
+                    v = nana__json_copy(cached);
                     nana__json_release(cached);
                 }
             } else {
@@ -518,7 +518,12 @@ static void exec_scan(struct nana_job *job)
             break;
         }
         default:
+#if JANSSON_VERSION_HEX >= 0x020e00
             added = json_object_setn_new(out, key, key_len, v);
+#else
+            /* No length-aware setter: a key holding NUL is refused. */
+            added = strlen(key) == key_len ? json_object_set_new(out, key, v) : -1;
+#endif
             if (added != 0 && !utf8_valid(key, key_len)) {
                 job_fail(job, NANA_ETYPE,
                          nana__strdupf("a key in table \"%s\" is not valid UTF-8", t->name));
@@ -842,7 +847,7 @@ static bool take_default(struct nana_job *job, json_t *dflt)
 {
     if (!dflt)
         return true;
-    job->value = json_deep_copy(dflt);
+    job->value = nana__json_copy(dflt);
     return job->value != NULL;
 }
 
@@ -852,7 +857,7 @@ static nana_status_t take_value(struct nana_job *job, json_t *value)
     job->text = nana__json_encode(value, &job->text_len);
     if (!job->text)
         return NANA_EINVAL;
-    job->value = json_deep_copy(value);
+    job->value = nana__json_copy(value);
     return job->value ? NANA_OK : NANA_ENOMEM;
 }
 
@@ -890,7 +895,7 @@ static nana_future_t *read_key(nana_db_t *db, enum nana_job_kind kind, const cha
         }
         if (state == NANA__ABSENT) {
             if (dflt) {
-                json_t *copy = json_deep_copy(dflt);
+                json_t *copy = nana__json_copy(dflt);
                 return copy ? nana__future_new_done(NANA_OK, copy, NULL) : reject(NANA_ENOMEM, NULL);
             }
             char kb[NANA_KEY_MSG_SIZE];
