@@ -196,10 +196,45 @@ $(BUILD)/runner: test/runner.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS_APP) -o $@ $<
 
+# ---------------------------------------------- model-based tester (begin)
+# test/model/: randomized differential tests.  Operation sequences made from
+# a seed run against the library and a reference model of the file and of
+# the cache side by side; every future, the cache and the whole file are
+# compared, and a failing sequence is shrunk.  Two scenarios, run with the
+# others by check-variant (so by make test, asan, tsan, valgrind):
+#   model-dict-ops-match-reference-and-file      fixed seeds
+#   model-four-threads-disjoint-and-shared-keys  4 threads on one root
+# `make model-check SECONDS=600` runs random seeds until the time is up.
+MODEL_MAINS   := test/model/main_dict.c test/model/threads.c
+MODEL_OBJ     := $(patsubst test/model/%.c,$(BUILD)/test/model/%.o,\
+                 $(filter-out $(MODEL_MAINS),$(sort $(wildcard test/model/*.c))))
+MODEL_HDR     := $(wildcard test/model/*.h)
+MODEL_DICT    := $(BUILD)/test/model-dict-ops-match-reference-and-file
+MODEL_THREADS := $(BUILD)/test/model-four-threads-disjoint-and-shared-keys
+MODEL_BIN     := $(MODEL_DICT) $(MODEL_THREADS)
+SECONDS       ?= 600
+
+$(BUILD)/test/model/%.o: test/model/%.c $(MODEL_HDR) $(HEADER) | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(CFLAGS_APP) -c $< -o $@
+$(MODEL_DICT): $(BUILD)/test/model/main_dict.o $(MODEL_OBJ) $(TEST_LIBDEP)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(CFLAGS_APP) -o $@ $(filter %.o,$^) $(TEST_LINK) $(DEP_LIBS)
+$(MODEL_THREADS): $(BUILD)/test/model/threads.o $(MODEL_OBJ) $(TEST_LIBDEP)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(CFLAGS_APP) -o $@ $(filter %.o,$^) $(TEST_LINK) $(DEP_LIBS)
+
+.PHONY: model-check
+model-check: all $(MODEL_BIN)
+	$(MODEL_DICT) --seconds $(SECONDS)
+	$(MODEL_THREADS)
+# ------------------------------------------------ model-based tester (end)
+
 # RUN_WRAP lets the same binaries run under valgrind; TEST_TIMEOUT is per test.
 TEST_TIMEOUT ?= 120
-check-variant: $(BUILD)/runner $(TEST_BIN)
-	$(BUILD)/runner -t $(TEST_TIMEOUT) -f test/fixtures $(if $(RUN_WRAP),-w "$(RUN_WRAP)") $(TEST_BIN)
+check-variant: $(BUILD)/runner $(TEST_BIN) $(MODEL_BIN)
+	$(BUILD)/runner -t $(TEST_TIMEOUT) -f test/fixtures $(if $(RUN_WRAP),-w "$(RUN_WRAP)") $(TEST_BIN) $(MODEL_BIN)
 
 test: all
 	$(MAKE) --no-print-directory VARIANT=plain check-variant
