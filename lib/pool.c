@@ -22,41 +22,24 @@
 
 /* ------------------------------------------------------------ batching */
 
-static bool is_sql_write(const struct nana_job *j)
-{
-    return j->kind == NANA__JOB_SQL && j->is_write;
-}
-
 /*
- * May j join a batch?  A whole-table job runs alone: its cache effect cannot
- * be staged.  A write through the SQL surface may change any row of any
- * table, and the caches of the tables it wrote are emptied only when the
- * batch has committed: until then a dict job after it would answer from
- * what the cache (or this batch) knew before the write.  So after a SQL
- * write only SQL jobs, which never read a cache, join the batch.
+ * Takes the next batch off the queue (root->lock held).  A whole-table job
+ * runs alone: its cache effect cannot be staged.  (SQL-surface writes are
+ * whole-table jobs too: the caches of the tables they wrote are emptied
+ * when they commit, after the dict writes queued before them and before a
+ * dict read queued after them runs.)
  */
-static bool may_join(const struct nana_job *j, bool after_sql_write)
-{
-    return !j->whole_table && (!after_sql_write || j->kind == NANA__JOB_SQL);
-}
-
-/* Takes the next batch off the queue (root->lock held).  *after_sql_write:
- * in, whether the batch this one extends holds a SQL write; out, whether
- * it does now. */
-static struct nana_job *take_batch_locked(struct nana_root *root, bool *after_sql_write)
+static struct nana_job *take_batch_locked(struct nana_root *root)
 {
     struct nana_job *first = root->head, *last = first;
     if (!first)
         return NULL;
     if (!first->whole_table) {
         int n = 1;
-        bool sql_write = *after_sql_write || is_sql_write(first);
-        while (last->next && may_join(last->next, sql_write) && n < NANA_BATCH_MAX) {
+        while (last->next && !last->next->whole_table && n < NANA_BATCH_MAX) {
             last = last->next;
-            sql_write |= is_sql_write(last);
             n++;
         }
-        *after_sql_write = sql_write;
     }
     root->head = last->next;
     if (!root->head)
@@ -116,7 +99,6 @@ struct batch_txn {
     struct nana_staging staged;
     struct nana_job *segment; /* first job of the current transaction */
     bool in_txn, txn_writes;
-    bool after_sql_write; /* the batch holds a SQL write (take_batch_locked) */
 };
 
 /* Runs jobs from..end of list; returns the last one. */
@@ -168,11 +150,11 @@ static void extend_batch(struct nana_root *root, struct nana_job *last, int n_jo
     while (tx->in_txn && tx->txn_writes && n_jobs < EXTEND_MAX_JOBS &&
            monotonic_ns() < deadline) {
         pthread_mutex_lock(&root->lock);
-        if (root->queued < EXTEND_MIN_QUEUED || !may_join(root->head, tx->after_sql_write)) {
+        if (root->queued < EXTEND_MIN_QUEUED || root->head->whole_table) {
             pthread_mutex_unlock(&root->lock);
             return;
         }
-        struct nana_job *more = take_batch_locked(root, &tx->after_sql_write);
+        struct nana_job *more = take_batch_locked(root);
         pthread_mutex_unlock(&root->lock);
         last->next = more;
         for (struct nana_job *j = more; j; j = j->next)
@@ -195,7 +177,6 @@ static void run_batch(struct nana_root *root, struct nana_job *batch)
 
     for (struct nana_job *j = batch; j; j = j->next) {
         any_write |= j->is_write;
-        tx.after_sql_write |= is_sql_write(j);
         n_jobs++;
     }
 
@@ -275,8 +256,7 @@ static void execute_while(struct nana_root *root, nana_future_t *target)
     pthread_mutex_lock(&root->lock);
     while (!root->executing && root->head &&
            !(target && nana_future_poll(target))) {
-        bool after_sql_write = false;
-        struct nana_job *batch = take_batch_locked(root, &after_sql_write);
+        struct nana_job *batch = take_batch_locked(root);
         root->executing = true;
         root->resolving++;
         pthread_mutex_unlock(&root->lock);

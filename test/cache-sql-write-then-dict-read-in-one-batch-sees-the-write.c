@@ -1,10 +1,11 @@
 /*
- * A write through the SQL surface and dict operations queued together may
- * share a group commit.  A dict read queued after the SQL write must see
- * what the SQL wrote -- not what the cache held, nor what an earlier dict
- * write of the same batch staged -- and the cache must not keep the old
- * value afterwards.  Jobs are queued while another connection holds the
- * write lock, so that they pile up into one batch.
+ * A write through the SQL surface queued among dict operations.  A dict
+ * read queued after the SQL write must see what the SQL wrote -- not what
+ * the cache held, nor what an earlier dict write staged -- and the cache
+ * must not keep the old value afterwards (before the fix, a get's value
+ * decoded after its batch could be filled into the cache after the SQL
+ * write had emptied it).  Jobs are queued while another connection holds
+ * the write lock, so that they pile up behind it.
  */
 #include "harness.h"
 
