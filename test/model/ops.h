@@ -1,0 +1,182 @@
+/*
+ * ops.h -- the vocabulary of the model-based tester: the key space, the
+ * handles, the operations and the steps a test sequence is made of, and the
+ * deterministic PRNG every choice comes from.
+ *
+ * A sequence is plain data (generated from a seed by gen.c, run by check.c,
+ * cut down by shrink.c), so that a failing run can be replayed, printed and
+ * shrunk without the generator.
+ */
+#ifndef NANA_MODEL_OPS_H
+#define NANA_MODEL_OPS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <jansson.h>
+
+/* ------------------------------------------------------------------ PRNG */
+
+/* xoshiro256** seeded through splitmix64: the whole sequence follows from
+ * one 64-bit seed. */
+struct rng {
+    uint64_t s[4];
+};
+
+void rng_seed(struct rng *r, uint64_t seed);
+uint64_t rng_next(struct rng *r);
+/* Uniform in [0, n); n > 0. */
+uint32_t rng_below(struct rng *r, uint32_t n);
+/* True with probability percent / 100. */
+bool rng_pct(struct rng *r, unsigned percent);
+uint64_t splitmix64(uint64_t *state);
+
+/* ------------------------------------------------------------- key space */
+
+/* Eight ordinary keys (one empty, two non-ASCII, one with a quote) and two
+ * poison keys that the triggers of step ST_TRIGGERS refuse to insert into
+ * table "data": M_POISON_ABORT with RAISE(ABORT) (that statement fails),
+ * M_POISON_ROLLBACK with RAISE(ROLLBACK) (the whole transaction is gone). */
+enum { M_NKEYS_PLAIN = 8, M_POISON_ABORT = 8, M_POISON_ROLLBACK = 9, M_NKEYS = 10 };
+extern const char *const m_key_names[M_NKEYS];
+
+/* Tables of the file: 0 "data" (the roots' table), 1 "t2". */
+enum { M_NTABLES = 2 };
+extern const char *const m_table_names[M_NTABLES];
+
+/* Roots: A (always open, busy_timeout_ms 50) and B, a second root on the
+ * same file, opened and closed by steps. */
+enum { ROOT_A = 0, ROOT_B = 1, M_NROOTS = 2 };
+
+/* Handles.  A_CASE is nana_table(A, "DATA"): the same table as A, so the
+ * same cache.  B_T2 is nana_table(B, "T2"). */
+enum handle_id { H_A = 0, H_A_CASE, H_A_T2, H_B, H_B_T2, M_NHANDLES };
+extern const int m_handle_root[M_NHANDLES];
+extern const int m_handle_table[M_NHANDLES];
+extern const char *const m_handle_names[M_NHANDLES];   /* for printing */
+extern const char *const m_handle_spelling[M_NHANDLES]; /* the name passed to nana_table */
+
+/* ------------------------------------------------------------ operations */
+
+enum op_kind {
+    /* reads */
+    OP_GET, OP_GET_DFLT, OP_GET_FRESH, OP_GET_FRESH_DFLT, OP_CONTAINS, OP_IS_CACHED,
+    OP_LEN, OP_KEYS, OP_VALUES, OP_ITEMS, OP_TO_DICT, OP_COPY,
+    OP_LOAD_ALL, OP_REFRESH_KEY, OP_REFRESH_ALL,
+    /* dict writes */
+    OP_SET, OP_DELETE, OP_POP, OP_POP_DFLT, OP_SETDEFAULT, OP_SETDEFAULT_NULL,
+    OP_UPDATE, OP_BATCH_UPDATE, OP_BATCH_DELETE, OP_CLEAR,
+    /* SQL surface writes on a dict table (value: op->text) */
+    OP_EXEC_UPDATE,  /* nana_execute("UPDATE <t> SET value=? WHERE key=?") */
+    OP_EXEC_DELETE,  /* nana_execute("DELETE FROM <t> WHERE key=?") */
+    OP_EXEC_REPLACE, /* nana_execute("INSERT OR REPLACE INTO <t>(key,value) VALUES(?,?)") */
+    OP_SQL_INSERT,   /* nana_sql_insert(<t>, {key, value}) */
+    OP_SQL_UPDATE,   /* nana_sql_update(<t>, {value}, "key = ?", [key]) */
+    OP_SQL_DELETE,   /* nana_sql_delete(<t>, "key = ?", [key]) */
+    OP_UPSERT_KEY,   /* nana_upsert(<t>, {key, value}, ["key"]) */
+    OP_UPSERT_REPLACE, /* nana_upsert(<t>, {key, value}, NULL) */
+    /* neither: nana_table(db, "x<key>") and nana_close of it, synchronously,
+     * in the middle of the pipeline (its CREATE TABLE runs as a batch of its
+     * own, after the jobs queued before it); no future */
+    OP_SUBTABLE,
+    OP__COUNT
+};
+extern const char *const m_op_names[OP__COUNT];
+
+struct op;
+bool op_is_write(enum op_kind k);     /* fails NANA_EBUSY while the file is locked */
+bool op_is_sql(enum op_kind k);       /* goes through the SQL surface */
+/* The table op reads or writes: the handle's, or for SQL ops sql_table. */
+int op_table(const struct op *op);
+
+#define M_MAX_BATCH_KEYS 5
+#define M_MAX_PIPELINE 60
+
+struct op {
+    enum op_kind kind;
+    int handle;
+    int key;
+    json_t *value;     /* set / setdefault / defaults; update: the object */
+    char *text;        /* SQL ops: the value text bound (NULL: SQL NULL) */
+    int keys[M_MAX_BATCH_KEYS];
+    int n_keys;        /* batch_delete */
+    int sql_table;     /* SQL ops: the table written (any handle of the root
+                          may run SQL on any table) */
+    char table_spelling[16]; /* SQL ops: that table's name as written */
+    int delay_us;      /* pause before submitting it: other batch boundaries */
+};
+
+enum step_kind {
+    ST_PIPELINE,   /* n_ops operations submitted, then all awaited in order */
+    ST_RAW_PUT,    /* another connection: INSERT OR REPLACE (text may be non-JSON) */
+    ST_RAW_UPDATE, /* another connection: UPDATE in place */
+    ST_RAW_DELETE, /* another connection: DELETE */
+    ST_RAW_NULL_KEY, /* another connection: a row whose key is NULL */
+    ST_RAW_DELETE_NULL_KEYS,
+    ST_REOPEN_A,   /* close root A (and its sub-tables), open it again */
+    ST_OPEN_B,     /* open the second root */
+    ST_CLOSE_B,
+    ST_TRIGGERS,   /* another connection creates the poison triggers */
+    ST__COUNT
+};
+
+struct step {
+    enum step_kind kind;
+    /* ST_PIPELINE */
+    int root;
+    bool locked; /* another connection holds the write lock meanwhile */
+    bool await_all;   /* awaited with nana_future_await_all, not one by one */
+    bool await_reverse; /* awaited last to first (checked first to last) */
+    bool close_after; /* root A closed (draining the queue) before the awaits,
+                         then opened again */
+    int n_ops;
+    struct op *ops;
+    /* raw steps */
+    int table, key;
+    char *text; /* NULL: SQL NULL */
+    /* ST_REOPEN_A / ST_OPEN_B */
+    bool bulk_load;
+    bool root_first; /* ST_REOPEN_A: close the root before its sub-tables */
+};
+
+struct seq {
+    uint64_t seed;
+    int n_steps;
+    struct step *steps;
+};
+
+/* ------------------------------------------------------------- generator */
+
+struct gen_params {
+    int n_steps;       /* steps per sequence */
+    int max_pipeline;  /* 1..max_pipeline operations per pipeline (and, rarely,
+                          a burst of up to M_MAX_PIPELINE) */
+};
+
+/* A sequence made from seed alone. */
+void gen_sequence(struct seq *out, uint64_t seed, const struct gen_params *p);
+void seq_free(struct seq *s);
+/* Deep copy of s without the steps for which drop[i] is true (drop NULL:
+ * all kept), and with steps after last_step cut (last_step < 0: none cut). */
+void seq_copy(struct seq *out, const struct seq *s, const bool *drop, int last_step);
+int seq_count_ops(const struct seq *s);
+
+/* Printing: one line per operation, "step.op handle op(args)"; upto_op
+ * (>= 0) marks the operation where the run diverged, upto_step is the last
+ * step printed. */
+void op_print(FILE *out, const struct op *op);
+void op_print_names(FILE *out, const struct op *op, const char *const *names);
+void step_print(FILE *out, int index, const struct step *st, int upto_op);
+void seq_print(FILE *out, const struct seq *s, int upto_step, int upto_op);
+/* Compact text of any JSON value (or "(none)"); malloc'd. */
+char *m_json_text(const json_t *v);
+/* A C-escaped, quoted rendering of text (NULL: "NULL"); malloc'd. */
+char *m_quote(const char *text);
+
+/* JSON value equality that also requires the same member order in objects
+ * and the same type (integer vs real). */
+bool m_json_same(const json_t *a, const json_t *b);
+
+#endif
