@@ -18,15 +18,25 @@
  * Shard locks are spinlocks: what they guard is a few dozen instructions
  * (find an entry, take a reference), and a pthread mutex pair costs more
  * than the lookup itself.  A waiter that spins too long yields the CPU, so
- * a holder preempted on this 2-core machine gets it back.
+ * a holder preempted on a machine with few cores gets it back.
  */
+/* The CPU's spin-wait hint, where there is one. */
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__) || defined(__arm__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
 static void shard_lock(struct nana_cache_shard *s)
 {
     unsigned spins = 0;
     while (atomic_exchange_explicit(&s->lock, 1, memory_order_acquire)) {
         while (atomic_load_explicit(&s->lock, memory_order_relaxed)) {
             if (++spins < 64)
-                __builtin_ia32_pause();
+                cpu_relax();
             else {
                 spins = 0;
                 sched_yield();
@@ -42,7 +52,7 @@ static void shard_unlock(struct nana_cache_shard *s)
 
 #define INITIAL_BUCKETS 16
 
-uint32_t nana__hash_key(const char *key, size_t len)
+uint32_t nana__cache_hash(const char *key, size_t len)
 {
     /* Eight bytes per step, multiply-xorshift mixing: a cache hit hashes
      * its key every time, so this is on the hottest path we have. */
@@ -219,7 +229,7 @@ void nana__cache_unpin(struct nana_cache *c, struct nana_cache_entry *e)
     shard_unlock(s);
 }
 
-void nana__cache_commit_staged(struct nana_cache *c, struct nana_cache_entry *e)
+static void commit_staged(struct nana_cache *c, struct nana_cache_entry *e)
 {
     struct nana_cache_shard *s = shard_of(c, e->hash);
     json_t *old;
@@ -294,7 +304,7 @@ static void stage_entry(struct nana_staging *sg, struct nana_cache *c,
     e->staged_value = value;
 }
 
-void nana__stage(struct nana_staging *sg, struct nana_cache *c, const char *key,
+void nana__cache_stage(struct nana_staging *sg, struct nana_cache *c, const char *key,
                  uint32_t hash, int state, json_t *value)
 {
     if (state != NANA__PRESENT) {
@@ -309,7 +319,7 @@ void nana__stage(struct nana_staging *sg, struct nana_cache *c, const char *key,
     stage_entry(sg, c, e, state, value);
 }
 
-void nana__stage_forget(struct nana_staging *sg, struct nana_cache *c, const char *key,
+void nana__cache_stage_forget(struct nana_staging *sg, struct nana_cache *c, const char *key,
                         uint32_t hash)
 {
     struct nana_cache_entry *e = nana__cache_find(c, key, hash);
@@ -317,14 +327,14 @@ void nana__stage_forget(struct nana_staging *sg, struct nana_cache *c, const cha
         stage_entry(sg, c, e, NANA__FORGET, NULL);
 }
 
-void nana__staging_commit(struct nana_staging *sg)
+void nana__cache_staging_commit(struct nana_staging *sg)
 {
     for (size_t i = 0; i < sg->n; i++)
-        nana__cache_commit_staged(sg->refs[i].cache, sg->refs[i].entry);
+        commit_staged(sg->refs[i].cache, sg->refs[i].entry);
     sg->n = 0;
 }
 
-void nana__staging_discard(struct nana_staging *sg)
+void nana__cache_staging_discard(struct nana_staging *sg)
 {
     for (size_t i = 0; i < sg->n; i++) {
         struct nana_cache_entry *e = sg->refs[i].entry;

@@ -1,4 +1,4 @@
-/* codec.c -- JSON text <-> json_t, and dropping shared references. */
+/* codec.c -- JSON text <-> json_t; base64; the growing SQL text buffer. */
 #include <locale.h>
 #include <math.h>
 #include <stdlib.h>
@@ -608,133 +608,110 @@ json_t *nana__json_decode(const char *text, size_t len)
     return v;
 }
 
-static bool is_static(const json_t *v)
+/* --------------------------------------------------------------- base64 */
+
+static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+json_t *nana__base64_json(const unsigned char *data, size_t n)
 {
-    return __atomic_load_n(&v->refcount, __ATOMIC_RELAXED) == (size_t)-1;
-}
-
-/*
- * jansson's json_decref() decrements with release ordering only, so the
- * thread that drops the last reference to a value other threads have read is
- * not ordered after their reads: a data race (ThreadSanitizer reports it).
- * Here the last reference dies after an acquire-release decrement, and a
- * dying container's children that are still shared elsewhere are dropped the
- * same way instead of by jansson's release-only decrement.
- */
-static void release_children(json_t *v);
-
-void nana__json_release(json_t *value)
-{
-    if (!value || is_static(value))
-        return;
-    if (__atomic_sub_fetch(&value->refcount, 1, __ATOMIC_ACQ_REL) != 0)
-        return;
-    /* We hold the only reference now. */
-    if (json_is_object(value) || json_is_array(value))
-        release_children(value);
-    __atomic_store_n(&value->refcount, 1, __ATOMIC_RELAXED);
-    json_decref(value);
-}
-
-static void release_children(json_t *v)
-{
-    /* Children only this container holds die with it through jansson; a
-     * child someone else also holds gets an extra reference first, so that
-     * jansson's decrement is not the last, and is dropped here afterwards. */
-    size_t n = json_is_object(v) ? json_object_size(v) : json_array_size(v);
-    json_t *stack_buf[16];
-    json_t **shared = n <= 16 ? stack_buf : malloc(n * sizeof *shared);
-    size_t n_shared = 0;
-    const char *k;
-    json_t *child;
-    size_t i;
-
-    if (!shared) {
-        /* No memory to do it carefully: fall back to jansson's way. */
-        return;
+    size_t out_len = (n + 2) / 3 * 4;
+    char *text = malloc(out_len + 1);
+    if (!text)
+        return NULL;
+    size_t o = 0;
+    for (size_t i = 0; i < n; i += 3) {
+        unsigned v = (unsigned)data[i] << 16;
+        if (i + 1 < n)
+            v |= (unsigned)data[i + 1] << 8;
+        if (i + 2 < n)
+            v |= data[i + 2];
+        text[o++] = b64[v >> 18 & 63];
+        text[o++] = b64[v >> 12 & 63];
+        text[o++] = i + 1 < n ? b64[v >> 6 & 63] : '=';
+        text[o++] = i + 2 < n ? b64[v & 63] : '=';
     }
-    if (json_is_object(v)) {
-        json_object_foreach(v, k, child) {
-            if (is_static(child))
-                continue;
-            if (__atomic_load_n(&child->refcount, __ATOMIC_ACQUIRE) == 1) {
-                if (json_is_object(child) || json_is_array(child))
-                    release_children(child);
-            } else {
-                shared[n_shared++] = nana__json_ref(child);
+    text[o] = '\0';
+    json_t *obj = json_object();
+    if (obj && json_object_set_new(obj, "$blob", json_stringn(text, o)) != 0) {
+        json_decref(obj);
+        obj = NULL;
+    }
+    free(text);
+    return obj;
+}
+
+static int b64_value(char c)
+{
+    const char *p = c ? strchr(b64, c) : NULL;
+    return p ? (int)(p - b64) : -1;
+}
+
+/* Decodes base64 text; NULL when it is not valid base64. */
+unsigned char *nana__base64_decode(const char *text, size_t len, size_t *n_out)
+{
+    if (len % 4 != 0)
+        return NULL;
+    unsigned char *out = malloc(len / 4 * 3 + 1);
+    if (!out)
+        return NULL;
+    size_t n = 0;
+    for (size_t i = 0; i < len; i += 4) {
+        int v[4];
+        for (int k = 0; k < 4; k++) {
+            bool pad = text[i + k] == '=' && i + 4 == len && k >= 2;
+            v[k] = pad ? 0 : b64_value(text[i + k]);
+            if (v[k] < 0 || (k == 2 && text[i + 2] == '=' && text[i + 3] != '=')) {
+                free(out);
+                return NULL;
             }
         }
-    } else {
-        json_array_foreach(v, i, child) {
-            if (is_static(child))
-                continue;
-            if (__atomic_load_n(&child->refcount, __ATOMIC_ACQUIRE) == 1) {
-                if (json_is_object(child) || json_is_array(child))
-                    release_children(child);
-            } else {
-                shared[n_shared++] = nana__json_ref(child);
-            }
-        }
+        unsigned bits = (unsigned)v[0] << 18 | (unsigned)v[1] << 12 | (unsigned)v[2] << 6 |
+                        (unsigned)v[3];
+        out[n++] = (unsigned char)(bits >> 16);
+        if (text[i + 2] != '=')
+            out[n++] = (unsigned char)(bits >> 8);
+        if (text[i + 3] != '=')
+            out[n++] = (unsigned char)bits;
     }
-    /* Empty the container now, while the extra references keep shared
-     * children alive; then drop those references the careful way. */
-    if (json_is_object(v))
-        json_object_clear(v);
-    else
-        json_array_clear(v);
-    for (i = 0; i < n_shared; i++)
-        nana__json_release(shared[i]);
-    if (shared != stack_buf)
-        free(shared);
+    *n_out = n;
+    return out;
 }
 
-NANA_API void nana_json_release(json_t *value)
+/* ------------------------------------------------------------- sqlbuf */
+
+void nana__sqlbuf_add(struct nana_sqlbuf *b, const char *text)
 {
-    nana__json_release(value);
+    size_t n = strlen(text);
+    if (b->failed)
+        return;
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 128;
+        while (cap < b->len + n + 1)
+            cap *= 2;
+        char *grown = realloc(b->s, cap);
+        if (!grown) {
+            b->failed = true;
+            return;
+        }
+        b->s = grown;
+        b->cap = cap;
+    }
+    memcpy(b->s + b->len, text, n + 1);
+    b->len += n;
 }
 
-/*
- * json_deep_copy(), except that member names keep their length: jansson
- * 2.14's copy cuts a name at a NUL byte, so {"a\0b": 1, "a\0c": 2} would
- * come back as {"a": 2} -- a changed value.  The library copies values it
- * is given (defaults, nana_future_resolved) with this instead.
- */
-json_t *nana__json_copy(const json_t *value)
+void nana__sqlbuf_ident(struct nana_sqlbuf *b, const char *ident)
 {
-    json_t *copy, *member;
-    size_t i;
-    switch (json_typeof(value)) {
-    case JSON_OBJECT: {
-        const char *key;
-        if (!(copy = json_object()))
-            return NULL;
-#if JANSSON_VERSION_HEX >= 0x020e00
-        size_t key_len;
-        json_object_keylen_foreach((json_t *)value, key, key_len, member) {
-            if (json_object_setn_new_nocheck(copy, key, key_len, nana__json_copy(member)) != 0)
-                goto fail;
-        }
-#else
-        json_object_foreach((json_t *)value, key, member) {
-            if (json_object_set_new_nocheck(copy, key, nana__json_copy(member)) != 0)
-                goto fail;
-        }
-#endif
-        return copy;
+    nana__sqlbuf_add(b, "\"");
+    nana__sqlbuf_add(b, ident);
+    nana__sqlbuf_add(b, "\"");
+}
+
+char *nana__sqlbuf_take(struct nana_sqlbuf *b)
+{
+    if (b->failed) {
+        free(b->s);
+        return NULL;
     }
-    case JSON_ARRAY:
-        if (!(copy = json_array()))
-            return NULL;
-        json_array_foreach(value, i, member) {
-            if (json_array_append_new(copy, nana__json_copy(member)) != 0)
-                goto fail;
-        }
-        return copy;
-    default:
-        /* Scalars: jansson's copy keeps a string's length. */
-        return json_deep_copy(value);
-    }
-fail:
-    json_decref(copy);
-    return NULL;
+    return b->s ? b->s : strdup("");
 }

@@ -45,16 +45,17 @@ static void stripes_init(void)
 
 /* fork() while another thread holds a stripe would leave it locked forever
  * in the child, and the child may use the library with handles of its own:
- * db.c's fork handlers hold every stripe across fork(), after quiescing the
- * roots (one handler, so the lock order is always the same). */
-void nana__stripes_lock_all(void)
+ * the engine's fork handlers hold every stripe across fork(), after
+ * quiescing the engines (one handler, so the lock order is always the
+ * same). */
+void nana__future_lock_all(void)
 {
     pthread_once(&stripes_once, stripes_init);
     for (int i = 0; i < N_STRIPES; i++)
         pthread_mutex_lock(&stripes[i].lock);
 }
 
-void nana__stripes_unlock_all(void)
+void nana__future_unlock_all(void)
 {
     for (int i = N_STRIPES - 1; i >= 0; i--)
         pthread_mutex_unlock(&stripes[i].lock);
@@ -71,12 +72,12 @@ static struct stripe *stripe_of(const nana_future_t *f)
 static __thread __attribute__((tls_model("initial-exec"))) int callback_depth;
 static __thread __attribute__((tls_model("initial-exec"))) bool is_pool_thread;
 
-bool nana__thread_may_block(void)
+bool nana__future_may_block(void)
 {
     return callback_depth == 0 && !is_pool_thread;
 }
 
-void nana__thread_mark_worker(void)
+void nana__future_mark_worker(void)
 {
     is_pool_thread = true;
 }
@@ -139,7 +140,8 @@ static nana_future_t *future_alloc(int refs)
     f->value = NULL;
     f->errmsg = NULL;
     f->callbacks = NULL;
-    f->root = NULL;
+    f->helper = NULL;
+    f->helper_ctx = NULL;
     return f;
 }
 
@@ -166,11 +168,16 @@ static void future_unref(nana_future_t *f)
     }
 }
 
-nana_future_t *nana__future_new_pending(void)
+nana_future_t *nana__future_new_pending(const struct nana_future_helper *helper, void *ctx)
 {
     /* Only pending futures are ever waited on: resolved ones skip this. */
     pthread_once(&stripes_once, stripes_init);
-    return future_alloc(2);
+    nana_future_t *f = future_alloc(2);
+    if (f) {
+        f->helper = helper;
+        f->helper_ctx = ctx;
+    }
+    return f;
 }
 
 nana_future_t *nana__future_new_failed_owned(nana_status_t st, char *msg)
@@ -241,7 +248,8 @@ void nana__future_resolve(nana_future_t *f, nana_status_t st, json_t *value, cha
     f->status = st;
     f->value = value;
     f->errmsg = msg;
-    f->root = NULL;
+    f->helper = NULL;
+    f->helper_ctx = NULL;
     callbacks = f->callbacks;
     f->callbacks = NULL;
     atomic_store_explicit(&f->state, NANA__FUT_DONE, memory_order_release);
@@ -353,26 +361,26 @@ NANA_API nana_status_t nana_future_await(nana_future_t *f)
         return NANA_EINVAL;
     if (is_done(f))
         return f->status;
-    if (!nana__thread_may_block())
+    if (!nana__future_may_block())
         return NANA_EDEADLK;
 
-    /* While the job is still queued, run the queue ourselves rather than
-     * sleep and be woken: a wake-up costs more than a whole write here. */
+    /* Whoever resolves f may let us help (run its queue ourselves) rather
+     * than sleep and be woken: a wake-up costs more than a whole write. */
     struct stripe *s = stripe_of(f);
-    struct nana_root *root = NULL;
+    const struct nana_future_helper *helper = NULL;
+    void *ctx = NULL;
     pthread_mutex_lock(&s->lock);
-    if (!is_done(f) && f->root) {
-        root = f->root;
-        nana__root_pin(root); /* the pending job keeps it alive until here */
+    if (!is_done(f) && f->helper) {
+        helper = f->helper;
+        ctx = f->helper_ctx;
+        helper->hold(ctx); /* the pending job keeps ctx alive until here */
     }
     pthread_mutex_unlock(&s->lock);
-    if (root) {
-        bool inherited = root->fork_generation != atomic_load(&nana__fork_generation);
-        if (!inherited)
-            nana__pool_help(root, f);
-        nana__root_release(root);
-        if (inherited)
-            return NANA_ECLOSED; /* no thread here will ever run its job */
+    if (helper) {
+        nana_status_t st = helper->run_until(ctx, f);
+        helper->release(ctx);
+        if (st != NANA_OK)
+            return st;
     }
     return wait_done(f, NULL);
 }
@@ -385,7 +393,7 @@ NANA_API nana_status_t nana_future_await_for(nana_future_t *f, int64_t timeout_m
         return f->status;
     if (timeout_ms == 0)
         return NANA_ETIMEDOUT;
-    if (!nana__thread_may_block())
+    if (!nana__future_may_block())
         return NANA_EDEADLK;
     if (timeout_ms < 0)
         return wait_done(f, NULL);
@@ -526,7 +534,7 @@ static nana_future_t *then_impl(nana_future_t *f, nana_then_fn fn, void *arg, bo
         nana_future_free(f);
         return nana_future_failed(NANA_EINVAL, "nana_future_then: NULL function");
     }
-    nana_future_t *chained = nana__future_new_pending();
+    nana_future_t *chained = nana__future_new_pending(NULL, NULL);
     struct then_step *step = malloc(sizeof *step);
     if (!chained || !step) {
         free(chained);

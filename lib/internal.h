@@ -1,18 +1,25 @@
 /*
- * internal.h -- what the library's files share.  Not installed, not API.
+ * internal.h -- what the library's parts share.  Not installed, not API.
  *
- * The moving parts, and which file owns each:
- *   future.c  nana_future_t: resolution, waiting (a striped parking lot),
- *             callbacks, then-chains.
- *   pool.c    the worker pool and the job queue of a root; the executor role
- *             (the one thread at a time that owns the connection) and group
- *             commit of the batches it runs.
- *   cache.c   the per-table key cache (sharded hash table).
- *   db.c      open / close / sub-tables, the connection and its statements,
- *             fork detection.
- *   kv.c      the dict operations: submission side and executor side.
- *   codec.c   JSON text <-> json_t, and the acquire-release reference drop.
- *   status.c  status texts, version, message formatting.
+ * The parts, top to bottom; an arrow only ever points down (test/arch-*
+ * checks it from the objects' symbols):
+ *
+ *   handle.c      nana_open / nana_table / nana_close: composes a root from
+ *                 the parts below and configures its connection.
+ *   kv.c kvjob.c  sql.c  sqlhelpers.c  model.c
+ *                 the operations: answer from the cache, or build a job
+ *                 (a base plus an ops table, kv.h for the dict's) and
+ *                 submit it.
+ *   table.c       the tables of a root: registry, statements, the one
+ *                 CREATE TABLE text, loading rows, coherence counters.
+ *   authorize.c   the authorizer policy for SQL the user or a helper gives.
+ *   engine.c      the queue, the executor role, group commit, the worker
+ *                 pool, fork handling.  It runs jobs it cannot name.
+ *   backend.c     connections: local SQLite.
+ *   future.c      nana_future_t; knows no engine: an awaiting thread helps
+ *                 through the hook whoever resolves the future installed.
+ *   cache.c codec.c json.c validate.c status.c
+ *                 leaves used by many.
  */
 #ifndef NANA_INTERNAL_H
 #define NANA_INTERNAL_H
@@ -29,14 +36,16 @@
 
 #define NANA_API __attribute__((visibility("default")))
 
-/* Longest table name, in bytes (API.md). */
-#define NANA_TABLE_NAME_MAX 128
-/* How many queued jobs one executor turn takes, at most: the group-commit
- * size.  Bigger batches amortise the COMMIT; each future still waits for it. */
-#define NANA_BATCH_MAX 1024
+/* The struct of type holding member at ptr (a job kind from its base). */
+#define container_of(ptr, type, member) ((type *)(void *)((char *)(ptr)-offsetof(type, member)))
 
-struct nana_root;
+/* Longest table (and any other) name, in bytes. */
+#define NANA_TABLE_NAME_MAX 128
+
+struct nana_engine;
 struct nana_table;
+struct nana_tables;
+struct nana_auth;
 struct nana_job;
 
 /* ------------------------------------------------------------ status.c */
@@ -53,11 +62,31 @@ nana_status_t nana__status_from_sqlite(int rc);
 /* ------------------------------------------------------------- codec.c */
 
 /* Compact JSON text of value (UTF-8 kept, member order kept); malloc'd.
- * NULL on failure (out of memory, or a value jansson cannot encode). */
+ * NULL when value cannot be written as text that reads back exactly, or
+ * out of memory. */
 char *nana__json_encode(const json_t *value, size_t *len_out);
 /* Parses stored text; NULL when it is not a single valid JSON value (or an
  * integer does not fit 64 bits).  New reference. */
 json_t *nana__json_decode(const char *text, size_t len);
+/* A growing string for SQL text; on allocation failure it turns NULL and
+ * stays so, and nana__sqlbuf_take() returns NULL. */
+struct nana_sqlbuf {
+    char *s;
+    size_t len, cap;
+    bool failed;
+};
+void nana__sqlbuf_add(struct nana_sqlbuf *b, const char *text);
+/* Adds "ident", double-quoted; ident is a validated identifier. */
+void nana__sqlbuf_ident(struct nana_sqlbuf *b, const char *ident);
+/* The text (malloc'd, the caller's), or NULL. */
+char *nana__sqlbuf_take(struct nana_sqlbuf *b);
+/* Base64 (RFC 4648, with padding), for BLOBs in JSON: {"$blob": "..."}, and
+ * back (NULL: not valid base64). */
+json_t *nana__base64_json(const unsigned char *data, size_t n);
+unsigned char *nana__base64_decode(const char *text, size_t len, size_t *n_out);
+
+/* -------------------------------------------------------------- json.c */
+
 /* A deep copy of value that keeps member names holding NUL whole (jansson's
  * json_deep_copy() cuts them).  New reference; NULL when out of memory. */
 json_t *nana__json_copy(const json_t *value);
@@ -74,7 +103,49 @@ static inline json_t *nana__json_ref(json_t *value)
  * other thread's release of it (see nana_json_release()). */
 void nana__json_release(json_t *value);
 
+/* jansson strings and (since 2.14) member names carry a length and may hold
+ * NUL bytes; a name read as a C string would stop at the first one, so that
+ * what was checked would not be what was given.  Is the whole of key (a
+ * member name from json_object_foreach) / of s a C string? */
+bool nana__json_key_is_cstring(const char *key);
+bool nana__json_string_is_cstring(const json_t *s);
+
+/* ---------------------------------------------------------- validate.c */
+
+/* The one identifier rule (tables, columns, indexes): [A-Za-z_][A-Za-z0-9_]*,
+ * at most NANA_TABLE_NAME_MAX bytes, not starting with sqlite_ (any case). */
+bool nana__ident_valid(const char *s);
+/* ASCII case-insensitive equality: SQLite's rule for names. */
+bool nana__name_eq(const char *a, const char *b);
+/* Strict UTF-8 (RFC 3629), as jansson checks strings. */
+bool nana__utf8_valid(const char *s, size_t len);
+/* Re-spells a column type from its grammar into buf; NANA_EINVAL with *why. */
+nana_status_t nana__type_build(const char *type, char *buf, size_t size, const char **why);
+/* Re-spells "col [ASC|DESC], ..." with quoted identifiers into buf. */
+nana_status_t nana__order_by_build(const char *order_by, char *buf, size_t size,
+                                   const char **why);
+nana_status_t nana__where_check(const char *where, const char **why);
+/* ... *highest: the highest parameter number the clause uses. */
+nana_status_t nana__where_number(const char *where, char *buf, size_t size, int *n_bare,
+                                 int *highest);
+/* True when what follows a statement is only ';', whitespace, comments. */
+bool nana__tail_is_empty(const char *tail);
+
 /* ------------------------------------------------------------ future.c */
+
+/*
+ * The helper hook: whoever will resolve a pending future may install one,
+ * so that a thread awaiting it can help instead of sleeping.  await calls
+ * hold(ctx) under the future's lock while it is pending (ctx stays valid
+ * until release), then run_until(ctx, f) without the lock -- which returns
+ * NANA_OK to go on waiting, or a status that means f can never resolve
+ * here -- then release(ctx).  future.c knows nothing else of who helps.
+ */
+struct nana_future_helper {
+    void (*hold)(void *ctx);
+    nana_status_t (*run_until)(void *ctx, nana_future_t *f);
+    void (*release)(void *ctx);
+};
 
 struct nana_callback {
     nana_callback_fn fn;
@@ -90,32 +161,33 @@ struct nana_future {
     json_t *value;    /* owned reference, or NULL */
     char *errmsg;     /* malloc'd; NULL means "" (or nana_errstr on failure) */
     struct nana_callback *callbacks; /* guarded by the future's stripe lock */
-    /* The root whose queue holds the job, so an awaiting caller can run it;
-     * NULL for futures no job resolves.  Read only while pending, under the
-     * stripe lock, and pinned before use. */
-    struct nana_root *root;
+    /* Read only while pending, under the stripe lock. */
+    const struct nana_future_helper *helper;
+    void *helper_ctx;
 };
 
 enum { NANA__FUT_PENDING = 0, NANA__FUT_DONE = 1 };
 
-/* A pending future with two references (caller + producer). */
-nana_future_t *nana__future_new_pending(void);
+/* A pending future with two references (caller + producer), and the helper
+ * an awaiting thread may call (NULL: none). */
+nana_future_t *nana__future_new_pending(const struct nana_future_helper *helper, void *ctx);
 /* An already resolved future (one reference).  value: reference stolen.
  * msg: copied.  Never NULL: allocation failure yields the ENOMEM future. */
 nana_future_t *nana__future_new_done(nana_status_t st, json_t *value, const char *msg);
 /* As above, with a malloc'd message whose ownership passes to the future. */
 nana_future_t *nana__future_new_failed_owned(nana_status_t st, char *msg);
 /* Resolves a pending future and drops the producer's reference: wakes
- * waiters, runs callbacks on this thread.  value stolen, msg stolen. */
+ * waiters, runs callbacks on this thread.  value stolen (dropped when st is
+ * a failure), msg stolen. */
 void nana__future_resolve(nana_future_t *f, nana_status_t st, json_t *value, char *msg);
 /* Hold / release every waiting stripe (around fork()). */
-void nana__stripes_lock_all(void);
-void nana__stripes_unlock_all(void);
+void nana__future_lock_all(void);
+void nana__future_unlock_all(void);
 /* nana_future_then(), and arg is free()d when fn is skipped (f failed). */
 nana_future_t *nana__future_then_owning(nana_future_t *f, nana_then_fn fn, void *arg);
-/* Thread-local: set while a callback runs, or on pool threads. */
-bool nana__thread_may_block(void);
-void nana__thread_mark_worker(void);
+/* Thread-local: false while a callback runs, or on pool threads. */
+bool nana__future_may_block(void);
+void nana__future_mark_worker(void);
 
 /* -------------------------------------------------------------- cache.c */
 
@@ -163,7 +235,7 @@ struct nana_cache {
 
 int nana__cache_init(struct nana_cache *c);
 void nana__cache_destroy(struct nana_cache *c);
-uint32_t nana__hash_key(const char *key, size_t len);
+uint32_t nana__cache_hash(const char *key, size_t len);
 /* Answers from the committed cache when it can.  Returns NANA__PRESENT (with
  * *value a new reference), NANA__ABSENT, or NANA__UNKNOWN when the key is not
  * cached or has a write pending.  fully_loaded: a missing entry is absent. */
@@ -179,8 +251,6 @@ struct nana_cache_entry *nana__cache_find(struct nana_cache *c, const char *key,
 int nana__cache_committed(struct nana_cache *c, struct nana_cache_entry *e, json_t **value);
 /* pending - 1 (under the shard lock). */
 void nana__cache_unpin(struct nana_cache *c, struct nana_cache_entry *e);
-/* Makes e's staged state its committed state (under the shard lock). */
-void nana__cache_commit_staged(struct nana_cache *c, struct nana_cache_entry *e);
 /* Forgets every entry without pending writes; keeps pinned ones as UNKNOWN
  * (absent_all: as ABSENT -- the table was emptied). */
 void nana__cache_reset(struct nana_cache *c, bool absent_all);
@@ -195,83 +265,114 @@ struct nana_staging {
     size_t n, cap;
 };
 
-/* Stages state (and value, reference stolen) for key in t's cache.  On
- * allocation failure the key is just left uncached. */
-void nana__stage(struct nana_staging *sg, struct nana_cache *c, const char *key,
-                 uint32_t hash, int state, json_t *value);
+/* Stages state (and value, reference stolen) for key in c.  On allocation
+ * failure the key is just left uncached. */
+void nana__cache_stage(struct nana_staging *sg, struct nana_cache *c, const char *key,
+                       uint32_t hash, int state, json_t *value);
 /* Stages "no longer known" for key, if the cache has an entry for it. */
-void nana__stage_forget(struct nana_staging *sg, struct nana_cache *c, const char *key,
-                        uint32_t hash);
-void nana__staging_commit(struct nana_staging *sg);
-void nana__staging_discard(struct nana_staging *sg);
+void nana__cache_stage_forget(struct nana_staging *sg, struct nana_cache *c, const char *key,
+                              uint32_t hash);
+/* Makes every staged state committed, or drops them; empties sg. */
+void nana__cache_staging_commit(struct nana_staging *sg);
+void nana__cache_staging_discard(struct nana_staging *sg);
+
+/* ----------------------------------------------------------- backend.c */
+
+/* Where jobs run.  One writer connection today; a reader lane and other
+ * backends (a replicated one) later, behind the same functions. */
+struct nana_backend {
+    sqlite3 *writer;
+};
+
+/* Opens path for reading and writing (read-only when the file cannot be
+ * written).  NANA_OK, or a status with *msg (malloc'd) saying why; on
+ * failure b->writer may still need nana__backend_close(). */
+nana_status_t nana__backend_open(struct nana_backend *b, const char *path, char **msg);
+void nana__backend_close(struct nana_backend *b);
+/* Did the backend open the file read-only? */
+bool nana__backend_read_only(const struct nana_backend *b);
+/* What to add to the message of a write that SQLite refused with rc on
+ * conn: when the file was opened read-only, why and what to do; else "". */
+const char *nana__backend_readonly_hint(sqlite3 *conn, int rc);
 
 /* ---------------------------------------------------------------- jobs */
 
-enum nana_job_kind {
-    NANA__JOB_GET,
-    NANA__JOB_GET_FRESH,
-    NANA__JOB_CONTAINS,
-    NANA__JOB_IS_CACHED,
-    NANA__JOB_REFRESH_KEY,
-    NANA__JOB_SET,
-    NANA__JOB_DELETE,
-    NANA__JOB_POP,
-    NANA__JOB_SETDEFAULT,
-    NANA__JOB_UPDATE,       /* update and batch_update */
-    NANA__JOB_BATCH_DELETE,
-    NANA__JOB_LEN,
-    NANA__JOB_KEYS,
-    NANA__JOB_VALUES,
-    NANA__JOB_ITEMS,
-    NANA__JOB_TO_DICT,
-    NANA__JOB_COPY,
-    /* Whole-table jobs: each runs as a batch of its own, because what they
-     * do to the cache cannot be staged per key. */
-    NANA__JOB_CLEAR,
-    NANA__JOB_LOAD_ALL,
-    NANA__JOB_REFRESH_ALL,
-    NANA__JOB_CREATE_TABLE,
-    NANA__JOB_SQL,          /* the SQL surface (sql.c); details in job->sql */
+/*
+ * A job is a base the engine knows plus a struct of its own kind, private
+ * to the file that makes it (container_of the base).  The engine calls only
+ * the ops:
+ *   run     with the executor role held, inside the batch's transaction:
+ *           do the work on ex->conn and stage cache effects in ex->staged;
+ *           leave the outcome in status / errmsg / result.
+ *   settle  after the batch's COMMIT (committed) or rollback (!committed),
+ *           role still held, staged effects applied: whole-table effects,
+ *           release the pins that keep readers queued.  Also for a job that
+ *           never runs (closed engine), with committed false.
+ *   deliver optional: after the role is given up, before the future
+ *           resolves.
+ *   destroy always, last.
+ */
+struct nana_exec {
+    sqlite3 *conn;
+    struct nana_staging *staged;
 };
 
-/* One key and its encoded value, for multi-key writes. */
-struct nana_kv_item {
-    char *key;
-    char *text;       /* NULL for deletes */
-    size_t text_len;
-    json_t *value;    /* the cache's copy */
-    uint32_t hash;
+struct nana_job_ops {
+    void (*run)(struct nana_job *job, struct nana_exec *ex);
+    void (*settle)(struct nana_job *job, bool committed);
+    void (*deliver)(struct nana_job *job);
+    void (*destroy)(struct nana_job *job);
+};
+
+/* What the engine must know to batch a job. */
+enum {
+    NANA__JOB_WRITES = 1 << 0, /* needs the write transaction (BEGIN IMMEDIATE) */
+    NANA__JOB_ALONE = 1 << 1,  /* runs as a batch of its own */
+};
+enum nana_lane {
+    NANA__LANE_WRITER = 0, /* the connection that writes */
+    NANA__LANE_READER,     /* any connection that reads (today: the writer) */
 };
 
 struct nana_job {
-    struct nana_job *next;
-    enum nana_job_kind kind;
-    bool is_write;
-    bool whole_table;  /* counted in table->pending_table_ops */
-    struct nana_root *root;
-    struct nana_table *table; /* NULL for CREATE_TABLE */
-    nana_future_t *future; /* the producer's reference */
-
-    /* Inputs, owned. */
-    char *key;
-    uint32_t hash;
-    struct nana_cache_entry *entry; /* pinned entry of a single-key write */
-    char *text;                     /* encoded value of a single-key write */
-    size_t text_len;
-    json_t *value;                  /* cache copy of that value, or default */
-    struct nana_kv_item *items;
-    size_t n_items;
-    struct nana_sql_job *sql;       /* NANA__JOB_SQL only */
-
-    /* Outcome, filled by the executor. */
+    struct nana_job *next;     /* engine only */
+    const struct nana_job_ops *ops;
+    nana_future_t *future;     /* the producer's reference; engine only */
+    unsigned flags;
+    enum nana_lane lane;
+    bool done_early;           /* failed before running (engine only) */
+    /* The outcome. */
     nana_status_t status;
     char *errmsg;
     json_t *result;
-    size_t n_skipped; /* load_all: rows whose value is not valid JSON */
-    bool done_early;  /* failed before execution (could not BEGIN) */
 };
 
-/* ----------------------------------------------------------------- db.c */
+/* Sets the job's outcome to a failure (msg: malloc'd, stolen; NULL: the
+ * status text), dropping any result. */
+void nana__job_fail(struct nana_job *job, nana_status_t st, char *msg);
+
+/* ------------------------------------------------------------ engine.c */
+
+/* A new engine for a root, no threads yet (one reference). */
+struct nana_engine *nana__engine_new(void);
+/* Starts n workers named prefix-N over the backend's connections; 0, or -1
+ * when the threads cannot start (the engine is then stopped). */
+int nana__engine_start(struct nana_engine *e, struct nana_backend *b, int n, const char *prefix);
+/* Refuses further jobs (NANA_ECLOSED), drains the queue, joins the workers
+ * and gives the connections back: the backend may be closed afterwards. */
+void nana__engine_stop(struct nana_engine *e);
+void nana__engine_release(struct nana_engine *e);
+/* Was the engine made in another process (this one is a fork() child)? */
+bool nana__engine_inherited(const struct nana_engine *e);
+/* NANA_OK, or NANA_ECLOSED (stopped, never started, or inherited across
+ * fork()) with *msg a static text. */
+nana_status_t nana__engine_check(const struct nana_engine *e, const char **msg);
+/* Queues job and returns the caller's future; when the engine is stopped,
+ * settles and destroys the job and returns a future failed NANA_ECLOSED.
+ * The job's status must be NANA_OK. */
+nana_future_t *nana__engine_submit(struct nana_engine *e, struct nana_job *job);
+
+/* ------------------------------------------------------------- table.c */
 
 /* Statements kept per table; prepared on first use by the executor. */
 enum nana_stmt_id {
@@ -286,8 +387,8 @@ enum nana_stmt_id {
 };
 
 struct nana_table {
-    struct nana_root *root;
-    struct nana_table *next;   /* root->tables */
+    struct nana_tables *owner;
+    struct nana_table *next;   /* owner->list */
     struct nana_cache cache;
     /* Whole-table jobs queued and not finished: while non-zero, reads of
      * this table queue behind them instead of answering from the cache. */
@@ -298,53 +399,99 @@ struct nana_table {
     char name[NANA_TABLE_NAME_MAX + 1];
 };
 
-struct nana_root {
-    sqlite3 *conn;
-    char *path;
-    unsigned fork_generation;  /* nana__fork_generation at open */
-    atomic_bool closed;
-    atomic_int refs;           /* handles + pinned awaiters */
-    int busy_timeout_ms;
-    /* SQLite opened the file read-only (the process may not write it):
-     * reads work, writes fail, and only a reopen changes that. */
-    bool read_only;
-
-    /* The job queue and the pool (pool.c). */
-    pthread_mutex_t lock;
-    pthread_cond_t work_cond;  /* idle workers sleep here */
-    struct nana_job *head, *tail;
-    size_t queued;             /* jobs in the queue */
-    bool executing;            /* someone holds the executor role */
-    bool stopping;
-    bool fork_claimed;         /* the role is held across a fork() */
-    int role_waiters;          /* threads waiting to take the role (fork) */
-    int resolving;             /* batches taken and not yet resolved */
-    struct nana_root *next_open; /* the list of open roots (db.c) */
-    int idle_workers;
-    bool sentinel;             /* an idle worker is polling the queue */
-    int64_t last_submit_ns;    /* CLOCK_MONOTONIC of the last submission */
-    pthread_t *threads;
-    int n_threads;
-
+/* The tables of one root. */
+struct nana_tables {
+    pthread_mutex_t lock;      /* the list */
+    struct nana_table *list;
     /* SQL-surface writes queued and not finished: while non-zero, no read
      * is answered from any cache (the write may touch any table). */
     atomic_int pending_sql_writes;
-    /* What the authorizer enforces for the statement being prepared, and
-     * the tables it saw written (executor only; sql.c). */
-    int auth_mode;
-    const char *auth_table;
-    char auth_written[8][NANA_TABLE_NAME_MAX + 1];
-    int n_auth_written;
-    const char *auth_denied; /* why the authorizer last said no */
-    bool auth_written_overflow;
+};
 
-    /* BEGIN IMMEDIATE, BEGIN, COMMIT, ROLLBACK, kept prepared: they run
-     * once per batch, and parsing them each time costs a write's worth. */
-    sqlite3_stmt *txn_stmts[4];
+void nana__tables_init(struct nana_tables *ts);
+/* Finalizes every statement (before the connection closes) and forgets
+ * every cached value. */
+void nana__tables_close(struct nana_tables *ts);
+void nana__tables_free(struct nana_tables *ts);
+/* The table called name (in any ASCII case), made when create is set and
+ * it is missing; NULL when missing or out of memory. */
+struct nana_table *nana__table_lookup(struct nana_tables *ts, const char *name, bool create);
+/* CREATE TABLE IF NOT EXISTS of the dict layout, on conn: SQLite's code. */
+int nana__table_create(sqlite3 *conn, const char *name);
+/* A job that creates table name in order with the queued jobs; NULL when
+ * out of memory. */
+struct nana_job *nana__table_create_job(const char *name);
+/* The table's statement id on conn, prepared on first use.  Executor only. */
+sqlite3_stmt *nana__table_stmt(struct nana_table *t, sqlite3 *conn, enum nana_stmt_id id,
+                               int *rc);
+/* Forgets every key of each table the SQL just committed wrote: all tables
+ * when written says so (see authorize.c). */
+void nana__tables_forget_written(struct nana_tables *ts, const struct nana_auth *written);
 
-    /* Sub-table registry (db.c). */
-    pthread_mutex_t tables_lock;
-    struct nana_table *tables;
+/* One key and its encoded value, for multi-key writes and loads. */
+struct nana_kv_item {
+    char *key;
+    char *text;       /* NULL for deletes */
+    size_t text_len;
+    json_t *value;    /* decoded / the cache's copy */
+    uint32_t hash;
+};
+void nana__table_items_free(struct nana_kv_item *items, size_t n);
+/* Reads every row of t, decoded, into *items (rowid order).  Rows that are
+ * not JSON are counted in *skipped, not returned.  SQLite's code. */
+int nana__table_read_all(struct nana_table *t, sqlite3 *conn, struct nana_kv_item **items,
+                         size_t *n, size_t *skipped);
+/* Replaces t's cache with items (their values taken); fully loaded unless a
+ * row was skipped.  Executor only. */
+void nana__table_apply_loaded(struct nana_table *t, struct nana_kv_item *items, size_t n,
+                              size_t skipped);
+/* Reads every row of t into its cache now (open with bulk_load). */
+nana_status_t nana__table_load(struct nana_table *t, sqlite3 *conn, int64_t *count,
+                               char **errmsg);
+
+/* --------------------------------------------------------- authorize.c */
+
+/* What the authorizer enforces for the statement being prepared. */
+enum nana_auth_mode {
+    NANA__AUTH_OFF = 0,     /* the library's own statements */
+    NANA__AUTH_USER,        /* direct SQL: no transaction control */
+    NANA__AUTH_HELPER,      /* a helper: one table, no schema change */
+    NANA__AUTH_HELPER_DDL,  /* a schema helper: its own schema change only */
+};
+
+#define NANA_AUTH_WRITTEN_MAX 8
+
+/* The authorizer's state for one connection (executor only). */
+struct nana_auth {
+    enum nana_auth_mode mode;
+    const char *table;        /* a helper's one table */
+    const char *denied;       /* why it last said no (static), or NULL */
+    /* The tables the statements prepared since begin may write. */
+    char written[NANA_AUTH_WRITTEN_MAX][NANA_TABLE_NAME_MAX + 1];
+    int n_written;
+    bool written_overflow;    /* more than fit: assume every table */
+};
+
+/* Installs the authorizer on conn, with mode NANA__AUTH_OFF. */
+void nana__auth_install(struct nana_auth *a, sqlite3 *conn);
+/* Sets the policy for the statements prepared next, and forgets what was
+ * written before. */
+void nana__auth_begin(struct nana_auth *a, enum nana_auth_mode mode, const char *table);
+/* Back to NANA__AUTH_OFF. */
+void nana__auth_end(struct nana_auth *a);
+/* Did the statements prepared since begin write table name? */
+bool nana__auth_wrote(const struct nana_auth *a, const char *name);
+
+/* ----------------------------------------------------------- handles */
+
+/* The root: a composition of the parts, each field written by handle.c. */
+struct nana_root {
+    struct nana_engine *engine;
+    struct nana_backend backend;
+    struct nana_tables tables;
+    struct nana_auth auth;
+    char *path;
+    atomic_int refs;           /* the root handle + open sub-table handles */
 };
 
 struct nana_db {
@@ -354,70 +501,45 @@ struct nana_db {
     char *errmsg;  /* last synchronous failure; NULL means "" */
 };
 
-extern atomic_uint nana__fork_generation;
+/* ----------------------------------------------------------------- sql.c */
 
-/* NANA_OK, NANA_EINVAL or NANA_ECLOSED (closed, or inherited across fork);
- * fills *msg (static text) when not OK. */
-nana_status_t nana__db_check(const nana_db_t *db, const char **msg);
-bool nana__table_name_valid(const char *name);
-/* What to add to the message of a write that SQLite refused with rc: on a
- * root opened read-only, why and what to do; "" otherwise. */
-const char *nana__readonly_hint(const struct nana_root *root, int rc);
-/* The table's statement id, prepared on first use.  Executor only. */
-sqlite3_stmt *nana__stmt(struct nana_table *t, enum nana_stmt_id id, int *rc);
-void nana__root_release(struct nana_root *root);
-void nana__root_pin(struct nana_root *root);
+enum nana_sql_shape {
+    NANA__SHAPE_EXEC,      /* {"columns", "rows", "changes", "last_insert_rowid"} */
+    NANA__SHAPE_MANY,      /* integer: total changes */
+    NANA__SHAPE_ONE,       /* first row (array) or null */
+    NANA__SHAPE_ALL,       /* array of arrays */
+    NANA__SHAPE_OBJECTS,   /* array of objects */
+    NANA__SHAPE_PAGE,      /* {"rows", "total", "limit", "offset"} */
+    NANA__SHAPE_CHANGES,   /* integer: changes */
+    NANA__SHAPE_ROWID,     /* integer: last insert rowid */
+    NANA__SHAPE_SCALAR,    /* integer: first column of the first row */
+    NANA__SHAPE_ANY_ROW,   /* boolean: a row came back */
+    NANA__SHAPE_COLUMN,    /* array of the first column's values */
+    NANA__SHAPE_SCHEMA,    /* array of column objects; ENOTFOUND when none */
+    NANA__SHAPE_NONE,      /* no value */
+    NANA__SHAPE_PRAGMA,    /* as SHAPE_ALL, but run alone outside any transaction */
+};
 
-/* --------------------------------------------------------------- pool.c */
+/* What a SQL job is to run. */
+struct nana_sql_request {
+    char *sql;             /* taken; NULL means out of memory */
+    char *count_sql;       /* taken; NANA__SHAPE_PAGE: the total's statement */
+    int64_t limit, offset; /* NANA__SHAPE_PAGE */
+    json_t *params;        /* borrowed (copied) */
+    enum nana_sql_shape shape;
+    enum nana_auth_mode auth;
+    const char *table;     /* a helper's table, or NULL */
+    bool write;
+    const char *what;      /* for messages: "execute", "query", ... */
+};
 
-int nana__pool_start(struct nana_root *root, int n, const char *prefix);
-/* Drains the queue and joins the workers. */
-void nana__pool_stop(struct nana_root *root);
-/* Queues job (or resolves it NANA_ECLOSED when the root is closing) and
- * returns the caller's future. */
-nana_future_t *nana__pool_submit(struct nana_root *root, struct nana_job *job);
-/* Called by an awaiting thread: runs queued batches itself while f is
- * pending and no one else holds the executor role. */
-void nana__pool_help(struct nana_root *root, nana_future_t *f);
-
-/* ----------------------------------------------------------- validate.c */
-
-bool nana__ident_valid(const char *s);
-/* Re-spells a column type from its grammar into buf; NANA_EINVAL with *why. */
-nana_status_t nana__type_build(const char *type, char *buf, size_t size, const char **why);
-/* Re-spells "col [ASC|DESC], ..." with quoted identifiers into buf. */
-nana_status_t nana__order_by_build(const char *order_by, char *buf, size_t size,
-                                   const char **why);
-nana_status_t nana__where_check(const char *where, const char **why);
-/* ... *highest: the highest parameter number the clause uses. */
-nana_status_t nana__where_number(const char *where, char *buf, size_t size, int *n_bare,
-                                 int *highest);
-/* True when what follows a statement is only ';', whitespace, comments. */
-bool nana__tail_is_empty(const char *tail);
-
-/* ---------------------------------------------------------------- sql.c */
-
-struct nana_sql_job;
-void nana__sql_job_free(struct nana_sql_job *sj);
-void nana__sql_execute(struct nana_job *job);
-void nana__sql_finish(struct nana_job *job, bool committed);
-int nana__authorize(void *root, int action, const char *a1, const char *a2, const char *db,
-                    const char *trigger);
-
-/* ----------------------------------------------------------------- kv.c */
-
-struct nana_job *nana__job_new(struct nana_table *t, enum nana_job_kind kind);
-void nana__job_free(struct nana_job *job);
-/* Executor side: runs one job's SQL, staging its cache effects on the entries
- * it touches.  Leaves its outcome in the job. */
-void nana__job_execute(struct nana_job *job, struct nana_staging *sg);
-/* After the batch committed (ok) or was rolled back (!ok): applies or drops
- * the job's own effects, releases its pins. */
-void nana__job_finish(struct nana_job *job, bool committed);
-/* Releases a job that will never run (closed root, no memory): undoes its
- * pins and frees it.  Its future, if any, is the caller's to resolve. */
-void nana__job_discard(struct nana_job *job);
-/* Reads every row of t into its cache (open with bulk_load, load_all). */
-nana_status_t nana__table_load(struct nana_table *t, int64_t *count, char **errmsg);
+/* Queues the request on db (checked) and returns its future. */
+nana_future_t *nana__sql_submit(nana_db_t *db, struct nana_sql_request *rq);
+/* Checks db for the SQL functions: a failed future, or NULL. */
+nana_future_t *nana__sql_check_db(nana_db_t *db);
+/* A future failed with st and msg (static text). */
+nana_future_t *nana__sql_reject(nana_status_t st, const char *msg);
+/* Parameters must be an array, object or null; member names without NUL. */
+nana_future_t *nana__sql_check_params(json_t *params);
 
 #endif

@@ -54,6 +54,74 @@ bool nana__ident_valid(const char *s)
     return !is_reserved(s, i);
 }
 
+/* SQLite compares table and column names without regard to ASCII case, and
+ * reports them as the schema spells them, not as the statement did: "DATA"
+ * and "data" are one table.  Not strcasecmp(), which follows the locale. */
+bool nana__name_eq(const char *a, const char *b)
+{
+    for (;; a++, b++) {
+        unsigned char x = (unsigned char)*a, y = (unsigned char)*b;
+        if (x >= 'A' && x <= 'Z')
+            x = (unsigned char)(x - 'A' + 'a');
+        if (y >= 'A' && y <= 'Z')
+            y = (unsigned char)(y - 'A' + 'a');
+        if (x != y)
+            return false;
+        if (!x)
+            return true;
+    }
+}
+
+/*
+ * Strict UTF-8 (RFC 3629: no overlong forms, no surrogates, nothing above
+ * U+10FFFF), as jansson checks strings.  Dict keys are checked on every
+ * call, cache hits included: eight ASCII bytes at a time.
+ */
+bool nana__utf8_valid(const char *key, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)key, *end = p + len;
+    while (p < end) {
+        if (end - p >= 8) {
+            uint64_t w;
+            memcpy(&w, p, 8);
+            if (!(w & 0x8080808080808080ull)) {
+                p += 8;
+                continue;
+            }
+        }
+        unsigned c = *p;
+        if (c < 0x80) {
+            p++;
+            continue;
+        }
+        int n;
+        unsigned lo = 0x80, hi = 0xBF; /* bounds of the second byte */
+        if (c >= 0xC2 && c <= 0xDF)
+            n = 1;
+        else if (c >= 0xE0 && c <= 0xEF) {
+            n = 2;
+            if (c == 0xE0)
+                lo = 0xA0;      /* overlong */
+            else if (c == 0xED)
+                hi = 0x9F;      /* surrogates */
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            n = 3;
+            if (c == 0xF0)
+                lo = 0x90;      /* overlong */
+            else if (c == 0xF4)
+                hi = 0x8F;      /* above U+10FFFF */
+        } else
+            return false;
+        if (end - p <= n || p[1] < lo || p[1] > hi)
+            return false;
+        for (int i = 2; i <= n; i++)
+            if ((p[i] & 0xC0) != 0x80)
+                return false;
+        p += n + 1;
+    }
+    return true;
+}
+
 /* ------------------------------------------------------------- a lexer */
 
 enum tok_kind { T_END, T_WORD, T_NUMBER, T_STRING, T_PUNCT, T_BAD };

@@ -1,0 +1,293 @@
+/*
+ * handle.c -- nana_open, nana_table, nana_close: the composition root.  A
+ * root is an engine (engine.c), a backend with its connection
+ * (backend.c), the registry of its tables (table.c) and the authorizer's
+ * state (authorize.c); this file makes them, wires them together,
+ * configures the connection, and takes them apart again.  It is the only
+ * file that writes a root's fields.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+static pthread_once_t first_open_once = PTHREAD_ONCE_INIT;
+
+static void first_open(void)
+{
+    /* jansson wants its hash seed chosen before threads share objects. */
+    json_object_seed(0);
+}
+
+static const char bad_table_name[] = "invalid table name: use [A-Za-z_][A-Za-z0-9_]*, at "
+                                     "most 128 bytes, not starting with sqlite_";
+
+static void set_errmsg(nana_db_t *db, char *msg)
+{
+    free(db->errmsg);
+    db->errmsg = msg;
+}
+
+NANA_API const char *nana_db_errmsg(const nana_db_t *db)
+{
+    if (!db)
+        return "NULL handle";
+    return db->errmsg ? db->errmsg : "";
+}
+
+NANA_API void nana_options_init(nana_options_t *opts)
+{
+    if (!opts)
+        return;
+    memset(opts, 0, sizeof *opts);
+    opts->table = "data";
+    opts->bulk_load = false;
+    opts->optimize = true;
+    opts->cache_size_mb = 64;
+    opts->max_workers = 5;
+    opts->thread_name_prefix = "nana";
+    opts->busy_timeout_ms = 5000;
+}
+
+/* ----------------------------------------------------------------- roots */
+
+static void root_release(struct nana_root *root)
+{
+    if (atomic_fetch_sub_explicit(&root->refs, 1, memory_order_acq_rel) != 1)
+        return;
+    nana__tables_free(&root->tables);
+    nana__engine_release(root->engine);
+    free(root->path);
+    free(root);
+}
+
+static nana_status_t configure_connection(struct nana_root *root, const nana_options_t *o,
+                                          char **errmsg)
+{
+    sqlite3 *conn = root->backend.writer;
+    sqlite3_extended_result_codes(conn, 1);
+    nana__auth_install(&root->auth, conn);
+    /* "name" is always an identifier: without this, a quoted name that is
+     * not a column silently becomes a string literal. */
+    sqlite3_db_config(conn, SQLITE_DBCONFIG_DQS_DML, 0, (int *)NULL);
+    sqlite3_db_config(conn, SQLITE_DBCONFIG_DQS_DDL, 0, (int *)NULL);
+    sqlite3_busy_timeout(conn, o->busy_timeout_ms);
+    if (!o->optimize)
+        return NANA_OK;
+    /* NanaSQLite's settings, so both libraries behave alike on one file.
+     * A file opened read-only keeps its journal mode: changing it is a
+     * write, and reads work in either. */
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "%s PRAGMA synchronous=NORMAL; "
+             "PRAGMA mmap_size=268435456; PRAGMA cache_size=-%lld; PRAGMA temp_store=MEMORY;",
+             nana__backend_read_only(&root->backend) ? "" : "PRAGMA journal_mode=WAL;",
+             (long long)o->cache_size_mb * 1024);
+    int rc = sqlite3_exec(conn, sql, NULL, NULL, NULL);
+    if (rc != SQLITE_OK) {
+        *errmsg = nana__strdupf("cannot configure %s: %s", root->path, sqlite3_errmsg(conn));
+        return nana__status_from_sqlite(rc);
+    }
+    return NANA_OK;
+}
+
+static nana_status_t validate_options(const nana_options_t *o, const char **why)
+{
+    if (o->max_workers < 1)
+        *why = "max_workers must be at least 1";
+    else if (o->cache_size_mb < 0)
+        *why = "cache_size_mb must not be negative";
+    else if (o->busy_timeout_ms < 0)
+        *why = "busy_timeout_ms must not be negative";
+    else if (!nana__ident_valid(o->table))
+        *why = bad_table_name;
+    else
+        return NANA_OK;
+    return NANA_EINVAL;
+}
+
+/* Opens the file and brings the root up; the steps after a failure are
+ * skipped, and *msg says why. */
+static nana_status_t bring_up(struct nana_root *root, nana_db_t *db, const nana_options_t *o,
+                              char **msg)
+{
+    const char *why = NULL;
+    /* Refused options still give a handle that says why, as every other
+     * failure of open does; nothing is opened or created. */
+    nana_status_t st = validate_options(o, &why);
+    if (st != NANA_OK) {
+        *msg = nana__strdupf("cannot open database \"%s\": %s", root->path, why);
+        return st;
+    }
+    if ((st = nana__backend_open(&root->backend, root->path, msg)) != NANA_OK)
+        return st;
+    if ((st = configure_connection(root, o, msg)) != NANA_OK)
+        return st;
+    int rc = nana__table_create(root->backend.writer, o->table);
+    if (rc != SQLITE_OK) {
+        *msg = nana__strdupf("cannot create table \"%s\" in %s: %s", o->table, root->path,
+                             sqlite3_errmsg(root->backend.writer));
+        return nana__status_from_sqlite(rc);
+    }
+    if (!(db->table = nana__table_lookup(&root->tables, o->table, true)))
+        return NANA_ENOMEM;
+    if (o->bulk_load) {
+        int64_t loaded = 0;
+        if ((st = nana__table_load(db->table, root->backend.writer, &loaded, msg)) != NANA_OK)
+            return st;
+    }
+    if (nana__engine_start(root->engine, &root->backend, o->max_workers,
+                           o->thread_name_prefix) != 0) {
+        *msg = nana__strdupf("cannot start %d worker threads", o->max_workers);
+        return NANA_ENOMEM;
+    }
+    return NANA_OK;
+}
+
+NANA_API nana_status_t nana_open(const char *path, const nana_options_t *opts,
+                                 nana_db_t **out)
+{
+    nana_options_t o;
+
+    if (out)
+        *out = NULL;
+    if (!path || !out)
+        return NANA_EINVAL;
+    if (opts)
+        o = *opts;
+    else
+        nana_options_init(&o);
+    if (!o.table)
+        o.table = "data";
+    if (!o.thread_name_prefix)
+        o.thread_name_prefix = "nana";
+
+    pthread_once(&first_open_once, first_open);
+
+    struct nana_root *root = calloc(1, sizeof *root);
+    nana_db_t *db = calloc(1, sizeof *db);
+    char *path_copy = strdup(path);
+    struct nana_engine *engine = nana__engine_new();
+    if (!root || !db || !path_copy || !engine) {
+        free(root);
+        free(db);
+        free(path_copy);
+        nana__engine_release(engine);
+        return NANA_ENOMEM;
+    }
+    root->path = path_copy;
+    root->engine = engine;
+    atomic_init(&root->refs, 1);
+    nana__tables_init(&root->tables);
+    db->root = root;
+    db->is_root = true;
+    *out = db;
+
+    char *msg = NULL;
+    nana_status_t st = bring_up(root, db, &o, &msg);
+    if (st == NANA_OK && nana__backend_read_only(&root->backend))
+        set_errmsg(db, nana__strdupf("\"%s\" is opened read-only: the file is not writable "
+                                     "by this process; reads work, writes fail with "
+                                     "NANA_EIO until the handle is reopened",
+                                     path));
+    if (st != NANA_OK) {
+        /* Like sqlite3_open(): the handle stays, to say why, and is closed
+         * (its engine never started); nana_close frees it. */
+        set_errmsg(db, msg ? msg : strdup(nana_errstr(st)));
+    }
+    return st;
+}
+
+/* ------------------------------------------------------------ sub-tables */
+
+NANA_API nana_status_t nana_table(nana_db_t *db, const char *name, nana_db_t **out)
+{
+    const char *why;
+    if (out)
+        *out = NULL;
+    if (!db || !out)
+        return NANA_EINVAL;
+    if (!name || !nana__ident_valid(name)) {
+        set_errmsg(db, strdup(bad_table_name));
+        return NANA_EINVAL;
+    }
+    struct nana_root *root = db->root;
+    nana_status_t st = nana__engine_check(root->engine, &why);
+    if (st != NANA_OK) {
+        set_errmsg(db, strdup(why));
+        return st;
+    }
+    nana_db_t *sub = calloc(1, sizeof *sub);
+    if (!sub)
+        return NANA_ENOMEM;
+
+    struct nana_table *t = nana__table_lookup(&root->tables, name, false);
+    if (!t && !nana__future_may_block()) {
+        /* Creating it means waiting for the queue, which a callback or a
+         * pool thread must not do; refuse before queueing anything. */
+        free(sub);
+        set_errmsg(db, strdup("nana_table must create the table and cannot wait "
+                              "from a callback or pool thread"));
+        return NANA_EDEADLK;
+    }
+    if (!t) {
+        /* Create the table in order with the queued jobs. */
+        struct nana_job *job = nana__table_create_job(name);
+        if (!job) {
+            free(sub);
+            return NANA_ENOMEM;
+        }
+        nana_future_t *f = nana__engine_submit(root->engine, job);
+        st = nana_future_await(f);
+        if (st != NANA_OK) {
+            set_errmsg(db, strdup(nana_future_errmsg(f)));
+            /* A pending future is fine to free: the job still runs. */
+            nana_future_free(f);
+            free(sub);
+            return st;
+        }
+        nana_future_free(f);
+        if (!(t = nana__table_lookup(&root->tables, name, true))) {
+            free(sub);
+            return NANA_ENOMEM;
+        }
+    }
+    atomic_fetch_add_explicit(&root->refs, 1, memory_order_relaxed);
+    sub->root = root;
+    sub->table = t;
+    sub->is_root = false;
+    *out = sub;
+    return NANA_OK;
+}
+
+/* ----------------------------------------------------------------- close */
+
+NANA_API nana_status_t nana_close(nana_db_t *db)
+{
+    if (!db)
+        return NANA_OK;
+    struct nana_root *root = db->root;
+    if (nana__engine_inherited(root->engine)) {
+        /* Its threads do not exist here and its locks may be held forever:
+         * touching it could hang.  Leak it. */
+        return NANA_ECLOSED;
+    }
+    if (!db->is_root) {
+        free(db->errmsg);
+        free(db);
+        root_release(root);
+        return NANA_OK;
+    }
+    if (!nana__future_may_block()) {
+        set_errmsg(db, strdup("nana_close on a root cannot run in a callback or pool thread"));
+        return NANA_EDEADLK;
+    }
+    nana__engine_stop(root->engine);
+    nana__tables_close(&root->tables);
+    nana__backend_close(&root->backend);
+    free(db->errmsg);
+    free(db);
+    root_release(root);
+    return NANA_OK;
+}

@@ -1,0 +1,291 @@
+/*
+ * table.c -- the tables of a root: the registry (one entry, one cache per
+ * table, whatever the case of the name it is opened with), the statements
+ * kept per table, the one CREATE TABLE text of the dict layout, loading
+ * every row into a cache, and the coherence counters.
+ *
+ * Cache coherence, stated once.  For each key a table's cache holds one of
+ * PRESENT (with the value), ABSENT, UNKNOWN (nothing learnt: absent when
+ * the table is fully loaded, else not cached) or FORGOTTEN (not cached,
+ * even in a fully loaded table), plus a count of queued writes of the key.
+ *   - Only the executor (the engine's role holder) changes a state, and
+ *     only by staging: a job stages what it read or wrote; the batch's
+ *     COMMIT applies every staged state in job order, a rollback drops
+ *     them.  So the cache never changes unless the database did, and never
+ *     by a thread resolving futures.
+ *   - Reads of a key not cached stage what they read (PRESENT / ABSENT; a
+ *     row that is not JSON: FORGOTTEN).  set/delete/pop/setdefault stage
+ *     what they wrote; update stages FORGOTTEN for the keys it wrote (their
+ *     values are not copied); batch_delete ABSENT.
+ *   - Whole-table events run as batches of their own and reset the cache:
+ *     clear (every key ABSENT, fully loaded), load_all (rows PRESENT, fully
+ *     loaded when every row decoded), refresh(NULL) and a committed SQL
+ *     write to the table (nothing cached, not fully loaded).
+ *   - Why a cached answer is never older than a queued write: a submitter
+ *     answers from the cache only when the key's pending count, the
+ *     table's pending_table_ops and the root's pending_sql_writes are all
+ *     zero.  Each is raised before the write is queued and dropped only in
+ *     its settle, after the batch's effects were applied; otherwise the
+ *     read is queued behind the write and runs after it in order.
+ * test/model checks these rules against a reference model and the file.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+/* ------------------------------------------------------------ registry */
+
+void nana__tables_init(struct nana_tables *ts)
+{
+    pthread_mutex_init(&ts->lock, NULL);
+    ts->list = NULL;
+    atomic_init(&ts->pending_sql_writes, 0);
+}
+
+void nana__tables_close(struct nana_tables *ts)
+{
+    pthread_mutex_lock(&ts->lock);
+    for (struct nana_table *t = ts->list; t; t = t->next) {
+        for (int i = 0; i < NANA__ST_COUNT_OF; i++) {
+            sqlite3_finalize(t->stmts[i]);
+            t->stmts[i] = NULL;
+        }
+        /* Sub-table handles still open answer NANA_ECLOSED from now on;
+         * their cached values are of no further use. */
+        nana__cache_reset(&t->cache, false);
+    }
+    pthread_mutex_unlock(&ts->lock);
+}
+
+void nana__tables_free(struct nana_tables *ts)
+{
+    struct nana_table *t = ts->list, *next;
+    for (; t; t = next) {
+        next = t->next;
+        nana__cache_destroy(&t->cache);
+        free(t);
+    }
+    ts->list = NULL;
+    pthread_mutex_destroy(&ts->lock);
+}
+
+/* SQLite compares table names without regard to ASCII case, so "DATA" is
+ * the table "data" and shares its cache; the entry keeps the spelling it
+ * was first opened with. */
+struct nana_table *nana__table_lookup(struct nana_tables *ts, const char *name, bool create)
+{
+    pthread_mutex_lock(&ts->lock);
+    struct nana_table *t = ts->list;
+    for (; t; t = t->next)
+        if (nana__name_eq(t->name, name))
+            break;
+    if (!t && create) {
+        t = calloc(1, sizeof *t);
+        if (t && nana__cache_init(&t->cache) != 0) {
+            free(t);
+            t = NULL;
+        }
+        if (t) {
+            t->owner = ts;
+            snprintf(t->name, sizeof t->name, "%s", name);
+            atomic_init(&t->pending_table_ops, 0);
+            atomic_init(&t->fully_loaded, false);
+            t->next = ts->list;
+            ts->list = t;
+        }
+    }
+    pthread_mutex_unlock(&ts->lock);
+    return t;
+}
+
+void nana__tables_forget_written(struct nana_tables *ts, const struct nana_auth *written)
+{
+    pthread_mutex_lock(&ts->lock);
+    for (struct nana_table *t = ts->list; t; t = t->next) {
+        if (nana__auth_wrote(written, t->name)) {
+            nana__cache_reset(&t->cache, false);
+            atomic_store(&t->fully_loaded, false);
+        }
+    }
+    pthread_mutex_unlock(&ts->lock);
+}
+
+/* ----------------------------------------------------- the dict layout */
+
+int nana__table_create(sqlite3 *conn, const char *name)
+{
+    /* The name was validated ([A-Za-z_][A-Za-z0-9_]*): quoting is enough.
+     * NanaSQLite's layout, so both libraries share files. */
+    char sql[256];
+    snprintf(sql, sizeof sql,
+             "CREATE TABLE IF NOT EXISTS \"%s\" (key TEXT PRIMARY KEY, value TEXT)", name);
+    return sqlite3_exec(conn, sql, NULL, NULL, NULL);
+}
+
+/* nana_table of a table not yet made: CREATE TABLE in queue order. */
+struct create_job {
+    struct nana_job base;
+    char name[NANA_TABLE_NAME_MAX + 1];
+};
+
+static void create_run(struct nana_job *base, struct nana_exec *ex)
+{
+    struct create_job *job = container_of(base, struct create_job, base);
+    int rc = nana__table_create(ex->conn, job->name);
+    if (rc != SQLITE_OK)
+        nana__job_fail(base, nana__status_from_sqlite(rc),
+                       nana__strdupf("cannot create table \"%s\": %s%s", job->name,
+                                     sqlite3_errmsg(ex->conn),
+                                     nana__backend_readonly_hint(ex->conn, rc)));
+}
+
+static void create_destroy(struct nana_job *base)
+{
+    free(base->errmsg);
+    nana__json_release(base->result);
+    free(container_of(base, struct create_job, base));
+}
+
+static const struct nana_job_ops create_ops = {create_run, NULL, NULL, create_destroy};
+
+struct nana_job *nana__table_create_job(const char *name)
+{
+    struct create_job *job = calloc(1, sizeof *job);
+    if (!job)
+        return NULL;
+    job->base.ops = &create_ops;
+    job->base.flags = NANA__JOB_WRITES | NANA__JOB_ALONE;
+    snprintf(job->name, sizeof job->name, "%s", name);
+    return &job->base;
+}
+
+/* ---------------------------------------------------------- statements */
+
+sqlite3_stmt *nana__table_stmt(struct nana_table *t, sqlite3 *conn, enum nana_stmt_id id,
+                               int *rc)
+{
+    static const char *const templates[NANA__ST_COUNT_OF] = {
+        [NANA__ST_GET] = "SELECT value FROM \"%s\" WHERE key = ?1",
+        [NANA__ST_SET] = "INSERT OR REPLACE INTO \"%s\" (key, value) VALUES (?1, ?2)",
+        [NANA__ST_DELETE] = "DELETE FROM \"%s\" WHERE key = ?1",
+        [NANA__ST_COUNT] = "SELECT COUNT(*) FROM \"%s\"",
+        [NANA__ST_KEYS] = "SELECT key FROM \"%s\" ORDER BY rowid",
+        [NANA__ST_ALL] = "SELECT key, value FROM \"%s\" ORDER BY rowid",
+        [NANA__ST_CLEAR] = "DELETE FROM \"%s\"",
+    };
+    if (t->stmts[id]) {
+        *rc = SQLITE_OK;
+        return t->stmts[id];
+    }
+    /* The name was validated ([A-Za-z_][A-Za-z0-9_]*): quoting is enough. */
+    char sql[256];
+    snprintf(sql, sizeof sql, templates[id], t->name);
+    *rc = sqlite3_prepare_v3(conn, sql, -1, SQLITE_PREPARE_PERSISTENT,
+                             &t->stmts[id], NULL);
+    if (*rc != SQLITE_OK) {
+        sqlite3_finalize(t->stmts[id]);
+        t->stmts[id] = NULL;
+    }
+    return t->stmts[id];
+}
+
+/* -------------------------------------------------------------- loading */
+
+void nana__table_items_free(struct nana_kv_item *items, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(items[i].key);
+        free(items[i].text);
+        nana__json_release(items[i].value);
+    }
+    free(items);
+}
+
+int nana__table_read_all(struct nana_table *t, sqlite3 *conn, struct nana_kv_item **items_out,
+                         size_t *n_out, size_t *skipped)
+{
+    int rc;
+    sqlite3_stmt *stmt = nana__table_stmt(t, conn, NANA__ST_ALL, &rc);
+    struct nana_kv_item *items = NULL;
+    size_t n = 0, cap = 0;
+    *skipped = 0;
+    if (!stmt)
+        return rc;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        const char *key = (const char *)sqlite3_column_text(stmt, 0);
+        const char *text = (const char *)sqlite3_column_text(stmt, 1);
+        json_t *v = text ? nana__json_decode(text, (size_t)sqlite3_column_bytes(stmt, 1)) : NULL;
+        if (!key || !v) {
+            nana__json_release(v);
+            (*skipped)++;
+            continue;
+        }
+        if (n == cap) {
+            size_t new_cap = cap ? cap * 2 : 256;
+            struct nana_kv_item *grown = realloc(items, new_cap * sizeof *grown);
+            if (!grown) {
+                nana__json_release(v);
+                rc = SQLITE_NOMEM;
+                break;
+            }
+            items = grown;
+            cap = new_cap;
+        }
+        size_t key_len = (size_t)sqlite3_column_bytes(stmt, 0);
+        struct nana_kv_item *it = &items[n];
+        memset(it, 0, sizeof *it);
+        it->key = malloc(key_len + 1);
+        if (!it->key) {
+            nana__json_release(v);
+            rc = SQLITE_NOMEM;
+            break;
+        }
+        memcpy(it->key, key, key_len + 1);
+        it->hash = nana__cache_hash(key, key_len);
+        it->value = v;
+        n++;
+    }
+    sqlite3_reset(stmt);
+    if (rc != SQLITE_DONE) {
+        nana__table_items_free(items, n);
+        return rc;
+    }
+    *items_out = items;
+    *n_out = n;
+    return SQLITE_OK;
+}
+
+void nana__table_apply_loaded(struct nana_table *t, struct nana_kv_item *items, size_t n,
+                              size_t skipped)
+{
+    struct nana_staging sg = {0};
+    nana__cache_reset(&t->cache, false);
+    for (size_t i = 0; i < n; i++) {
+        nana__cache_stage(&sg, &t->cache, items[i].key, items[i].hash, NANA__PRESENT,
+                          items[i].value);
+        items[i].value = NULL;
+    }
+    nana__cache_staging_commit(&sg);
+    free(sg.refs);
+    /* With a row we could not decode, a missing entry no longer means
+     * "absent": leave those keys to be read (and reported) one by one. */
+    atomic_store(&t->fully_loaded, skipped == 0);
+}
+
+nana_status_t nana__table_load(struct nana_table *t, sqlite3 *conn, int64_t *count,
+                               char **errmsg)
+{
+    struct nana_kv_item *items = NULL;
+    size_t n = 0, skipped = 0;
+    int rc = nana__table_read_all(t, conn, &items, &n, &skipped);
+    if (rc != SQLITE_OK) {
+        *errmsg = nana__strdupf("cannot load table \"%s\": %s", t->name, sqlite3_errmsg(conn));
+        return nana__status_from_sqlite(rc);
+    }
+    nana__table_apply_loaded(t, items, n, skipped);
+    nana__table_items_free(items, n);
+    *count = (int64_t)n;
+    return NANA_OK;
+}
