@@ -143,7 +143,8 @@ static nana_future_t *read_key(nana_db_t *db, enum kv_kind kind, const char *key
         if (state == NANA__ABSENT) {
             if (dflt) {
                 json_t *copy = nana__json_copy(dflt);
-                return copy ? nana__future_new_done(NANA_OK, copy, NULL) : reject(NANA_ENOMEM, NULL);
+                return copy ? nana__future_new_done(NANA_OK, copy, NULL)
+                            : reject(NANA_ENOMEM, NULL);
             }
             char kb[NANA_KEY_MSG_SIZE];
             return nana__future_new_failed_owned(

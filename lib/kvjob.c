@@ -173,7 +173,8 @@ static int current_value(struct kv_job *job, struct nana_staging *sg, bool fresh
         return state;
     switch (read_row(job, job->key, value)) {
     case ROW_PRESENT:
-        nana__cache_stage(sg, &t->cache, job->key, job->hash, NANA__PRESENT, nana__json_ref(*value));
+        nana__cache_stage(sg, &t->cache, job->key, job->hash, NANA__PRESENT,
+                          nana__json_ref(*value));
         return NANA__PRESENT;
     case ROW_ABSENT:
         nana__cache_stage(sg, &t->cache, job->key, job->hash, NANA__ABSENT, NULL);
@@ -358,7 +359,8 @@ static void exec_scan(struct kv_job *job)
     struct nana_table *t = job->table;
     enum kv_kind kind = job->kind;
     int rc;
-    sqlite3_stmt *stmt = nana__table_stmt(t, job->conn, kind == KV_KEYS ? NANA__ST_KEYS : NANA__ST_ALL, &rc);
+    sqlite3_stmt *stmt =
+        nana__table_stmt(t, job->conn, kind == KV_KEYS ? NANA__ST_KEYS : NANA__ST_ALL, &rc);
     if (!stmt) {
         fail_sql(job, "cannot read", rc);
         return;

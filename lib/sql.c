@@ -220,7 +220,8 @@ static json_t *column_json(sqlite3_stmt *stmt, int i)
         return s ? s : nana__base64_json((const unsigned char *)text, n);
     }
     case SQLITE_BLOB:
-        return nana__base64_json(sqlite3_column_blob(stmt, i), (size_t)sqlite3_column_bytes(stmt, i));
+        return nana__base64_json(sqlite3_column_blob(stmt, i),
+                                 (size_t)sqlite3_column_bytes(stmt, i));
     default:
         return json_null();
     }
@@ -513,7 +514,8 @@ static void sql_run(struct nana_job *base, struct nana_exec *ex)
         sqlite3_finalize(stmt);
     }
 
-    if (job->base.status == NANA_OK && sj->shape == NANA__SHAPE_SCHEMA && json_array_size(job->base.result) == 0)
+    if (job->base.status == NANA_OK && sj->shape == NANA__SHAPE_SCHEMA &&
+        json_array_size(job->base.result) == 0)
         sql_fail(job, NANA_ENOTFOUND, nana__strdupf("no table \"%s\"", sj->table));
 
     if (job->base.status == NANA_OK && sj->shape == NANA__SHAPE_PAGE) {
@@ -603,7 +605,8 @@ nana_future_t *nana__sql_submit(nana_db_t *db, struct nana_sql_request *rq)
     struct sql_job *job = NULL;
     const char *why;
     /* The values of a row or a set reach here without check_params(). */
-    nana_status_t st = rq->shape == NANA__SHAPE_MANY ? NANA_OK : param_names_check(rq->params, &why);
+    nana_status_t st =
+        rq->shape == NANA__SHAPE_MANY ? NANA_OK : param_names_check(rq->params, &why);
     if (st != NANA_OK) {
         free(rq->sql);
         free(rq->count_sql);
@@ -638,6 +641,7 @@ nana_future_t *nana__sql_submit(nana_db_t *db, struct nana_sql_request *rq)
     /* A write runs as a batch of its own: the cache reset it causes must
      * come after the writes staged before it and before the reads after
      * it.  So do statements that must run outside a transaction. */
+    job->base.lane = rq->write ? NANA__LANE_WRITER : NANA__LANE_READER;
     if (rq->write)
         job->base.flags |= NANA__JOB_WRITES;
     if (rq->write || rq->shape == NANA__SHAPE_NONE || rq->shape == NANA__SHAPE_PRAGMA)
@@ -686,7 +690,8 @@ NANA_API nana_future_t *nana_execute_many(nana_db_t *db, const char *sql, json_t
         const char *why;
         nana_status_t st = param_names_check(set, &why);
         if (st != NANA_OK)
-            return nana__future_new_failed_owned(st, nana__strdupf("execute_many: parameter set %zu: %s", i, why));
+            return nana__future_new_failed_owned(
+                st, nana__strdupf("execute_many: parameter set %zu: %s", i, why));
     }
     /* The sets travel as "params"; direct() only checks it is an array. */
     return direct(db, sql, param_sets, NANA__SHAPE_MANY, true, "execute_many");

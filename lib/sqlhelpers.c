@@ -48,7 +48,8 @@ static nana_future_t *check_ident(const char *what, const char *ident)
 static nana_future_t *check_key_ident(const char *what, const char *key)
 {
     if (!nana__json_key_is_cstring(key))
-        return nana__future_new_failed_owned(NANA_EINVAL, nana__strdupf("a %s name holds a NUL byte", what));
+        return nana__future_new_failed_owned(NANA_EINVAL,
+                                             nana__strdupf("a %s name holds a NUL byte", what));
     return check_ident(what, key);
 }
 
@@ -56,9 +57,11 @@ static nana_future_t *check_key_ident(const char *what, const char *key)
 static nana_future_t *check_json_ident(const char *what, const json_t *name)
 {
     if (!json_is_string(name))
-        return nana__future_new_failed_owned(NANA_EINVAL, nana__strdupf("a %s name must be a string", what));
+        return nana__future_new_failed_owned(NANA_EINVAL,
+                                             nana__strdupf("a %s name must be a string", what));
     if (!nana__json_string_is_cstring(name))
-        return nana__future_new_failed_owned(NANA_EINVAL, nana__strdupf("a %s name holds a NUL byte", what));
+        return nana__future_new_failed_owned(NANA_EINVAL,
+                                             nana__strdupf("a %s name holds a NUL byte", what));
     return check_ident(what, json_string_value(name));
 }
 
@@ -103,7 +106,8 @@ NANA_API nana_future_t *nana_create_table(nana_db_t *db, const char *table, json
             why = NULL;
         if (why) {
             free(b.s);
-            return nana__future_new_failed_owned(NANA_EINVAL, nana__strdupf("column \"%s\": %s", name, why));
+            return nana__future_new_failed_owned(NANA_EINVAL,
+                                                 nana__strdupf("column \"%s\": %s", name, why));
         }
         primary_key_found |= primary_key && nana__name_eq(name, primary_key);
         if (!first)
@@ -123,8 +127,8 @@ NANA_API nana_future_t *nana_create_table(nana_db_t *db, const char *table, json
         nana__sqlbuf_add(&b, ")");
     }
     nana__sqlbuf_add(&b, ")");
-    return submit_sql(db, nana__sqlbuf_take(&b), NULL, NANA__SHAPE_NONE, NANA__AUTH_HELPER_DDL, table, true,
-                      "create_table");
+    return submit_sql(db, nana__sqlbuf_take(&b), NULL, NANA__SHAPE_NONE, NANA__AUTH_HELPER_DDL,
+                      table, true, "create_table");
 }
 
 /* Adds "a", "b", ... from a JSON array of identifiers; a failed future on
@@ -166,8 +170,8 @@ NANA_API nana_future_t *nana_create_index(nana_db_t *db, const char *index, cons
         return f;
     }
     nana__sqlbuf_add(&b, ")");
-    return submit_sql(db, nana__sqlbuf_take(&b), NULL, NANA__SHAPE_NONE, NANA__AUTH_HELPER_DDL, table, true,
-                      "create_index");
+    return submit_sql(db, nana__sqlbuf_take(&b), NULL, NANA__SHAPE_NONE, NANA__AUTH_HELPER_DDL,
+                      table, true, "create_index");
 }
 
 /* " WHERE (where)" after checking it; a failed future on bad input. */
@@ -227,11 +231,12 @@ static nana_future_t *select_query(nana_db_t *db, const char *table, json_t *col
     nana__sqlbuf_add(&b, tail);
     if (!paginate) {
         free(count.s);
-        return submit_sql(db, nana__sqlbuf_take(&b), params, NANA__SHAPE_OBJECTS, NANA__AUTH_HELPER, table, false,
-                          "query");
+        return submit_sql(db, nana__sqlbuf_take(&b), params, NANA__SHAPE_OBJECTS, NANA__AUTH_HELPER,
+                          table, false, "query");
     }
-    f = submit_sql_paged(db, nana__sqlbuf_take(&b), nana__sqlbuf_take(&count), limit, offset, params, NANA__SHAPE_PAGE,
-                         NANA__AUTH_HELPER, table, false, "query_with_pagination");
+    f = submit_sql_paged(db, nana__sqlbuf_take(&b), nana__sqlbuf_take(&count), limit, offset,
+                         params, NANA__SHAPE_PAGE, NANA__AUTH_HELPER, table, false,
+                         "query_with_pagination");
     return f;
 fail:
     free(b.s);
@@ -320,7 +325,8 @@ static nana_future_t *build_insert(struct nana_sqlbuf *b, const char *table, jso
                                    bool or_replace, json_t **values)
 {
     if (!json_is_object(row))
-        return nana__sql_reject(row ? NANA_ETYPE : NANA_EINVAL, "the row must be an object of column -> value");
+        return nana__sql_reject(row ? NANA_ETYPE : NANA_EINVAL,
+                                "the row must be an object of column -> value");
     nana__sqlbuf_add(b, or_replace ? "INSERT OR REPLACE INTO " : "INSERT INTO ");
     nana__sqlbuf_ident(b, table);
     *values = json_array();
@@ -360,7 +366,8 @@ NANA_API nana_future_t *nana_sql_insert(nana_db_t *db, const char *table, json_t
         json_decref(values);
         return f;
     }
-    f = submit_sql(db, nana__sqlbuf_take(&b), values, NANA__SHAPE_ROWID, NANA__AUTH_HELPER, table, true, "sql_insert");
+    f = submit_sql(db, nana__sqlbuf_take(&b), values, NANA__SHAPE_ROWID, NANA__AUTH_HELPER, table,
+                   true, "sql_insert");
     json_decref(values);
     return f;
 }
@@ -404,7 +411,8 @@ NANA_API nana_future_t *nana_upsert(nana_db_t *db, const char *table, json_t *ro
             nana__sqlbuf_add(&b, "NOTHING");
     }
     nana__sqlbuf_add(&b, " RETURNING rowid");
-    f = submit_sql(db, nana__sqlbuf_take(&b), values, NANA__SHAPE_SCALAR, NANA__AUTH_HELPER, table, true, "upsert");
+    f = submit_sql(db, nana__sqlbuf_take(&b), values, NANA__SHAPE_SCALAR, NANA__AUTH_HELPER, table,
+                   true, "upsert");
     json_decref(values);
     return f;
 fail:
@@ -476,7 +484,8 @@ NANA_API nana_future_t *nana_sql_update(nana_db_t *db, const char *table, json_t
         nana__sqlbuf_add(&b, numbered);
         nana__sqlbuf_add(&b, ")");
     }
-    f = submit_sql(db, nana__sqlbuf_take(&b), all, NANA__SHAPE_CHANGES, NANA__AUTH_HELPER, table, true, "sql_update");
+    f = submit_sql(db, nana__sqlbuf_take(&b), all, NANA__SHAPE_CHANGES, NANA__AUTH_HELPER, table,
+                   true, "sql_update");
     json_decref(all);
     return f;
 fail:
@@ -498,8 +507,8 @@ NANA_API nana_future_t *nana_sql_delete(nana_db_t *db, const char *table, const 
         free(b.s);
         return f;
     }
-    return submit_sql(db, nana__sqlbuf_take(&b), params, NANA__SHAPE_CHANGES, NANA__AUTH_HELPER, table, true,
-                      "sql_delete");
+    return submit_sql(db, nana__sqlbuf_take(&b), params, NANA__SHAPE_CHANGES, NANA__AUTH_HELPER,
+                      table, true, "sql_delete");
 }
 
 NANA_API nana_future_t *nana_vacuum(nana_db_t *db)
@@ -508,7 +517,8 @@ NANA_API nana_future_t *nana_vacuum(nana_db_t *db)
     if (f)
         return f;
     /* Not a write job: VACUUM cannot run inside a transaction. */
-    return submit_sql(db, strdup("VACUUM"), NULL, NANA__SHAPE_NONE, NANA__AUTH_OFF, NULL, false, "vacuum");
+    return submit_sql(db, strdup("VACUUM"), NULL, NANA__SHAPE_NONE, NANA__AUTH_OFF, NULL, false,
+                      "vacuum");
 }
 
 static nana_future_t *count_or_exists(nana_db_t *db, const char *table, const char *where,
@@ -526,8 +536,9 @@ static nana_future_t *count_or_exists(nana_db_t *db, const char *table, const ch
     }
     if (exists)
         nana__sqlbuf_add(&b, " LIMIT 1");
-    return submit_sql(db, nana__sqlbuf_take(&b), params, exists ? NANA__SHAPE_ANY_ROW : NANA__SHAPE_SCALAR, NANA__AUTH_HELPER,
-                      table, false, exists ? "exists" : "count");
+    return submit_sql(db, nana__sqlbuf_take(&b), params,
+                      exists ? NANA__SHAPE_ANY_ROW : NANA__SHAPE_SCALAR, NANA__AUTH_HELPER, table,
+                      false, exists ? "exists" : "count");
 }
 
 NANA_API nana_future_t *nana_count(nana_db_t *db, const char *table, const char *where,
@@ -559,8 +570,8 @@ NANA_API nana_future_t *nana_alter_table_add_column(nana_db_t *db, const char *t
     nana__sqlbuf_ident(&b, column);
     nana__sqlbuf_add(&b, " ");
     nana__sqlbuf_add(&b, built);
-    return submit_sql(db, nana__sqlbuf_take(&b), NULL, NANA__SHAPE_NONE, NANA__AUTH_HELPER_DDL, table, true,
-                      "alter_table_add_column");
+    return submit_sql(db, nana__sqlbuf_take(&b), NULL, NANA__SHAPE_NONE, NANA__AUTH_HELPER_DDL,
+                      table, true, "alter_table_add_column");
 }
 
 NANA_API nana_future_t *nana_get_table_schema(nana_db_t *db, const char *table)
@@ -629,11 +640,13 @@ NANA_API nana_future_t *nana_pragma(nana_db_t *db, const char *name, json_t *val
             snprintf(arg, sizeof arg, "%lld", (long long)json_integer_value(value));
         } else if (json_is_boolean(value)) {
             snprintf(arg, sizeof arg, "%s", json_is_true(value) ? "ON" : "OFF");
-        } else if (nana__json_string_is_cstring(value) && nana__ident_valid(json_string_value(value))) {
+        } else if (nana__json_string_is_cstring(value) &&
+                   nana__ident_valid(json_string_value(value))) {
             snprintf(arg, sizeof arg, "\"%s\"", json_string_value(value));
         } else {
-            return nana__sql_reject(NANA_EINVAL, "a PRAGMA value must be an integer, a boolean or an "
-                                       "identifier");
+            return nana__sql_reject(NANA_EINVAL,
+                                    "a PRAGMA value must be an integer, a boolean or an "
+                                    "identifier");
         }
         if (!rule->writable && !rule->takes_ident)
             return nana__future_new_failed_owned(NANA_EINVAL,
@@ -654,5 +667,6 @@ NANA_API nana_future_t *nana_pragma(nana_db_t *db, const char *name, json_t *val
         snprintf(sql, sizeof sql, "PRAGMA %s = %s", rule->name, arg);
     /* Not a write job: several PRAGMAs refuse to run inside a transaction.
      * It runs alone in its batch, so there is none. */
-    return submit_sql(db, strdup(sql), NULL, NANA__SHAPE_PRAGMA, NANA__AUTH_OFF, NULL, false, "pragma");
+    return submit_sql(db, strdup(sql), NULL, NANA__SHAPE_PRAGMA, NANA__AUTH_OFF, NULL, false,
+                      "pragma");
 }
