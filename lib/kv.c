@@ -35,18 +35,31 @@ static nana_future_t *reject(nana_status_t st, const char *msg)
 
 static const char key_not_utf8[] = "the key is not valid UTF-8";
 
-/* Checks the handle (and key, when needed); a failed future, or NULL. */
-static nana_future_t *check_call(nana_db_t *db, const char *key, bool need_key)
+/* Checks the handle (and key, when needed); a failed future, or NULL.
+ * *key_len (when not NULL) gets the key's length: a cache hit measures its
+ * key once. */
+static nana_future_t *check_key_call(nana_db_t *db, const char *key, bool need_key,
+                                     size_t *key_len)
 {
     const char *why = "NULL handle";
     nana_status_t st = db ? nana__engine_check(db->root->engine, &why) : NANA_EINVAL;
     if (st != NANA_OK)
         return reject(st, why);
-    if (need_key && !key)
+    if (!need_key)
+        return NULL;
+    if (!key)
         return reject(NANA_EINVAL, "NULL key");
-    if (need_key && !nana__utf8_valid(key, strlen(key)))
+    size_t len = strlen(key);
+    if (!nana__utf8_valid(key, len))
         return reject(NANA_EINVAL, key_not_utf8);
+    if (key_len)
+        *key_len = len;
     return NULL;
+}
+
+static nana_future_t *check_call(nana_db_t *db, const char *key, bool need_key)
+{
+    return check_key_call(db, key, need_key, NULL);
 }
 
 static nana_future_t *out_of_memory(struct kv_job *job)
@@ -127,12 +140,13 @@ static int cache_answer(nana_db_t *db, const char *key, uint32_t hash, json_t **
 static nana_future_t *read_key(nana_db_t *db, enum kv_kind kind, const char *key,
                                json_t *dflt)
 {
-    nana_future_t *f = check_call(db, key, true);
+    size_t key_len = 0;
+    nana_future_t *f = check_key_call(db, key, true, &key_len);
     if (f)
         return f;
     if (kind == KV_GET || kind == KV_CONTAINS) {
         json_t *v = NULL;
-        uint32_t hash = nana__cache_hash(key, strlen(key));
+        uint32_t hash = nana__cache_hash(key, key_len);
         int state = cache_answer(db, key, hash, &v);
         if (state == NANA__PRESENT && kind == KV_GET)
             return nana__future_new_done(NANA_OK, v, NULL);
