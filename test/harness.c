@@ -660,3 +660,15 @@ void t_names_free(struct t_names *s)
         free(s->v[i]);
     free(s->v);
 }
+
+void t_want_einval(struct t_tally *t, nana_future_t *f, const char *helper, const char *input)
+{
+    t->calls++;
+    nana_status_t st = nana_future_await(f);
+    if (st != NANA_EINVAL) {
+        fprintf(stderr, "  %s [%s]: got %s (%s), want NANA_EINVAL\n", helper, t_shown(input),
+                t_status_name(st), nana_future_errmsg(f));
+        t->failures++;
+    }
+    nana_future_free(f);
+}

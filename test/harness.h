@@ -263,6 +263,14 @@ void t_hammer_stop(struct t_hammer *h);
  * malloc'd.  Returns the exit status (128 + signal when killed). */
 int t_run_cmd(const char *cmd, char **out);
 
+/* For scenarios that try many refused inputs and report them all before
+ * failing: t_want_einval() awaits and frees f, counts the call, and counts
+ * (and prints, naming helper and input) a status other than NANA_EINVAL. */
+struct t_tally {
+    int calls, failures;
+};
+void t_want_einval(struct t_tally *t, nana_future_t *f, const char *helper, const char *input);
+
 /* A small set of distinct names (linear: tests hold a few hundred). */
 struct t_names {
     char **v;

@@ -17,7 +17,7 @@
 
 #include <sys/stat.h>
 
-static int failures, calls;
+static struct t_tally tally;
 
 static const char *shown(const char *s)
 {
@@ -36,18 +36,6 @@ static const char *shown(const char *s)
         o += (size_t)snprintf(b + o, sizeof buf[0] - o, "...(%zu bytes)", n);
     b[o] = '\0';
     return b;
-}
-
-static void want_einval(nana_future_t *f, const char *helper, const char *input)
-{
-    calls++;
-    nana_status_t st = nana_future_await(f);
-    if (st != NANA_EINVAL) {
-        fprintf(stderr, "  %s [%s]: got %s (%s), want NANA_EINVAL\n", helper, shown(input),
-                t_status_name(st), nana_future_errmsg(f));
-        failures++;
-    }
-    nana_future_free(f);
 }
 
 /* {key: value-of-json-text}; NULL when key is not valid UTF-8 for jansson. */
@@ -166,76 +154,84 @@ int main(void)
         json_t *a_list = t_json("[\"a\"]");
 
         /* create_table: table, column, primary key */
-        want_einval(nana_create_table(db, n, one_col, NULL, false), "create_table(table)", n);
-        want_einval(nana_create_table(db, n, one_col, NULL, true), "create_table(table, ine)", n);
+        t_want_einval(&tally, nana_create_table(db, n, one_col, NULL, false), "create_table(table)",
+                      n);
+        t_want_einval(&tally, nana_create_table(db, n, one_col, NULL, true),
+                      "create_table(table, ine)", n);
         if (as_member)
-            want_einval(nana_create_table(db, "ok_t", as_member, NULL, false),
+            t_want_einval(&tally, nana_create_table(db, "ok_t", as_member, NULL, false),
                         "create_table(column)", n);
-        want_einval(nana_create_table(db, "ok_t", one_col, n, false), "create_table(pk)", n);
+        t_want_einval(&tally, nana_create_table(db, "ok_t", one_col, n, false), "create_table(pk)",
+                      n);
         /* create_index: index, table, column */
-        want_einval(nana_create_index(db, n, "victim", a_list, false, false),
+        t_want_einval(&tally, nana_create_index(db, n, "victim", a_list, false, false),
                     "create_index(index)", n);
-        want_einval(nana_create_index(db, n, "victim", a_list, true, true),
+        t_want_einval(&tally, nana_create_index(db, n, "victim", a_list, true, true),
                     "create_index(index, unique, ine)", n);
-        want_einval(nana_create_index(db, "ok_ix", n, a_list, false, false),
+        t_want_einval(&tally, nana_create_index(db, "ok_ix", n, a_list, false, false),
                     "create_index(table)", n);
         if (as_elem)
-            want_einval(nana_create_index(db, "ok_ix", "victim", as_elem, false, false),
+            t_want_einval(&tally, nana_create_index(db, "ok_ix", "victim", as_elem, false, false),
                         "create_index(column)", n);
         /* query, pagination: table, column */
-        want_einval(nana_query(db, n, NULL, NULL, NULL, NULL, INT64_MAX, 0), "query(table)", n);
+        t_want_einval(&tally, nana_query(db, n, NULL, NULL, NULL, NULL, INT64_MAX, 0),
+                      "query(table)", n);
         if (as_elem)
-            want_einval(nana_query(db, "victim", as_elem, NULL, NULL, NULL, INT64_MAX, 0),
+            t_want_einval(&tally, nana_query(db, "victim", as_elem, NULL, NULL, NULL, INT64_MAX, 0),
                         "query(column)", n);
-        want_einval(nana_query_with_pagination(db, n, NULL, NULL, NULL, NULL, 10, 0),
+        t_want_einval(&tally, nana_query_with_pagination(db, n, NULL, NULL, NULL, NULL, 10, 0),
                     "query_with_pagination(table)", n);
         if (as_elem)
-            want_einval(nana_query_with_pagination(db, "victim", as_elem, NULL, NULL, NULL, 10, 0),
-                        "query_with_pagination(column)", n);
+            t_want_einval(
+                &tally, nana_query_with_pagination(db, "victim", as_elem, NULL, NULL, NULL, 10, 0),
+                "query_with_pagination(column)", n);
         /* count, exists */
-        want_einval(nana_count(db, n, NULL, NULL), "count(table)", n);
-        want_einval(nana_exists(db, n, NULL, NULL), "exists(table)", n);
+        t_want_einval(&tally, nana_count(db, n, NULL, NULL), "count(table)", n);
+        t_want_einval(&tally, nana_exists(db, n, NULL, NULL), "exists(table)", n);
         /* sql_update, sql_delete, sql_insert, upsert */
-        want_einval(nana_sql_update(db, n, ok_row, NULL, NULL), "sql_update(table)", n);
+        t_want_einval(&tally, nana_sql_update(db, n, ok_row, NULL, NULL), "sql_update(table)", n);
         if (as_row)
-            want_einval(nana_sql_update(db, "victim", as_row, NULL, NULL), "sql_update(column)", n);
-        want_einval(nana_sql_delete(db, n, NULL, NULL), "sql_delete(table)", n);
-        want_einval(nana_sql_insert(db, n, ok_row), "sql_insert(table)", n);
+            t_want_einval(&tally, nana_sql_update(db, "victim", as_row, NULL, NULL),
+                          "sql_update(column)", n);
+        t_want_einval(&tally, nana_sql_delete(db, n, NULL, NULL), "sql_delete(table)", n);
+        t_want_einval(&tally, nana_sql_insert(db, n, ok_row), "sql_insert(table)", n);
         if (as_row)
-            want_einval(nana_sql_insert(db, "victim", as_row), "sql_insert(column)", n);
-        want_einval(nana_upsert(db, n, ok_row, NULL), "upsert(table)", n);
-        want_einval(nana_upsert(db, n, ok_row, a_list), "upsert(table, conflict)", n);
+            t_want_einval(&tally, nana_sql_insert(db, "victim", as_row), "sql_insert(column)", n);
+        t_want_einval(&tally, nana_upsert(db, n, ok_row, NULL), "upsert(table)", n);
+        t_want_einval(&tally, nana_upsert(db, n, ok_row, a_list), "upsert(table, conflict)", n);
         if (as_row)
-            want_einval(nana_upsert(db, "victim", as_row, NULL), "upsert(column)", n);
+            t_want_einval(&tally, nana_upsert(db, "victim", as_row, NULL), "upsert(column)", n);
         if (as_elem)
-            want_einval(nana_upsert(db, "victim", ok_row, as_elem), "upsert(conflict column)", n);
+            t_want_einval(&tally, nana_upsert(db, "victim", ok_row, as_elem),
+                          "upsert(conflict column)", n);
         /* alter_table_add_column: table, column */
-        want_einval(nana_alter_table_add_column(db, n, "c", "TEXT"), "alter(table)", n);
-        want_einval(nana_alter_table_add_column(db, "victim", n, "TEXT"), "alter(column)", n);
+        t_want_einval(&tally, nana_alter_table_add_column(db, n, "c", "TEXT"), "alter(table)", n);
+        t_want_einval(&tally, nana_alter_table_add_column(db, "victim", n, "TEXT"), "alter(column)",
+                      n);
         /* drop_table, drop_index, table_exists, get_table_schema, list_indexes */
-        want_einval(nana_drop_table(db, n, false), "drop_table", n);
-        want_einval(nana_drop_table(db, n, true), "drop_table(if_exists)", n);
-        want_einval(nana_drop_index(db, n, false), "drop_index", n);
-        want_einval(nana_drop_index(db, n, true), "drop_index(if_exists)", n);
-        want_einval(nana_table_exists(db, n), "table_exists", n);
-        want_einval(nana_get_table_schema(db, n), "get_table_schema", n);
-        want_einval(nana_list_indexes(db, n), "list_indexes", n);
+        t_want_einval(&tally, nana_drop_table(db, n, false), "drop_table", n);
+        t_want_einval(&tally, nana_drop_table(db, n, true), "drop_table(if_exists)", n);
+        t_want_einval(&tally, nana_drop_index(db, n, false), "drop_index", n);
+        t_want_einval(&tally, nana_drop_index(db, n, true), "drop_index(if_exists)", n);
+        t_want_einval(&tally, nana_table_exists(db, n), "table_exists", n);
+        t_want_einval(&tally, nana_get_table_schema(db, n), "get_table_schema", n);
+        t_want_einval(&tally, nana_list_indexes(db, n), "list_indexes", n);
         /* pragma: as the argument of table_info / index_list, as the name */
         json_t *sv = json_string(n);
         if (sv) {
-            want_einval(nana_pragma(db, "table_info", sv), "pragma(table_info, name)", n);
-            want_einval(nana_pragma(db, "index_list", sv), "pragma(index_list, name)", n);
-            want_einval(nana_pragma(db, "index_info", sv), "pragma(index_info, name)", n);
+            t_want_einval(&tally, nana_pragma(db, "table_info", sv), "pragma(table_info, name)", n);
+            t_want_einval(&tally, nana_pragma(db, "index_list", sv), "pragma(index_list, name)", n);
+            t_want_einval(&tally, nana_pragma(db, "index_info", sv), "pragma(index_info, name)", n);
             json_decref(sv);
         }
-        want_einval(nana_pragma(db, n, NULL), "pragma(name)", n);
+        t_want_einval(&tally, nana_pragma(db, n, NULL), "pragma(name)", n);
         /* nana_table (synchronous) */
         nana_db_t *sub = db;
-        calls++;
+        tally.calls++;
         nana_status_t st = nana_table(db, n, &sub);
         if (st != NANA_EINVAL || sub != NULL) {
             fprintf(stderr, "  nana_table [%s]: got %s\n", shown(n), t_status_name(st));
-            failures++;
+            tally.failures++;
             if (sub)
                 nana_close(sub);
         }
@@ -251,11 +247,12 @@ int main(void)
     /* the file and the data are untouched */
     const uint64_t sum_after = t_fnv_file(path);
     CHECK(stat(path, &sb) == 0);
-    fprintf(stderr, "%d hostile names, %d calls, %d not NANA_EINVAL; checksum %016llx -> %016llx\n",
-            (int)nnames, calls, failures, (unsigned long long)sum_before,
+    fprintf(stderr,
+            "%d hostile names, %d tally.calls, %d not NANA_EINVAL; checksum %016llx -> %016llx\n",
+            (int)nnames, tally.calls, tally.failures, (unsigned long long)sum_before,
             (unsigned long long)sum_after);
     CHECK(nnames >= 50);
-    CHECK_INT(failures, 0);
+    CHECK_INT(tally.failures, 0);
     CHECK(sum_after == sum_before);
     CHECK(sb.st_size == size_before);
     json_t *tables = t_take(nana_list_tables(db), NANA_OK);

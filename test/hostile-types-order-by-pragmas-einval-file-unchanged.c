@@ -20,19 +20,7 @@
 
 #include <sys/stat.h>
 
-static int failures, calls;
-
-static void want_einval(nana_future_t *f, const char *helper, const char *input)
-{
-    calls++;
-    nana_status_t st = nana_future_await(f);
-    if (st != NANA_EINVAL) {
-        fprintf(stderr, "  %s [%s]: got %s (%s), want NANA_EINVAL\n", helper, t_shown(input),
-                t_status_name(st), nana_future_errmsg(f));
-        failures++;
-    }
-    nana_future_free(f);
-}
+static struct t_tally tally;
 
 int main(void)
 {
@@ -119,21 +107,25 @@ int main(void)
         json_object_set_new(c, "c", json_string(types[i]));
         if (json_object_get(c, "c") == NULL)
             t_fail(__FILE__, __LINE__, "type #%zu is not UTF-8", i);
-        want_einval(nana_create_table(db, "new_t", c, NULL, false), "create_table(type)", types[i]);
-        want_einval(nana_create_table(db, "victim", c, NULL, true),
+        t_want_einval(&tally, nana_create_table(db, "new_t", c, NULL, false), "create_table(type)",
+                      types[i]);
+        t_want_einval(&tally, nana_create_table(db, "victim", c, NULL, true),
                     "create_table(victim, ine, type)", types[i]);
-        want_einval(nana_alter_table_add_column(db, "victim", "c", types[i]), "alter(type)",
-                    types[i]);
+        t_want_einval(&tally, nana_alter_table_add_column(db, "victim", "c", types[i]),
+                      "alter(type)", types[i]);
         json_decref(c);
     }
     /* a type that is not a string */
     json_t *c = t_json("{\"c\": 5}");
-    want_einval(nana_create_table(db, "new_t", c, NULL, false), "create_table(type 5)", "5");
+    t_want_einval(&tally, nana_create_table(db, "new_t", c, NULL, false), "create_table(type 5)",
+                  "5");
     json_decref(c);
     c = t_json("{\"c\": [\"TEXT\"]}");
-    want_einval(nana_create_table(db, "new_t", c, NULL, false), "create_table(type [])", "[]");
+    t_want_einval(&tally, nana_create_table(db, "new_t", c, NULL, false), "create_table(type [])",
+                  "[]");
     json_decref(c);
-    want_einval(nana_alter_table_add_column(db, "victim", "c", NULL), "alter(NULL type)", "NULL");
+    t_want_einval(&tally, nana_alter_table_add_column(db, "victim", "c", NULL), "alter(NULL type)",
+                  "NULL");
 
     /* --------------------------------------------------------- order_by */
     const char *orders[] = {
@@ -187,12 +179,13 @@ int main(void)
     };
     const size_t norders = sizeof orders / sizeof orders[0];
     for (size_t i = 0; i < norders; i++) {
-        want_einval(nana_query(db, "victim", NULL, NULL, NULL, orders[i], -1, 0), "query(order_by)",
-                    orders[i]);
-        want_einval(nana_query(db, "victim", NULL, "b > 0", NULL, orders[i], 2, 1),
+        t_want_einval(&tally, nana_query(db, "victim", NULL, NULL, NULL, orders[i], -1, 0),
+                      "query(order_by)", orders[i]);
+        t_want_einval(&tally, nana_query(db, "victim", NULL, "b > 0", NULL, orders[i], 2, 1),
                     "query(where, order_by, limit)", orders[i]);
-        want_einval(nana_query_with_pagination(db, "victim", NULL, NULL, NULL, orders[i], 10, 0),
-                    "query_with_pagination(order_by)", orders[i]);
+        t_want_einval(&tally,
+                      nana_query_with_pagination(db, "victim", NULL, NULL, NULL, orders[i], 10, 0),
+                      "query_with_pagination(order_by)", orders[i]);
     }
 
     /* ----------------------------------------------------------- pragmas */
@@ -255,15 +248,15 @@ int main(void)
         char what[200];
         snprintf(what, sizeof what, "%s = %s", pragmas[i].name,
                  pragmas[i].value ? pragmas[i].value : "(read)");
-        want_einval(nana_pragma(db, pragmas[i].name, val), "pragma", what);
+        t_want_einval(&tally, nana_pragma(db, pragmas[i].name, val), "pragma", what);
         json_decref(val);
     }
 
     const uint64_t sum_after = t_fnv_file(path);
     CHECK(stat(path, &sb) == 0);
-    fprintf(stderr, "%d types, %d order_by, %d pragmas: %d calls, %d not NANA_EINVAL; "
+    fprintf(stderr, "%d types, %d order_by, %d pragmas: %d tally.calls, %d not NANA_EINVAL; "
                     "checksum %016llx -> %016llx\n",
-            (int)ntypes, (int)norders, (int)npragmas, calls, failures,
+            (int)ntypes, (int)norders, (int)npragmas, tally.calls, tally.failures,
             (unsigned long long)sum_before, (unsigned long long)sum_after);
     CHECK(ntypes + norders + npragmas >= 60);
     CHECK(sum_after == sum_before);
@@ -278,7 +271,7 @@ int main(void)
     t_expect(nana_pragma(db, "user_version", NULL), "[[5]]");
     t_expect(nana_pragma(db, "journal_mode", NULL), "[[\"delete\"]]");
     t_expect(nana_fetch_one(db, "PRAGMA writable_schema", NULL), "[0]");
-    CHECK_INT(failures, 0);
+    CHECK_INT(tally.failures, 0);
     CHECK_ST(nana_close(db), NANA_OK);
     CHECK(t_fnv_file(path) == sum_before);
     return 0;
