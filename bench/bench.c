@@ -1,5 +1,6 @@
 /*
- * bench.c -- every workload of BENCH.md against libnanasqlite and against a
+ * bench.c -- every workload of the table below (bench/README.md describes
+ * them) against libnanasqlite and against a
  * raw-SQLite twin written as an expert would (one thread, kept prepared
  * statements, the same PRAGMAs, the same jansson encoding and decoding).
  *
@@ -59,7 +60,7 @@ static void key_of(int i, char *buf, size_t size)
     snprintf(buf, size, "key_%d", i);
 }
 
-/* BENCH.md's value: {"index": i, "data": "<100 x>"} */
+/* The workloads' value: {"index": i, "data": "<100 x>"} */
 static json_t *value_of(int i)
 {
     static const char data[] = "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
@@ -666,7 +667,8 @@ static const struct workload workloads[] = {
 };
 #define N_WORKLOADS (sizeof workloads / sizeof workloads[0])
 
-/* Reference figures of BENCH.md (ops/s on this machine): raw SQLite C,
+/* Reference figures the project was given (ops/s, measured on a machine of
+ * the kind the bench runs on, 2 shared cores): raw SQLite C,
  * NanaSQLite async (Python), aiosqlite, node-sqlite3.  0: not given. */
 static const struct reference {
     const char *id;
