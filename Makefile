@@ -6,11 +6,22 @@
 #   make asan     the same suite under AddressSanitizer + UBSan
 #   make tsan     the same suite under ThreadSanitizer
 #   make valgrind the same suite under valgrind memcheck
+#   make deps     install what the build and the tests need (Debian, as root)
+#   make install  (and uninstall) under PREFIX, staged under DESTDIR
 #   make clean
 #
 # Dependencies are the system's SQLite 3 and jansson, found with pkg-config.
-# When they are missing and make runs as root on Debian, the `deps` step
-# installs them (libsqlite3-dev libjansson-dev pkg-config) first.
+# When they are missing and make runs as root on Debian, the build installs
+# them (libsqlite3-dev libjansson-dev pkg-config) before the first compile;
+# the test suites also install the tools only the tests use (mandoc, g++).
+#
+# The standard variables are honoured, after the project's own flags so that
+# they win: CPPFLAGS and CFLAGS on every compile, LDFLAGS on every link
+# (a distribution's hardening flags, a user's -O0).  -Werror is on for make
+# test, asan, tsan and valgrind (what CI runs) and with WERROR=1, never for a
+# plain `make`, so that a newer compiler's new warning does not break a
+# user's build.  Objects already built are not rebuilt when flags change:
+# `make clean` first.
 
 # ------------------------------------------------------------------ version
 # The header is the single source of the version.
@@ -31,15 +42,21 @@ PKGS     = sqlite3 jansson
 DEP_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 DEP_LIBS   = $(shell pkg-config --libs $(PKGS)) -lpthread
 
-WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+# `=` (not `:=`): the test targets set WERROR for what they build.
+WERROR ?=
+WARN     = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+           $(if $(filter 1,$(WERROR)),-Werror)
 OPT     ?= -O2 -g
+# EXTRA_CFLAGS is the suites' own (the sanitizers); CPPFLAGS and CFLAGS are
+# the user's, last.
 CFLAGS_LIB = -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) -fPIC -fvisibility=hidden \
-             -Iinclude -Ilib $(DEP_CFLAGS) $(EXTRA_CFLAGS)
-CFLAGS_APP = -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) -Iinclude $(DEP_CFLAGS) $(EXTRA_CFLAGS)
+             -Iinclude -Ilib $(DEP_CFLAGS) $(EXTRA_CFLAGS) $(CPPFLAGS) $(CFLAGS)
+CFLAGS_APP = -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) -Iinclude $(DEP_CFLAGS) $(EXTRA_CFLAGS) \
+             $(CPPFLAGS) $(CFLAGS)
 
 # ------------------------------------------------------------------ sources
 LIB_SRC := $(sort $(wildcard lib/*.c))
-LIB_HDR := $(HEADER) lib/internal.h
+LIB_HDR := $(HEADER) $(wildcard lib/*.h)
 SONAME  := libnanasqlite.so.$(MAJOR)
 SO      := lib/libnanasqlite.so
 SO_REAL := lib/libnanasqlite.so.$(VERSION)
@@ -53,16 +70,26 @@ TEST_SCENARIOS := $(filter-out test/runner.c test/harness.c,$(TEST_SRC))
 VARIANT ?= plain
 BUILD   := build/$(VARIANT)
 
-.PHONY: all deps demo test asan tsan valgrind check-variant bench bench-quick bench-instr clean
+.PHONY: all deps test-deps demo test asan tsan valgrind check-variant bench bench-quick bench-instr clean
 all: $(SO) $(AR_LIB)
 
 # --------------------------------------------------------- dependency set-up
-# A stamp file: the check (and any install) runs once per checkout.
+# What the library needs (pkg-config, SQLite 3, jansson with thread-safe
+# reference counts) is checked before the first compile, once per checkout
+# (a stamp); as root on Debian the missing ones are installed, and otherwise
+# the build stops saying what to install.  What only the tests use (mandoc,
+# g++) is checked by the test suites: installed the same way, or else a
+# warning -- a missing test tool never stops the library from building.
+# `make deps` is the explicit step: it installs both and fails if it cannot.
 DEPS_STAMP := build/.deps-ok
-deps: $(DEPS_STAMP)
+deps:
+	@sh tools/check-deps.sh --all
+	@mkdir -p build && touch $(DEPS_STAMP)
 $(DEPS_STAMP): tools/check-deps.sh
-	@sh tools/check-deps.sh
+	@sh tools/check-deps.sh --lib
 	@mkdir -p build && touch $@
+test-deps: | $(DEPS_STAMP)
+	@sh tools/check-deps.sh --tests
 
 # ------------------------------------------------------------------ library
 LIB_OBJ := $(patsubst lib/%.c,$(BUILD)/lib/%.o,$(LIB_SRC))
@@ -73,11 +100,14 @@ $(BUILD)/lib/%.o: lib/%.c $(LIB_HDR) | $(DEPS_STAMP)
 	$(Q)$(CC) $(CFLAGS_LIB) -c $< -o $@
 
 # Only nana_* is exported: -fvisibility=hidden plus NANA_API on each public
-# definition, and a version script as a second line of defence.
+# definition, and a version script as a second line of defence, which also
+# tags every exported name with the version node NANA_0 (see the map, and
+# the ABI policy in the README).
 $(SO_REAL): $(patsubst lib/%.c,build/plain/lib/%.o,$(LIB_SRC)) lib/nanasqlite.map
 	@echo "  LD      $@"
-	$(Q)$(CC) -shared -Wl,-soname,$(SONAME) -Wl,--version-script=lib/nanasqlite.map \
-	    -Wl,--no-undefined -o $@ $(filter %.o,$^) $(DEP_LIBS)
+	$(Q)$(CC) $(CFLAGS) -shared -Wl,-soname,$(SONAME) \
+	    -Wl,--version-script=lib/nanasqlite.map -Wl,--no-undefined $(LDFLAGS) \
+	    -o $@ $(filter %.o,$^) $(DEP_LIBS)
 $(SO): $(SO_REAL)
 	$(Q)ln -sf $(notdir $(SO_REAL)) lib/$(SONAME)
 	$(Q)ln -sf $(SONAME) $@
@@ -95,7 +125,8 @@ demo: build/plain/demo
 	./build/plain/demo
 build/plain/demo: examples/demo.c $(SO) $(HEADER)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(CFLAGS_APP) -o $@ $< -Llib -lnanasqlite -Wl,-rpath,'$$ORIGIN/../../lib' $(DEP_LIBS)
+	$(Q)$(CC) $(CFLAGS_APP) $(LDFLAGS) -o $@ $< -Llib -lnanasqlite -Wl,-rpath,'$$ORIGIN/../../lib' \
+	    $(DEP_LIBS)
 
 # ----------------------------------------------------------------- install
 # PREFIX (default /usr/local) is where the files will live; DESTDIR, empty
@@ -103,14 +134,18 @@ build/plain/demo: examples/demo.c $(SO) $(HEADER)
 #   make install PREFIX=/usr DESTDIR=/tmp/stage
 # Installs the shared library with its SONAME and development symlinks, the
 # static library, the header, the man pages (plus a link for every other name
-# a page documents, so that `man nana_fetch_one` opens nana_execute.3) and a
-# generated nanasqlite.pc.  Installing into the live system (no DESTDIR) as
-# root runs ldconfig, so that the loader finds the new SONAME.
+# a page documents, so that `man nana_fetch_one` opens nana_execute.3), a
+# generated nanasqlite.pc, and a CMake package (nanasqlite-config.cmake and
+# nanasqlite-config-version.cmake, for find_package(nanasqlite)).  Every file
+# is mode 0644, the shared library too: nothing installed is executable.
+# Installing into the live system (no DESTDIR) as root runs ldconfig, so that
+# the loader finds the new SONAME.
 PREFIX       ?= /usr/local
 LIBDIR       ?= $(PREFIX)/lib
 INCLUDEDIR   ?= $(PREFIX)/include
 MANDIR       ?= $(PREFIX)/share/man
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+CMAKEDIR     ?= $(LIBDIR)/cmake/nanasqlite
 INSTALL      ?= install
 LDCONFIG     ?= ldconfig
 
@@ -122,12 +157,25 @@ MAN_LINKS  = $(foreach p,$(MAN_PAGES),$(foreach n,$(filter-out $(basename $(notd
              $(call MAN_NAMES,$(p))),$(notdir $(p)):$(n).3))
 
 # nanasqlite.pc: jansson is public (the header includes jansson.h and
-# programs call it); SQLite and pthreads only matter when linking statically.
+# programs call it); SQLite (a package: its own private libraries, -lm -lz,
+# come with it) and pthreads only matter when linking statically.
 PC        := build/nanasqlite.pc
 PC_LIBDIR  = $(patsubst $(PREFIX)/%,$${exec_prefix}/%,$(LIBDIR))
 PC_INCDIR  = $(patsubst $(PREFIX)/%,$${prefix}/%,$(INCLUDEDIR))
 
-.PHONY: install uninstall $(PC)
+# The CMake package finds its prefix from its own directory (../../.. for
+# lib/cmake/nanasqlite), so that a staged copy works as well as the
+# installed one; directories outside PREFIX are written as they are.
+CMAKE_CONFIG  := build/nanasqlite-config.cmake
+CMAKE_VERSION := build/nanasqlite-config-version.cmake
+empty :=
+space := $(empty) $(empty)
+CM_UP      = $(subst $(space),/,$(patsubst %,..,$(subst /, ,$(patsubst $(PREFIX)/%,%,$(CMAKEDIR)))))
+CM_PREFIX  = $(if $(filter $(PREFIX)/%,$(CMAKEDIR)),$${CMAKE_CURRENT_LIST_DIR}/$(CM_UP),$(PREFIX))
+CM_DIR     = $(if $(filter $(PREFIX)/%,$(1)),$${_nanasqlite_prefix}/$(patsubst $(PREFIX)/%,%,$(1)),$(1))
+SIZEOF_PTR = $(shell printf '__SIZEOF_POINTER__\n' | $(CC) -E -P -x c - 2>/dev/null | tr -d ' ')
+
+.PHONY: install uninstall $(PC) $(CMAKE_CONFIG) $(CMAKE_VERSION)
 $(PC):
 	@mkdir -p $(dir $@)
 	$(Q)printf '%s\n' \
@@ -140,15 +188,26 @@ $(PC):
 	    'Description: A persistent dict of JSON values over SQLite, with a cache and futures' \
 	    'Version: $(VERSION)' \
 	    'Requires: jansson >= 2.11' \
+	    'Requires.private: sqlite3' \
 	    'Libs: -L$${libdir} -lnanasqlite' \
-	    'Libs.private: -lsqlite3 -lpthread' \
+	    'Libs.private: -lpthread' \
 	    'Cflags: -I$${includedir}' >$@
+$(CMAKE_CONFIG): cmake/nanasqlite-config.cmake.in
+	@mkdir -p $(dir $@)
+	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@CMAKEDIR@|$(CMAKEDIR)|g' \
+	    -e 's|@PREFIX_FROM_HERE@|$(CM_PREFIX)|g' \
+	    -e 's|@LIBDIR_FROM_PREFIX@|$(call CM_DIR,$(LIBDIR))|g' \
+	    -e 's|@INCLUDEDIR_FROM_PREFIX@|$(call CM_DIR,$(INCLUDEDIR))|g' \
+	    -e 's|@SO_REAL@|$(notdir $(SO_REAL))|g' -e 's|@SONAME@|$(SONAME)|g' $< >$@
+$(CMAKE_VERSION): cmake/nanasqlite-config-version.cmake.in
+	@mkdir -p $(dir $@)
+	$(Q)sed -e 's|@VERSION@|$(VERSION)|g' -e 's|@SIZEOF_VOID_P@|$(SIZEOF_PTR)|g' $< >$@
 
-install: all $(PC)
+install: all $(PC) $(CMAKE_CONFIG) $(CMAKE_VERSION)
 	@echo "  INSTALL $(DESTDIR)$(PREFIX)"
 	$(Q)$(INSTALL) -d '$(DESTDIR)$(LIBDIR)' '$(DESTDIR)$(INCLUDEDIR)' \
-	    '$(DESTDIR)$(MANDIR)/man3' '$(DESTDIR)$(PKGCONFIGDIR)'
-	$(Q)$(INSTALL) -m 755 $(SO_REAL) '$(DESTDIR)$(LIBDIR)/'
+	    '$(DESTDIR)$(MANDIR)/man3' '$(DESTDIR)$(PKGCONFIGDIR)' '$(DESTDIR)$(CMAKEDIR)'
+	$(Q)$(INSTALL) -m 644 $(SO_REAL) '$(DESTDIR)$(LIBDIR)/'
 	$(Q)ln -sf $(notdir $(SO_REAL)) '$(DESTDIR)$(LIBDIR)/$(SONAME)'
 	$(Q)ln -sf $(SONAME) '$(DESTDIR)$(LIBDIR)/$(notdir $(SO))'
 	$(Q)$(INSTALL) -m 644 $(AR_LIB) '$(DESTDIR)$(LIBDIR)/'
@@ -158,6 +217,7 @@ install: all $(PC)
 	    ln -sf "$${link%%:*}" '$(DESTDIR)$(MANDIR)/man3/'"$${link#*:}" || exit 1; \
 	done
 	$(Q)$(INSTALL) -m 644 $(PC) '$(DESTDIR)$(PKGCONFIGDIR)/'
+	$(Q)$(INSTALL) -m 644 $(CMAKE_CONFIG) $(CMAKE_VERSION) '$(DESTDIR)$(CMAKEDIR)/'
 	$(Q)if [ -z '$(DESTDIR)' ] && [ "$$(id -u)" = 0 ] && \
 	    command -v $(LDCONFIG) >/dev/null 2>&1; then $(LDCONFIG); fi
 
@@ -165,7 +225,10 @@ uninstall:
 	@echo "  UNINSTALL $(DESTDIR)$(PREFIX)"
 	$(Q)rm -f '$(DESTDIR)$(LIBDIR)/$(notdir $(SO_REAL))' '$(DESTDIR)$(LIBDIR)/$(SONAME)' \
 	    '$(DESTDIR)$(LIBDIR)/$(notdir $(SO))' '$(DESTDIR)$(LIBDIR)/$(notdir $(AR_LIB))' \
-	    '$(DESTDIR)$(INCLUDEDIR)/$(notdir $(HEADER))' '$(DESTDIR)$(PKGCONFIGDIR)/nanasqlite.pc'
+	    '$(DESTDIR)$(INCLUDEDIR)/$(notdir $(HEADER))' '$(DESTDIR)$(PKGCONFIGDIR)/nanasqlite.pc' \
+	    '$(DESTDIR)$(CMAKEDIR)/$(notdir $(CMAKE_CONFIG))' \
+	    '$(DESTDIR)$(CMAKEDIR)/$(notdir $(CMAKE_VERSION))'
+	$(Q)rmdir '$(DESTDIR)$(CMAKEDIR)' 2>/dev/null || true
 	$(Q)for page in $(notdir $(MAN_PAGES)) $(foreach l,$(MAN_LINKS),$(lastword $(subst :, ,$(l)))); do \
 	    rm -f '$(DESTDIR)$(MANDIR)/man3/'"$$page"; \
 	done
@@ -191,10 +254,10 @@ $(BUILD)/test/harness.o: test/harness.c test/harness.h $(HEADER) | $(DEPS_STAMP)
 $(BUILD)/test/%: test/%.c $(BUILD)/test/harness.o test/harness.h $(TEST_LIBDEP)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
-	$(Q)$(CC) $(CFLAGS_APP) -o $@ $< $(BUILD)/test/harness.o $(TEST_LINK) $(DEP_LIBS)
+	$(Q)$(CC) $(CFLAGS_APP) $(LDFLAGS) -o $@ $< $(BUILD)/test/harness.o $(TEST_LINK) $(DEP_LIBS)
 $(BUILD)/runner: test/runner.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(CFLAGS_APP) -o $@ $<
+	$(Q)$(CC) $(CFLAGS_APP) $(LDFLAGS) -o $@ $<
 
 # ---------------------------------------------- model-based tester (begin)
 # test/model/: randomized differential tests.  Operation sequences made from
@@ -236,18 +299,22 @@ TEST_TIMEOUT ?= 120
 check-variant: $(BUILD)/runner $(TEST_BIN) $(MODEL_BIN)
 	$(BUILD)/runner -t $(TEST_TIMEOUT) -f test/fixtures $(if $(RUN_WRAP),-w "$(RUN_WRAP)") $(TEST_BIN) $(MODEL_BIN)
 
-test: all
-	$(MAKE) --no-print-directory VARIANT=plain check-variant
+# The suites build with -Werror (WERROR=1; `make test WERROR=0` drops it),
+# and so does the library they link; each first checks the tools only the
+# tests use (test-deps).
+test asan tsan valgrind: WERROR = 1
+test: all test-deps
+	$(MAKE) --no-print-directory VARIANT=plain WERROR=$(WERROR) check-variant
 
 SAN_COMMON := -O1 -g -fno-omit-frame-pointer
-asan: | $(DEPS_STAMP)
-	$(MAKE) --no-print-directory VARIANT=asan OPT="$(SAN_COMMON)" \
+asan: test-deps
+	$(MAKE) --no-print-directory VARIANT=asan WERROR=$(WERROR) OPT="$(SAN_COMMON)" \
 	    EXTRA_CFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all" check-variant
-tsan: | $(DEPS_STAMP)
-	$(MAKE) --no-print-directory VARIANT=tsan OPT="$(SAN_COMMON)" \
+tsan: test-deps
+	$(MAKE) --no-print-directory VARIANT=tsan WERROR=$(WERROR) OPT="$(SAN_COMMON)" \
 	    EXTRA_CFLAGS="-fsanitize=thread" check-variant TEST_TIMEOUT=300
-valgrind: all
-	$(MAKE) --no-print-directory VARIANT=plain TEST_TIMEOUT=600 \
+valgrind: all test-deps
+	$(MAKE) --no-print-directory VARIANT=plain WERROR=$(WERROR) TEST_TIMEOUT=600 \
 	    RUN_WRAP="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite" \
 	    check-variant
 
@@ -257,7 +324,8 @@ BENCH_BIN := build/plain/bench
 $(BENCH_BIN): bench/bench.c $(SO) $(HEADER)
 	@mkdir -p $(dir $@) bench/results
 	@echo "  CC      $@"
-	$(Q)$(CC) $(CFLAGS_APP) -o $@ $< -Llib -lnanasqlite -Wl,-rpath,'$$ORIGIN/../../lib' $(DEP_LIBS)
+	$(Q)$(CC) $(CFLAGS_APP) $(LDFLAGS) -o $@ $< -Llib -lnanasqlite -Wl,-rpath,'$$ORIGIN/../../lib' \
+	    $(DEP_LIBS)
 bench: $(BENCH_BIN)
 	$(BENCH_BIN) -r 5 -o bench/results/latest.jsonl | tee bench/results/latest.txt
 	sh bench/chart.sh bench/results/latest.jsonl bench/results/latest.svg

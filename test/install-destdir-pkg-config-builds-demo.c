@@ -1,11 +1,12 @@
 /*
  * `make install DESTDIR=<tmp> PREFIX=/usr` stages the library, and a program
  * builds against that copy alone.  Installed: usr/lib/libnanasqlite.so.<V>
- * (its SONAME libnanasqlite.so.<MAJOR>) with the symlinks .so.<MAJOR> and
- * .so, the static library, usr/include/nanasqlite.h (identical to
- * include/), every man page under usr/share/man/man3 with a link for every
- * other name its NAME section lists, and usr/lib/pkgconfig/nanasqlite.pc
- * (prefix=/usr, Version NANA_VERSION, Requires jansson).  examples/demo.c
+ * (mode 0644; its SONAME libnanasqlite.so.<MAJOR>) with the symlinks
+ * .so.<MAJOR> and .so, the static library, usr/include/nanasqlite.h
+ * (identical to include/), every man page under usr/share/man/man3 with a
+ * link for every other name its NAME section lists, and
+ * usr/lib/pkgconfig/nanasqlite.pc (prefix=/usr, Version NANA_VERSION,
+ * Requires jansson, Requires.private sqlite3).  examples/demo.c
  * compiled with `PKG_CONFIG_PATH=... PKG_CONFIG_SYSROOT_DIR=<tmp> pkg-config
  * --cflags --libs nanasqlite` (no -Iinclude, no -Llib) reads the staged
  * header and links the staged library (checked with -MD and the linker's
@@ -136,7 +137,7 @@ int main(void)
     /* The files. */
     struct stat st;
     snprintf(path, sizeof path, "%s/usr/lib/%s", stage, real);
-    CHECK(lstat(path, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111));
+    CHECK(lstat(path, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 07777) == 0644);
     snprintf(cmd, sizeof cmd, "readelf -d '%s'", path);
     char *out = must(cmd), want[2048];
     snprintf(want, sizeof want, "Library soname: [%s]", soname);
@@ -158,7 +159,8 @@ int main(void)
     char *pc = slurp(path);
     CHECK(strstr(pc, "prefix=/usr\n") != NULL);
     CHECK(strstr(pc, "Requires: jansson") != NULL);
-    CHECK(strstr(pc, "Libs.private: -lsqlite3 -lpthread") != NULL);
+    CHECK(strstr(pc, "Requires.private: sqlite3") != NULL);
+    CHECK(strstr(pc, "Libs.private: -lpthread") != NULL);
     free(pc);
 
     /* pkg-config sees the staged copy. */

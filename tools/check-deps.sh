@@ -1,42 +1,92 @@
 #!/bin/sh
-# Checks that the build dependencies are present; on Debian, as root,
-# installs the missing ones.  Fails the build when jansson's reference count
-# is not thread-safe: results are shared between threads.
+# The build's dependencies: checks them and, on Debian as root, installs the
+# missing ones.
 #
-# The test suite needs two tools besides: mandoc, which lints the man pages
-# and renders their EXAMPLES for the doc tests, and g++, which checks that
-# the header compiles as C++.  They are installed the same way; where they
-# cannot be, the build goes on with a warning, and the tests that need them
-# fail saying so.
+#   check-deps.sh --lib    what building the library needs: pkg-config,
+#                          SQLite 3 and jansson; fails when one is missing and
+#                          cannot be installed, or when jansson's reference
+#                          count is not thread-safe (results are shared
+#                          between threads).  Run before the first compile.
+#   check-deps.sh --tests  what only the test suite needs: mandoc (lints the
+#                          man pages, renders their EXAMPLES) and g++ (the
+#                          header as C++).  Installed the same way; where they
+#                          cannot be, a warning and exit 0: the library still
+#                          builds, and the tests that need them fail saying
+#                          so.  Run by make test / asan / tsan / valgrind.
+#   check-deps.sh --all    both, failing when anything is missing (make deps).
+#
+# Optional, never installed here: cmake (the CMake-package test runs only
+# when it is present) and valgrind (make valgrind, make bench-instr).
 set -eu
 
-need=""
-command -v pkg-config >/dev/null 2>&1 || need="$need pkg-config"
-if command -v pkg-config >/dev/null 2>&1; then
-    pkg-config --exists sqlite3 || need="$need libsqlite3-dev"
-    pkg-config --exists jansson || need="$need libjansson-dev"
-else
-    need="$need libsqlite3-dev libjansson-dev"
-fi
-for_tests=""
-command -v mandoc >/dev/null 2>&1 || for_tests="$for_tests mandoc"
-command -v g++ >/dev/null 2>&1 || for_tests="$for_tests g++"
+mode=${1:---all}
+case $mode in
+--lib | --tests | --all) ;;
+*) echo "usage: $0 --lib | --tests | --all" >&2; exit 2 ;;
+esac
 
-if [ -n "$need$for_tests" ]; then
-    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-        echo "deps: installing$need$for_tests"
-        DEBIAN_FRONTEND=noninteractive apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $need $for_tests >/dev/null
-    elif [ -n "$need" ]; then
-        echo "deps: missing$need$for_tests; install them (Debian: apt-get install$need$for_tests)" >&2
-        exit 1
+# Debian packages missing for the library.
+lib_missing() {
+    if command -v pkg-config >/dev/null 2>&1; then
+        pkg-config --exists sqlite3 || printf ' libsqlite3-dev'
+        pkg-config --exists jansson || printf ' libjansson-dev'
     else
-        echo "deps: warning: missing$for_tests, which the tests need (Debian: apt-get install$for_tests)" >&2
+        printf ' pkg-config libsqlite3-dev libjansson-dev'
+    fi
+}
+# ... and for the tests.
+tests_missing() {
+    command -v mandoc >/dev/null 2>&1 || printf ' mandoc'
+    command -v g++ >/dev/null 2>&1 || printf ' g++'
+}
+
+# Installs packages "$@" when root on a machine with apt-get; 1 when it
+# cannot or did not succeed.
+apt_updated=""
+install_packages() {
+    [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 || return 1
+    echo "deps: installing $*"
+    if [ -z "$apt_updated" ]; then
+        # Lists that could not be refreshed may still be good enough.
+        DEBIAN_FRONTEND=noninteractive apt-get update -qq ||
+            echo "deps: apt-get update failed; trying the install anyway" >&2
+        apt_updated=1
+    fi
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null || return 1
+}
+
+if [ "$mode" != --tests ]; then
+    need=$(lib_missing)
+    if [ -n "$need" ]; then
+        # shellcheck disable=SC2086
+        install_packages $need || true
+        need=$(lib_missing)
+        if [ -n "$need" ]; then
+            echo "deps: missing$need, which the library needs (Debian, as root: apt-get install$need;" \
+                "or make deps)" >&2
+            exit 1
+        fi
+    fi
+    cc=${CC:-cc}
+    printf '#include <jansson.h>\n#if !JANSSON_THREAD_SAFE_REFCOUNT\n#error jansson refcount is not thread-safe\n#endif\nint main(void){return 0;}\n' |
+        $cc $(pkg-config --cflags jansson) -x c -fsyntax-only - ||
+        { echo "deps: jansson's reference count is not thread-safe; libnanasqlite needs jansson >= 2.11 built with atomic builtins" >&2; exit 1; }
+    echo "deps: sqlite3 $(pkg-config --modversion sqlite3), jansson $(pkg-config --modversion jansson)"
+fi
+
+if [ "$mode" != --lib ]; then
+    need=$(tests_missing)
+    if [ -n "$need" ]; then
+        # shellcheck disable=SC2086
+        install_packages $need || true
+        need=$(tests_missing)
+    fi
+    if [ -n "$need" ]; then
+        if [ "$mode" = --all ]; then
+            echo "deps: missing$need, which the tests need (Debian, as root: apt-get install$need)" >&2
+            exit 1
+        fi
+        echo "deps: warning: missing$need, which some tests need (Debian, as root:" \
+            "apt-get install$need, or make deps); the library builds without them" >&2
     fi
 fi
-
-cc=${CC:-cc}
-printf '#include <jansson.h>\n#if !JANSSON_THREAD_SAFE_REFCOUNT\n#error jansson refcount is not thread-safe\n#endif\nint main(void){return 0;}\n' |
-    $cc $(pkg-config --cflags jansson) -x c -fsyntax-only - ||
-    { echo "deps: jansson's reference count is not thread-safe; libnanasqlite needs jansson >= 2.11 built with atomic builtins" >&2; exit 1; }
-echo "deps: sqlite3 $(pkg-config --modversion sqlite3), jansson $(pkg-config --modversion jansson)"
