@@ -15,39 +15,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static char *must(const char *cmd)
-{
-    char *out;
-    int rc = t_run_cmd(cmd, &out);
-    if (rc != 0)
-        t_fail(__FILE__, __LINE__, "exit %d: %s\n%s", rc, cmd, out);
-    return out;
-}
-
-static char *slurp(const char *path)
-{
-    FILE *fp = fopen(path, "r");
-    if (!fp)
-        t_fail(__FILE__, __LINE__, "%s: cannot open", path);
-    fseek(fp, 0, SEEK_END);
-    long size = ftell(fp);
-    rewind(fp);
-    char *text = malloc((size_t)size + 1);
-    CHECK(text != NULL);
-    CHECK(fread(text, 1, (size_t)size, fp) == (size_t)size);
-    text[size] = '\0';
-    fclose(fp);
-    return text;
-}
-
-static void write_file(const char *path, const char *text)
-{
-    FILE *fp = fopen(path, "w");
-    CHECK(fp != NULL);
-    CHECK(fputs(text, fp) >= 0);
-    CHECK(fclose(fp) == 0);
-}
-
 struct bar {
     double y, height;
 };
@@ -87,22 +54,22 @@ int main(void)
              "mkdir -p '%s' && printf '#!/bin/sh\\ntouch %s\\nexit 1\\n' >'%s/gnuplot' && "
              "chmod 755 '%s/gnuplot'",
              bin, marker, bin, bin);
-    free(must(cmd));
+    free(t_must(cmd));
 
     snprintf(in, sizeof in, "%s/results.jsonl", t_dir());
     snprintf(svg_path, sizeof svg_path, "%s/chart.svg", t_dir());
-    write_file(in,
+    t_write_file(in,
                "{\"workload\":\"alpha\",\"ratio_median\":0.5,\"ref_raw_c\":100,"
                "\"ref_nanasqlite_py\":10,\"ref_aiosqlite\":0.001,\"ref_node_sqlite3\":1000}\n"
                "{\"workload\":\"beta\",\"ratio_median\":2}\n");
     snprintf(cmd, sizeof cmd, "PATH='%s':\"$PATH\" sh bench/chart.sh '%s' '%s'", bin, in,
              svg_path);
-    char *out = must(cmd);
+    char *out = t_must(cmd);
     CHECK(strstr(out, "chart: ") != NULL);
     free(out);
     CHECK(access(marker, F_OK) != 0);
 
-    char *svg = slurp(svg_path);
+    char *svg = t_slurp(svg_path);
     CHECK(strncmp(svg, "<?xml", 5) == 0 && strstr(svg, "<svg ") != NULL);
     size_t len = strlen(svg);
     CHECK(len > 7 && strcmp(svg + len - 7, "</svg>\n") == 0);
@@ -129,7 +96,7 @@ int main(void)
     char empty[1100], none[1100];
     snprintf(empty, sizeof empty, "%s/empty.jsonl", t_dir());
     snprintf(none, sizeof none, "%s/none.svg", t_dir());
-    write_file(empty, "");
+    t_write_file(empty, "");
     snprintf(cmd, sizeof cmd, "sh bench/chart.sh '%s' '%s'", empty, none);
     int rc = t_run_cmd(cmd, &out);
     CHECK(rc != 0);
@@ -139,9 +106,9 @@ int main(void)
     /* The committed results. */
     snprintf(cmd, sizeof cmd, "PATH='%s':\"$PATH\" sh bench/chart.sh bench/results/latest.jsonl '%s'",
              bin, svg_path);
-    free(must(cmd));
-    svg = slurp(svg_path);
-    char *results = slurp("bench/results/latest.jsonl");
+    free(t_must(cmd));
+    svg = t_slurp(svg_path);
+    char *results = t_slurp("bench/results/latest.jsonl");
     int workloads = 0;
     for (char *line = strtok(results, "\n"); line; line = strtok(NULL, "\n")) {
         char name[128], title[200];

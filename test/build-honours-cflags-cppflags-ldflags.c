@@ -23,16 +23,6 @@
     "-u CFLAGS -u CPPFLAGS -u LDFLAGS -u WERROR -u DESTDIR -u PREFIX make "      \
     "--no-print-directory"
 
-/* Runs cmd, which must succeed; returns its output (malloc'd). */
-static char *must(const char *cmd)
-{
-    char *out;
-    int rc = t_run_cmd(cmd, &out);
-    if (rc != 0)
-        t_fail(__FILE__, __LINE__, "exit %d: %s\n%s", rc, cmd, out);
-    return out;
-}
-
 /* The first line of text that contains all of needles (NULL-terminated),
  * a command continued with backslash-newline counting as one line;
  * malloc'd, or NULL. */
@@ -70,15 +60,13 @@ int main(void)
 
     /* The library as the suite built it, then a copy of the tree. */
     char *out;
-    if (t_run_cmd(T_MAKE_PLAIN " all", &out) != 0)
-        t_fail(__FILE__, __LINE__, "make all failed:\n%s", out);
-    free(out);
+    free(t_must(T_MAKE_PLAIN " all"));
     snprintf(cmd, sizeof cmd,
              "mkdir -p '%s/build/plain' && cp -pR Makefile include lib tools examples '%s/' && "
              "cp -pR build/plain/lib '%s/build/plain/' && touch '%s/build/.deps-ok' && "
              "touch '%s'/build/plain/lib/*.o && rm '%s/build/plain/lib/status.o'",
              copy, copy, copy, copy, copy, copy);
-    free(must(cmd));
+    free(t_must(cmd));
 
     snprintf(warn_h, sizeof warn_h, "%s/new-warning.h", t_dir());
     FILE *fp = fopen(warn_h, "w");
@@ -90,7 +78,7 @@ int main(void)
                        "'LDFLAGS=-Wl,-z,now -Wl,--as-needed'";
     snprintf(cmd, sizeof cmd, "cd '%s' && " MAKE_ALONE " V=1 CC='cc -include %s' %s all build/plain/demo",
              copy, warn_h, vars);
-    out = must(cmd);
+    out = t_must(cmd);
     if (!strstr(out, "a warning this compiler adds"))
         t_fail(__FILE__, __LINE__, "the compiler's warning was not printed:\n%s", out);
 
@@ -131,7 +119,7 @@ int main(void)
     const char *built[] = {so, "build/plain/demo"};
     for (int i = 0; i < 2; i++) {
         snprintf(cmd, sizeof cmd, "readelf -d '%s/%s'", copy, built[i]);
-        out = must(cmd);
+        out = t_must(cmd);
         if (!strstr(out, "NOW"))
             t_fail(__FILE__, __LINE__, "%s was not linked with LDFLAGS' -z now:\n%s", built[i],
                    out);

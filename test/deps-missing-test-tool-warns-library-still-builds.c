@@ -23,15 +23,6 @@
     "-u CFLAGS -u CPPFLAGS -u LDFLAGS -u WERROR -u DESTDIR -u PREFIX make "      \
     "--no-print-directory"
 
-static char *must(const char *cmd)
-{
-    char *out;
-    int rc = t_run_cmd(cmd, &out);
-    if (rc != 0)
-        t_fail(__FILE__, __LINE__, "exit %d: %s\n%s", rc, cmd, out);
-    return out;
-}
-
 static bool hidden(const char *name)
 {
     static const char *const tools[] = {"mandoc", "g++", "c++", "apt-get", NULL};
@@ -78,15 +69,13 @@ int main(void)
     snprintf(apt_log, sizeof apt_log, "%s/apt-get.log", t_dir());
 
     char *out;
-    if (t_run_cmd(T_MAKE_PLAIN " all", &out) != 0)
-        t_fail(__FILE__, __LINE__, "make all failed:\n%s", out);
-    free(out);
+    free(t_must(T_MAKE_PLAIN " all"));
     snprintf(cmd, sizeof cmd,
              "mkdir -p '%s/build/plain' && cp -pR Makefile include lib tools examples '%s/' && "
              "cp -pR build/plain/lib '%s/build/plain/' && touch '%s'/build/plain/lib/*.o && "
              "rm '%s/build/plain/lib/status.o'",
              copy, copy, copy, copy, copy);
-    free(must(cmd));
+    free(t_must(cmd));
 
     CHECK(mkdir(bin, 0755) == 0);
     int linked = fill_bin(bin);
@@ -106,7 +95,7 @@ int main(void)
 
     /* The library builds. */
     snprintf(cmd, sizeof cmd, "cd '%s' && %s " MAKE_ALONE " all", copy, path_env);
-    out = must(cmd);
+    out = t_must(cmd);
     if (!strstr(out, "deps: sqlite3") || !strstr(out, "build/plain/lib/status.o"))
         t_fail(__FILE__, __LINE__, "the dependency step or the compile did not run:\n%s", out);
     if (strstr(out, "mandoc") || strstr(out, "g++"))
@@ -118,14 +107,14 @@ int main(void)
 
     /* The suites' step warns and goes on. */
     snprintf(cmd, sizeof cmd, "cd '%s' && %s " MAKE_ALONE " test-deps", copy, path_env);
-    out = must(cmd);
+    out = t_must(cmd);
     if (!strstr(out, "warning: missing mandoc g++") || !strstr(out, "apt-get install mandoc g++"))
         t_fail(__FILE__, __LINE__, "make test-deps did not warn about mandoc and g++:\n%s", out);
     printf("make test-deps: %s", out);
     free(out);
     if (geteuid() == 0) {
         snprintf(cmd, sizeof cmd, "cat '%s'", apt_log);
-        out = must(cmd);
+        out = t_must(cmd);
         if (!strstr(out, "install -y -qq mandoc g++"))
             t_fail(__FILE__, __LINE__, "as root, apt-get install was not tried:\n%s", out);
         free(out);

@@ -34,9 +34,7 @@ static bool foreign(const char *name)
 int main(void)
 {
     char *out;
-    if (t_run_cmd(T_MAKE_PLAIN " all", &out) != 0)
-        t_fail(__FILE__, __LINE__, "make all failed:\n%s", out);
-    free(out);
+    free(t_must(T_MAKE_PLAIN " all"));
 
     /* The pages: file names, the names of their .Nm lines, their .Xr. */
     struct t_names files = {0}, named = {0};

@@ -48,9 +48,7 @@ int main(void)
                "mandoc is not installed, so the examples cannot be extracted: `make deps` "
                "(tools/check-deps.sh) installs it on Debian, or: apt-get install mandoc");
     free(out);
-    if (t_run_cmd(T_MAKE_PLAIN " all", &out) != 0)
-        t_fail(__FILE__, __LINE__, "make all failed:\n%s", out);
-    free(out);
+    free(t_must(T_MAKE_PLAIN " all"));
 
     struct dirent **pages;
     int n = scandir("man/man3", &pages, is_page, alphasort);

@@ -18,31 +18,6 @@
 
 #include <limits.h>
 
-static char *must(const char *cmd)
-{
-    char *out;
-    int rc = t_run_cmd(cmd, &out);
-    if (rc != 0)
-        t_fail(__FILE__, __LINE__, "exit %d: %s\n%s", rc, cmd, out);
-    return out;
-}
-
-static char *slurp(const char *path)
-{
-    FILE *fp = fopen(path, "r");
-    if (!fp)
-        t_fail(__FILE__, __LINE__, "%s: cannot open (run from the repository root)", path);
-    fseek(fp, 0, SEEK_END);
-    long size = ftell(fp);
-    rewind(fp);
-    char *text = malloc((size_t)size + 1);
-    CHECK(text != NULL);
-    CHECK(fread(text, 1, (size_t)size, fp) == (size_t)size);
-    text[size] = '\0';
-    fclose(fp);
-    return text;
-}
-
 /* Opens a file next to its own source (so that it writes nowhere else),
  * stores and reads back a value. */
 static const char app[] =
@@ -115,7 +90,7 @@ int main(void)
 {
     /* The page's literal `cc` lines in DESCRIPTION. */
     struct lines page = {0}, readme_installed = {0}, readme_checkout = {0}, readme_run = {0};
-    char *man = slurp("man/man3/nanasqlite.3");
+    char *man = t_slurp("man/man3/nanasqlite.3");
     bool description = false, literal = false;
     for (char *line = strtok(man, "\n"); line; line = strtok(NULL, "\n")) {
         if (strncmp(line, ".Sh ", 4) == 0)
@@ -131,7 +106,7 @@ int main(void)
     CHECK(page.n >= 2);
 
     /* The README's: indented `cc` lines, and the line after each checkout one. */
-    char *readme = slurp("README");
+    char *readme = t_slurp("README");
     char *prev_checkout = NULL;
     for (char *line = strtok(readme, "\n"); line; line = strtok(NULL, "\n")) {
         if (strncmp(line, "    ", 4) != 0) {
@@ -179,14 +154,12 @@ int main(void)
     CHECK(fclose(fp) == 0);
 
     char *out;
-    if (t_run_cmd(T_MAKE_PLAIN " all", &out) != 0)
-        t_fail(__FILE__, __LINE__, "make all failed:\n%s", out);
-    free(out);
+    free(t_must(T_MAKE_PLAIN " all"));
 
     /* Installed lines, against a staged install. */
     snprintf(stage, sizeof stage, "%s/stage", t_dir());
     snprintf(cmd, sizeof cmd, T_MAKE_PLAIN " install DESTDIR='%s' PREFIX=/usr", stage);
-    free(must(cmd));
+    free(t_must(cmd));
     for (int i = 0; i < page.n; i++) {
         snprintf(prog, sizeof prog, "%s/installed-%d", t_dir(), i);
         char *line = with_source(page.v[i], src);
@@ -195,9 +168,9 @@ int main(void)
                  "%s -o '%s'",
                  stage, stage, line, prog);
         free(line);
-        free(must(cmd));
+        free(t_must(cmd));
         snprintf(cmd, sizeof cmd, "LD_LIBRARY_PATH='%s/usr/lib' '%s'", stage, prog);
-        out = must(cmd);
+        out = t_must(cmd);
         if (!strstr(out, "app: ok"))
             t_fail(__FILE__, __LINE__, "%s: %s", page.v[i], out);
         free(out);
@@ -210,20 +183,20 @@ int main(void)
         char *line = with_source(readme_checkout.v[i], src);
         snprintf(cmd, sizeof cmd, "%s -o '%s'", line, prog);
         free(line);
-        free(must(cmd));
+        free(t_must(cmd));
         const char *run = readme_run.v[i], *a_out = strstr(run, "./a.out");
         if (!a_out || strcmp(a_out, "./a.out") != 0)
             t_fail(__FILE__, __LINE__, "after \"%s\" the README says \"%s\", not how to run ./a.out",
                    readme_checkout.v[i], run);
         snprintf(cmd, sizeof cmd, "env -u LD_LIBRARY_PATH %.*s'%s'", (int)(a_out - run), run, prog);
-        out = must(cmd);
+        out = t_must(cmd);
         if (!strstr(out, "app: ok"))
             t_fail(__FILE__, __LINE__, "%s: %s", cmd, out);
         free(out);
         if (!strstr(run, "LD_LIBRARY_PATH")) {
             /* run as it is: it must not need the shared library */
             snprintf(cmd, sizeof cmd, "readelf -d '%s'", prog);
-            out = must(cmd);
+            out = t_must(cmd);
             if (strstr(out, "libnanasqlite"))
                 t_fail(__FILE__, __LINE__, "\"%s\" runs without LD_LIBRARY_PATH but needs "
                        "libnanasqlite.so:\n%s", readme_checkout.v[i], out);

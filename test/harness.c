@@ -672,3 +672,36 @@ void t_want_einval(struct t_tally *t, nana_future_t *f, const char *helper, cons
     }
     nana_future_free(f);
 }
+
+char *t_must(const char *cmd)
+{
+    char *out;
+    int rc = t_run_cmd(cmd, &out);
+    if (rc != 0)
+        t_fail(__FILE__, __LINE__, "exit %d: %s\n%s", rc, cmd, out);
+    return out;
+}
+
+char *t_slurp(const char *path)
+{
+    FILE *fp = fopen(path, "r");
+    if (!fp)
+        t_fail(__FILE__, __LINE__, "%s: cannot open (run from the repository root)", path);
+    fseek(fp, 0, SEEK_END);
+    long size = ftell(fp);
+    rewind(fp);
+    char *text = malloc((size_t)size + 1);
+    CHECK(text != NULL);
+    CHECK(fread(text, 1, (size_t)size, fp) == (size_t)size);
+    text[size] = '\0';
+    fclose(fp);
+    return text;
+}
+
+void t_write_file(const char *path, const char *text)
+{
+    FILE *fp = fopen(path, "w");
+    CHECK(fp != NULL);
+    CHECK(fputs(text, fp) >= 0);
+    CHECK(fclose(fp) == 0);
+}

@@ -263,6 +263,15 @@ void t_hammer_stop(struct t_hammer *h);
  * malloc'd.  Returns the exit status (128 + signal when killed). */
 int t_run_cmd(const char *cmd, char **out);
 
+/* Runs cmd (as t_run_cmd), which must exit 0; returns its output,
+ * malloc'd.  A failure names the command and shows what it printed. */
+char *t_must(const char *cmd);
+/* The whole of a text file, malloc'd (relative paths: from the repository
+ * root, where the runner starts scenarios). */
+char *t_slurp(const char *path);
+/* Writes text to path, replacing it. */
+void t_write_file(const char *path, const char *text);
+
 /* For scenarios that try many refused inputs and report them all before
  * failing: t_want_einval() awaits and frees f, counts the call, and counts
  * (and prints, naming helper and input) a status other than NANA_EINVAL. */

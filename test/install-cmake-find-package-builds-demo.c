@@ -20,40 +20,6 @@
 #include <limits.h>
 #include <sys/stat.h>
 
-/* Runs cmd, which must succeed; returns its output (malloc'd). */
-static char *must(const char *cmd)
-{
-    char *out;
-    int rc = t_run_cmd(cmd, &out);
-    if (rc != 0)
-        t_fail(__FILE__, __LINE__, "exit %d: %s\n%s", rc, cmd, out);
-    return out;
-}
-
-static char *slurp(const char *path)
-{
-    FILE *fp = fopen(path, "r");
-    if (!fp)
-        t_fail(__FILE__, __LINE__, "%s: cannot open", path);
-    fseek(fp, 0, SEEK_END);
-    long size = ftell(fp);
-    rewind(fp);
-    char *text = malloc((size_t)size + 1);
-    CHECK(text != NULL);
-    CHECK(fread(text, 1, (size_t)size, fp) == (size_t)size);
-    text[size] = '\0';
-    fclose(fp);
-    return text;
-}
-
-static void write_file(const char *path, const char *text)
-{
-    FILE *fp = fopen(path, "w");
-    CHECK(fp != NULL);
-    CHECK(fputs(text, fp) >= 0);
-    CHECK(fclose(fp) == 0);
-}
-
 static const char project[] =
     "cmake_minimum_required(VERSION 3.10)\n"
     "project(nanademo C)\n"
@@ -94,7 +60,7 @@ int main(void)
     snprintf(stage, sizeof stage, "%s/stage", t_dir());
     snprintf(cmd, sizeof cmd, T_MAKE_PLAIN " install DESTDIR='%s' PREFIX=/usr LIBDIR=%s", stage,
              libdir);
-    free(must(cmd));
+    free(t_must(cmd));
 
     const char *files[] = {"nanasqlite-config.cmake", "nanasqlite-config-version.cmake"};
     for (int i = 0; i < 2; i++) {
@@ -106,9 +72,9 @@ int main(void)
 
     snprintf(path, sizeof path, "%s/src", t_dir());
     snprintf(cmd, sizeof cmd, "mkdir -p '%s' && cp examples/demo.c '%s/'", path, path);
-    free(must(cmd));
+    free(t_must(cmd));
     snprintf(path, sizeof path, "%s/src/CMakeLists.txt", t_dir());
-    write_file(path, project);
+    t_write_file(path, project);
 
     /* The version this header is: found, from the staged tree. */
     char version[64];
@@ -126,13 +92,13 @@ int main(void)
     free(out);
 
     snprintf(cmd, sizeof cmd, "cmake --build '%s/build' -- VERBOSE=1", t_dir());
-    out = must(cmd);
+    out = t_must(cmd);
     snprintf(want, sizeof want, "%s%s/libnanasqlite.so.%s", stage, libdir, NANA_VERSION);
     if (!strstr(out, want))
         t_fail(__FILE__, __LINE__, "the demo did not link %s:\n%s", want, out);
     free(out);
     snprintf(path, sizeof path, "%s/build/compile_commands.json", t_dir());
-    char *commands = slurp(path);
+    char *commands = t_slurp(path);
     snprintf(want, sizeof want, "%s/usr/include", stage);
     if (!strstr(commands, want))
         t_fail(__FILE__, __LINE__, "demo.c was not compiled against %s:\n%s", want, commands);
@@ -140,14 +106,14 @@ int main(void)
 
     snprintf(cmd, sizeof cmd, "LD_LIBRARY_PATH='%s%s' ldd '%s/build/demo'", stage, libdir,
              t_dir());
-    out = must(cmd);
+    out = t_must(cmd);
     snprintf(want, sizeof want, "libnanasqlite.so.%d => %s%s/", NANA_VERSION_MAJOR, stage, libdir);
     if (!strstr(out, want))
         t_fail(__FILE__, __LINE__, "the demo does not load the staged library:\n%s", out);
     free(out);
     snprintf(cmd, sizeof cmd, "LD_LIBRARY_PATH='%s%s' '%s/build/demo' '%s/demo.db'", stage, libdir,
              t_dir(), t_dir());
-    out = must(cmd);
+    out = t_must(cmd);
     CHECK(strstr(out, "done") != NULL);
     free(out);
     printf("find_package(nanasqlite %s): found in the stage; the demo built, linked the staged "
@@ -174,7 +140,7 @@ int main(void)
 
     snprintf(cmd, sizeof cmd, T_MAKE_PLAIN " uninstall DESTDIR='%s' PREFIX=/usr LIBDIR=%s", stage,
              libdir);
-    free(must(cmd));
+    free(t_must(cmd));
     struct stat st;
     snprintf(path, sizeof path, "%s%s/cmake/nanasqlite", stage, libdir);
     if (lstat(path, &st) == 0)

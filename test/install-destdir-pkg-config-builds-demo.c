@@ -24,35 +24,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* Runs cmd, which must succeed; returns its output (malloc'd). */
-static char *must(const char *cmd)
-{
-    char *out;
-    int rc = t_run_cmd(cmd, &out);
-    if (rc != 0)
-        t_fail(__FILE__, __LINE__, "exit %d: %s\n%s", rc, cmd, out);
-    return out;
-}
-
-static char *slurp(const char *path)
-{
-    FILE *fp = fopen(path, "r");
-    if (!fp)
-        t_fail(__FILE__, __LINE__, "%s: cannot open", path);
-    fseek(fp, 0, SEEK_END);
-    long size = ftell(fp);
-    rewind(fp);
-    char *text = malloc((size_t)size + 1);
-    CHECK(text != NULL);
-    CHECK(fread(text, 1, (size_t)size, fp) == (size_t)size);
-    text[size] = '\0';
-    fclose(fp);
-    return text;
-}
-
 static void same_file(const char *a, const char *b)
 {
-    char *x = slurp(a), *y = slurp(b);
+    char *x = t_slurp(a), *y = t_slurp(b);
     if (strcmp(x, y) != 0)
         t_fail(__FILE__, __LINE__, "%s differs from %s", b, a);
     free(x);
@@ -89,7 +63,7 @@ static int count_leftover(const char *path, const struct stat *sb, int flag, str
 /* Every page of man/man3 installed, and a link for each other .Nm name. */
 static void check_man(const char *mandir)
 {
-    char *pages = must("cd man/man3 && ls *.3");
+    char *pages = t_must("cd man/man3 && ls *.3");
     int n_pages = 0, n_links = 0;
     for (char *page = strtok(pages, "\n"); page; page = strtok(NULL, "\n")) {
         char src[512], dst[PATH_MAX * 2];
@@ -132,14 +106,14 @@ int main(void)
     snprintf(soname, sizeof soname, "libnanasqlite.so.%d", NANA_VERSION_MAJOR);
 
     snprintf(cmd, sizeof cmd, T_MAKE_PLAIN " install DESTDIR='%s' PREFIX=/usr", stage);
-    free(must(cmd));
+    free(t_must(cmd));
 
     /* The files. */
     struct stat st;
     snprintf(path, sizeof path, "%s/usr/lib/%s", stage, real);
     CHECK(lstat(path, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 07777) == 0644);
     snprintf(cmd, sizeof cmd, "readelf -d '%s'", path);
-    char *out = must(cmd), want[2048];
+    char *out = t_must(cmd), want[2048];
     snprintf(want, sizeof want, "Library soname: [%s]", soname);
     if (!strstr(out, want))
         t_fail(__FILE__, __LINE__, "installed SONAME is not %s:\n%s", soname, out);
@@ -156,7 +130,7 @@ int main(void)
     check_man(path);
 
     snprintf(path, sizeof path, "%s/usr/lib/pkgconfig/nanasqlite.pc", stage);
-    char *pc = slurp(path);
+    char *pc = t_slurp(path);
     CHECK(strstr(pc, "prefix=/usr\n") != NULL);
     CHECK(strstr(pc, "Requires: jansson") != NULL);
     CHECK(strstr(pc, "Requires.private: sqlite3") != NULL);
@@ -168,12 +142,12 @@ int main(void)
     snprintf(env, sizeof env,
              "PKG_CONFIG_PATH='%s/usr/lib/pkgconfig' PKG_CONFIG_SYSROOT_DIR='%s'", stage, stage);
     snprintf(cmd, sizeof cmd, "%s pkg-config --modversion nanasqlite", env);
-    out = must(cmd);
+    out = t_must(cmd);
     out[strcspn(out, "\n")] = '\0';
     CHECK_STR(out, NANA_VERSION);
     free(out);
     snprintf(cmd, sizeof cmd, "%s pkg-config --cflags --libs nanasqlite", env);
-    char *flags = must(cmd);
+    char *flags = t_must(cmd);
     flags[strcspn(flags, "\n")] = '\0';
     printf("pkg-config --cflags --libs nanasqlite: %s\n", flags);
     snprintf(want, sizeof want, "-I%s/usr/include", stage);
@@ -188,34 +162,34 @@ int main(void)
              "${CC:-cc} -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -pthread -MD -MF '%s/demo.d' "
              "examples/demo.c -o '%s/demo' %s -Wl,--trace",
              t_dir(), t_dir(), flags);
-    out = must(cmd);
+    out = t_must(cmd);
     snprintf(want, sizeof want, "%s/usr/lib/libnanasqlite.so", stage);
     if (!strstr(out, want))
         t_fail(__FILE__, __LINE__, "the demo did not link %s:\n%s", want, out);
     free(out);
     snprintf(path, sizeof path, "%s/demo.d", t_dir());
-    char *deps = slurp(path);
+    char *deps = t_slurp(path);
     snprintf(want, sizeof want, "%s/usr/include/nanasqlite.h", stage);
     if (!strstr(deps, want))
         t_fail(__FILE__, __LINE__, "the demo did not read %s:\n%s", want, deps);
     free(deps);
 
     snprintf(cmd, sizeof cmd, "LD_LIBRARY_PATH='%s/usr/lib' ldd '%s/demo'", stage, t_dir());
-    out = must(cmd);
+    out = t_must(cmd);
     snprintf(want, sizeof want, "%s => %s/usr/lib/%s", soname, stage, soname);
     if (!strstr(out, want))
         t_fail(__FILE__, __LINE__, "the demo does not load the staged library:\n%s", out);
     free(out);
     snprintf(cmd, sizeof cmd, "LD_LIBRARY_PATH='%s/usr/lib' '%s/demo' '%s/demo.db'", stage,
              t_dir(), t_dir());
-    out = must(cmd);
+    out = t_must(cmd);
     printf("demo (shared): ran, %zu bytes of output\n", strlen(out));
     free(out);
     free(flags);
 
     /* Statically: the archive, and the private libraries of the .pc. */
     snprintf(cmd, sizeof cmd, "%s pkg-config --static --libs nanasqlite", env);
-    flags = must(cmd);
+    flags = t_must(cmd);
     flags[strcspn(flags, "\n")] = '\0';
     char *l = strstr(flags, "-lnanasqlite");
     CHECK(l != NULL);
@@ -223,43 +197,43 @@ int main(void)
     snprintf(static_flags, sizeof static_flags, "%.*s'%s/usr/lib/libnanasqlite.a'%s",
              (int)(l - flags), flags, stage, l + strlen("-lnanasqlite"));
     snprintf(cmd, sizeof cmd, "%s pkg-config --cflags nanasqlite", env);
-    char *cflags = must(cmd);
+    char *cflags = t_must(cmd);
     cflags[strcspn(cflags, "\n")] = '\0';
     snprintf(cmd, sizeof cmd,
              "${CC:-cc} -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -pthread %s "
              "examples/demo.c -o '%s/demo-static' %s",
              cflags, t_dir(), static_flags);
-    free(must(cmd));
+    free(t_must(cmd));
     snprintf(cmd, sizeof cmd, "readelf -d '%s/demo-static'", t_dir());
-    out = must(cmd);
+    out = t_must(cmd);
     CHECK(strstr(out, "libnanasqlite") == NULL);
     free(out);
     snprintf(cmd, sizeof cmd, "'%s/demo-static' '%s/demo-static.db'", t_dir(), t_dir());
-    free(must(cmd));
+    free(t_must(cmd));
     printf("demo (static): ran\n");
     free(cflags);
     free(flags);
 
     /* Uninstall leaves nothing. */
     snprintf(cmd, sizeof cmd, T_MAKE_PLAIN " uninstall DESTDIR='%s' PREFIX=/usr", stage);
-    free(must(cmd));
+    free(t_must(cmd));
     CHECK(nftw(stage, count_leftover, 16, FTW_PHYS) == 0);
     CHECK_INT(leftovers, 0);
 
     /* PREFIX defaults to /usr/local. */
     snprintf(path2, sizeof path2, "%s/stage-default", t_dir());
     snprintf(cmd, sizeof cmd, T_MAKE_PLAIN " install DESTDIR='%s'", path2);
-    free(must(cmd));
+    free(t_must(cmd));
     snprintf(path, sizeof path, "%s/usr/local/lib/%s", path2, soname);
     check_link(path, real);
     snprintf(path, sizeof path, "%s/usr/local/lib/pkgconfig/nanasqlite.pc", path2);
-    pc = slurp(path);
+    pc = t_slurp(path);
     CHECK(strstr(pc, "prefix=/usr/local\n") != NULL);
     free(pc);
     snprintf(path, sizeof path, "%s/usr/local/share/man/man3/nanasqlite.3", path2);
     CHECK(lstat(path, &st) == 0);
     snprintf(cmd, sizeof cmd, T_MAKE_PLAIN " uninstall DESTDIR='%s'", path2);
-    free(must(cmd));
+    free(t_must(cmd));
     CHECK(nftw(path2, count_leftover, 16, FTW_PHYS) == 0);
     CHECK_INT(leftovers, 0);
     return 0;

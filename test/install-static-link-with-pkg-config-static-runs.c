@@ -16,36 +16,10 @@
 
 #include <limits.h>
 
-/* Runs cmd, which must succeed; returns its output (malloc'd). */
-static char *must(const char *cmd)
-{
-    char *out;
-    int rc = t_run_cmd(cmd, &out);
-    if (rc != 0)
-        t_fail(__FILE__, __LINE__, "exit %d: %s\n%s", rc, cmd, out);
-    return out;
-}
-
-static char *slurp(const char *path)
-{
-    FILE *fp = fopen(path, "r");
-    if (!fp)
-        t_fail(__FILE__, __LINE__, "%s: cannot open", path);
-    fseek(fp, 0, SEEK_END);
-    long size = ftell(fp);
-    rewind(fp);
-    char *text = malloc((size_t)size + 1);
-    CHECK(text != NULL);
-    CHECK(fread(text, 1, (size_t)size, fp) == (size_t)size);
-    text[size] = '\0';
-    fclose(fp);
-    return text;
-}
-
 /* Output of cmd as one line, its trailing newline dropped. */
 static char *line_of(const char *cmd)
 {
-    char *out = must(cmd);
+    char *out = t_must(cmd);
     out[strcspn(out, "\n")] = '\0';
     return out;
 }
@@ -65,10 +39,10 @@ int main(void)
     char stage[PATH_MAX], cmd[16384], path[PATH_MAX + 64], env[2 * PATH_MAX + 128];
     snprintf(stage, sizeof stage, "%s/stage", t_dir());
     snprintf(cmd, sizeof cmd, T_MAKE_PLAIN " install DESTDIR='%s' PREFIX=/usr", stage);
-    free(must(cmd));
+    free(t_must(cmd));
 
     snprintf(path, sizeof path, "%s/usr/lib/pkgconfig/nanasqlite.pc", stage);
-    char *pc = slurp(path);
+    char *pc = t_slurp(path);
     if (!strstr(pc, "\nRequires.private: sqlite3\n"))
         t_fail(__FILE__, __LINE__, "nanasqlite.pc does not say Requires.private: sqlite3:\n%s", pc);
     if (strstr(pc, "-lsqlite3"))
@@ -106,20 +80,20 @@ int main(void)
              "export %s; ${CC:-cc} -static examples/demo.c -o '%s/demo-static' "
              "$(pkg-config --static --cflags --libs nanasqlite)",
              env, t_dir());
-    char *out = must(cmd);
+    char *out = t_must(cmd);
     if (out[0])
         printf("linker said:\n%s", out); /* glibc's note on getpwuid/dlopen, if any */
     free(out);
 
     snprintf(cmd, sizeof cmd, "readelf -d '%s/demo-static'", t_dir());
-    out = must(cmd);
+    out = t_must(cmd);
     if (!strstr(out, "no dynamic section"))
         t_fail(__FILE__, __LINE__, "demo-static is not a static program:\n%s", out);
     free(out);
 
     snprintf(cmd, sizeof cmd, "env -u LD_LIBRARY_PATH '%s/demo-static' '%s/demo.db'", t_dir(),
              t_dir());
-    out = must(cmd);
+    out = t_must(cmd);
     CHECK(strstr(out, "done") != NULL);
     printf("demo-static: no dynamic section, ran (%zu bytes of output)\n", strlen(out));
     free(out);

@@ -19,15 +19,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static char *must(const char *cmd)
-{
-    char *out;
-    int rc = t_run_cmd(cmd, &out);
-    if (rc != 0)
-        t_fail(__FILE__, __LINE__, "exit %d: %s\n%s", rc, cmd, out);
-    return out;
-}
-
 static char stage[PATH_MAX];
 static int findings, files, dirs, links;
 
@@ -71,7 +62,7 @@ int main(void)
     char *out;
     snprintf(stage, sizeof stage, "%s/stage", t_dir());
     snprintf(cmd, sizeof cmd, T_MAKE_PLAIN " install DESTDIR='%s' PREFIX=/usr", stage);
-    free(must(cmd));
+    free(t_must(cmd));
     /* realpath() of entries resolves symlinks in the test directory too. */
     char real_stage[PATH_MAX];
     CHECK(realpath(stage, real_stage) != NULL);
@@ -84,7 +75,7 @@ int main(void)
     /* The shared library. */
     snprintf(lib, sizeof lib, "%s/usr/lib/libnanasqlite.so.%s", stage, NANA_VERSION);
     snprintf(cmd, sizeof cmd, "readelf -d -W '%s'", lib);
-    out = must(cmd);
+    out = t_must(cmd);
     char want[256];
     snprintf(want, sizeof want, "Library soname: [libnanasqlite.so.%d]", NANA_VERSION_MAJOR);
     if (!strstr(out, want))
@@ -101,7 +92,7 @@ int main(void)
         finding(soname_link, "the SONAME link does not lead to the library");
 
     snprintf(cmd, sizeof cmd, "readelf -l -W '%s'", lib);
-    out = must(cmd);
+    out = t_must(cmd);
     char *stack = strstr(out, "GNU_STACK");
     if (!stack)
         finding(lib, "no GNU_STACK program header");
@@ -110,12 +101,12 @@ int main(void)
     free(out);
 
     snprintf(cmd, sizeof cmd, "readelf -V -W '%s'", lib);
-    out = must(cmd);
+    out = t_must(cmd);
     if (!strstr(out, ".gnu.version_d"))
         finding(lib, "no symbol version definitions");
     free(out);
     snprintf(cmd, sizeof cmd, "readelf --dyn-syms -W '%s'", lib);
-    out = must(cmd);
+    out = t_must(cmd);
     int defined = 0;
     for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
         char num[32], value[64], size[32], type[32], bind[32], vis[32], ndx[32], name[512];
@@ -137,7 +128,7 @@ int main(void)
 
     /* The archive: objects only. */
     snprintf(cmd, sizeof cmd, "ar t '%s/usr/lib/libnanasqlite.a'", stage);
-    out = must(cmd);
+    out = t_must(cmd);
     for (char *member = strtok(out, "\n"); member; member = strtok(NULL, "\n")) {
         size_t n = strlen(member);
         if (n < 3 || strcmp(member + n - 2, ".o") != 0) {

@@ -14,22 +14,6 @@
 #include <ctype.h>
 #include <sys/wait.h>
 
-static char *slurp(const char *path)
-{
-    FILE *fp = fopen(path, "r");
-    if (!fp)
-        t_fail(__FILE__, __LINE__, "%s: cannot open (run from the repository root)", path);
-    fseek(fp, 0, SEEK_END);
-    long size = ftell(fp);
-    rewind(fp);
-    char *text = malloc((size_t)size + 1);
-    CHECK(text != NULL);
-    CHECK(fread(text, 1, (size_t)size, fp) == (size_t)size);
-    text[size] = '\0';
-    fclose(fp);
-    return text;
-}
-
 /* Blanks out comments and preprocessor lines (with their continuations),
  * keeping line breaks. */
 static void strip(char *s)
@@ -70,7 +54,7 @@ static void strip(char *s)
 /* Every identifier nana_* directly followed by '(' is a declared function. */
 static void declared_functions(struct t_names *out)
 {
-    char *text = slurp("include/nanasqlite.h");
+    char *text = t_slurp("include/nanasqlite.h");
     strip(text);
     for (char *p = text; (p = strstr(p, "nana_")) != NULL;) {
         if (p > text && (isalnum((unsigned char)p[-1]) || p[-1] == '_')) {
@@ -93,9 +77,7 @@ static void declared_functions(struct t_names *out)
 int main(void)
 {
     char *out;
-    if (t_run_cmd(T_MAKE_PLAIN " all", &out) != 0)
-        t_fail(__FILE__, __LINE__, "make all failed:\n%s", out);
-    free(out);
+    free(t_must(T_MAKE_PLAIN " all"));
 
     struct t_names declared = {0}, exported = {0};
     declared_functions(&declared);
@@ -103,7 +85,7 @@ int main(void)
     CHECK(declared.n > 60);
 
     /* The version node the map names: exported as an absolute symbol. */
-    char *map = slurp("lib/nanasqlite.map"), node[128] = "";
+    char *map = t_slurp("lib/nanasqlite.map"), node[128] = "";
     for (char *line = strtok(map, "\n"); line && !node[0]; line = strtok(NULL, "\n"))
         if (sscanf(line, " %127[A-Za-z0-9_] {", node) != 1)
             node[0] = '\0';

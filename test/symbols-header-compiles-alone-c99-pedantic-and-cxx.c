@@ -12,14 +12,6 @@
 
 #include <sys/wait.h>
 
-static void write_file(const char *path, const char *text)
-{
-    FILE *fp = fopen(path, "w");
-    CHECK(fp != NULL);
-    CHECK(fputs(text, fp) >= 0);
-    CHECK(fclose(fp) == 0);
-}
-
 static const char header_alone[] = "#include <nanasqlite.h>\n";
 
 /* Valid C99 and C++: every macro of the header in use. */
@@ -71,9 +63,7 @@ int main(void)
                "g++ is not installed, so the header cannot be checked as C++: `make deps` "
                "(tools/check-deps.sh) installs it on Debian, or: apt-get install g++");
     free(out);
-    if (t_run_cmd(T_MAKE_PLAIN " all", &out) != 0)
-        t_fail(__FILE__, __LINE__, "make all failed:\n%s", out);
-    free(out);
+    free(t_must(T_MAKE_PLAIN " all"));
 
     /* jansson's directory as a system one: its header is not ours to judge. */
     char *jansson_dirs;
@@ -84,8 +74,8 @@ int main(void)
     char alone[4096], macros[4096];
     snprintf(alone, sizeof alone, "%s/alone.c", t_dir());
     snprintf(macros, sizeof macros, "%s/macros.c", t_dir());
-    write_file(alone, header_alone);
-    write_file(macros, uses_macros);
+    t_write_file(alone, header_alone);
+    t_write_file(macros, uses_macros);
 
     const char *compilers[] = {
         "${CC:-cc} -std=c99 -Wall -Wextra -Wpedantic -Werror -fsyntax-only -x c",

@@ -28,9 +28,7 @@ int main(void)
     CHECK_INT(nana_libversion_number(), NANA_VERSION_NUMBER);
 
     char *out;
-    if (t_run_cmd(T_MAKE_PLAIN " all", &out) != 0)
-        t_fail(__FILE__, __LINE__, "make all failed:\n%s", out);
-    free(out);
+    free(t_must(T_MAKE_PLAIN " all"));
 
     char real[256], soname[256], real_path[300], soname_path[300];
     snprintf(real, sizeof real, "libnanasqlite.so.%s", NANA_VERSION);

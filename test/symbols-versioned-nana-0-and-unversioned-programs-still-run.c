@@ -18,15 +18,6 @@
 
 #include <ctype.h>
 
-static char *must(const char *cmd)
-{
-    char *out;
-    int rc = t_run_cmd(cmd, &out);
-    if (rc != 0)
-        t_fail(__FILE__, __LINE__, "exit %d: %s\n%s", rc, cmd, out);
-    return out;
-}
-
 static const char program[] =
     "#include <nanasqlite.h>\n"
     "#include <stdio.h>\n"
@@ -79,9 +70,7 @@ static void map_node(char *node, size_t size)
 int main(void)
 {
     char *out;
-    if (t_run_cmd(T_MAKE_PLAIN " all", &out) != 0)
-        t_fail(__FILE__, __LINE__, "make all failed:\n%s", out);
-    free(out);
+    free(t_must(T_MAKE_PLAIN " all"));
 
     char node[128], want[256], cmd[16384];
     map_node(node, sizeof node);
@@ -90,7 +79,7 @@ int main(void)
         t_fail(__FILE__, __LINE__, "lib/nanasqlite.map's version node is \"%s\", want %s", node,
                want);
 
-    out = must("readelf -V -W lib/libnanasqlite.so");
+    out = t_must("readelf -V -W lib/libnanasqlite.so");
     char *def = strstr(out, ".gnu.version_d");
     snprintf(want, sizeof want, "Name: %s", node);
     if (!def || !strstr(def, want))
@@ -98,7 +87,7 @@ int main(void)
     free(out);
 
     /* Every defined nana_ symbol: nana_xxx@@NODE. */
-    out = must("readelf --dyn-syms -W lib/libnanasqlite.so");
+    out = t_must("readelf --dyn-syms -W lib/libnanasqlite.so");
     int versioned = 0, failures = 0;
     snprintf(want, sizeof want, "@@%s", node);
     for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
@@ -138,31 +127,31 @@ int main(void)
              "ln -sf libnanasqlite.so.%d '%s/libnanasqlite.so'",
              old_dir, NANA_VERSION_MAJOR, old_dir, NANA_VERSION_MAJOR, NANA_VERSION_MAJOR,
              old_dir);
-    free(must(cmd));
+    free(t_must(cmd));
     snprintf(cmd, sizeof cmd, "readelf -V -W '%s/libnanasqlite.so'", old_dir);
-    out = must(cmd);
+    out = t_must(cmd);
     CHECK(strstr(out, ".gnu.version_d") == NULL);
     free(out);
 
     const char *link = "${CC:-cc} -std=c11 -Wall -Wextra -Iinclude $(pkg-config --cflags jansson)";
     snprintf(cmd, sizeof cmd, "%s '%s' -o '%s' -Llib -lnanasqlite $(pkg-config --libs jansson)",
              link, src, new_prog);
-    free(must(cmd));
+    free(t_must(cmd));
     snprintf(cmd, sizeof cmd, "%s '%s' -o '%s' -L'%s' -lnanasqlite $(pkg-config --libs jansson)",
              link, src, old_prog, old_dir);
-    free(must(cmd));
+    free(t_must(cmd));
 
     /* What each program requires of the library. */
     snprintf(want, sizeof want, "Name: %s", node);
     snprintf(cmd, sizeof cmd, "readelf -V -W '%s'", new_prog);
-    out = must(cmd);
+    out = t_must(cmd);
     char *need = strstr(out, ".gnu.version_r");
     if (!need || !strstr(need, want))
         t_fail(__FILE__, __LINE__, "a program linked against lib/ does not require %s:\n%s", node,
                out);
     free(out);
     snprintf(cmd, sizeof cmd, "readelf -V -W '%s'", old_prog);
-    out = must(cmd);
+    out = t_must(cmd);
     if (strstr(out, want))
         t_fail(__FILE__, __LINE__, "the unversioned program requires %s:\n%s", node, out);
     free(out);
@@ -171,7 +160,7 @@ int main(void)
     char expect[64];
     snprintf(expect, sizeof expect, "ok %d\n", NANA_VERSION_NUMBER);
     snprintf(cmd, sizeof cmd, "LD_LIBRARY_PATH=\"$PWD/lib\" '%s' '%s/old.db'", old_prog, t_dir());
-    out = must(cmd);
+    out = t_must(cmd);
     if (strcmp(out, expect) != 0)
         t_fail(__FILE__, __LINE__, "the unversioned program against lib/: \"%s\", want \"%s\"",
                out, expect);
@@ -181,7 +170,7 @@ int main(void)
     /* New program, old library: runs (the loader warns about the missing
      * version information, which is all it may do). */
     snprintf(cmd, sizeof cmd, "LD_LIBRARY_PATH='%s' '%s' '%s/new.db'", old_dir, new_prog, t_dir());
-    out = must(cmd);
+    out = t_must(cmd);
     if (!strstr(out, expect))
         t_fail(__FILE__, __LINE__, "the versioned program against the unversioned build: \"%s\"",
                out);
