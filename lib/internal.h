@@ -109,6 +109,8 @@ void nana__json_release(json_t *value);
  * member name from json_object_foreach) / of s a C string? */
 bool nana__json_key_is_cstring(const char *key);
 bool nana__json_string_is_cstring(const json_t *s);
+/* Is every member name of object a C string? */
+bool nana__json_keys_are_cstrings(const json_t *object);
 
 /* ---------------------------------------------------------- validate.c */
 

@@ -156,3 +156,14 @@ bool nana__json_string_is_cstring(const json_t *s)
 {
     return json_is_string(s) && strlen(json_string_value(s)) == json_string_length(s);
 }
+
+bool nana__json_keys_are_cstrings(const json_t *object)
+{
+    const char *name;
+    json_t *v;
+    json_object_foreach((json_t *)object, name, v) {
+        if (!nana__json_key_is_cstring(name))
+            return false;
+    }
+    return true;
+}

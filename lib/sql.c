@@ -37,17 +37,6 @@ struct sql_job {
 
 /* ------------------------------------------------------- JSON strings */
 
-static bool keys_are_cstrings(json_t *object)
-{
-    const char *name;
-    json_t *v;
-    json_object_foreach(object, name, v) {
-        if (!nana__json_key_is_cstring(name))
-            return false;
-    }
-    return true;
-}
-
 /* Checks the member names of a set of parameters (an array or object), and
  * of the objects among its values ({"$blob": ...}), for a NUL byte.  This
  * runs before the job copies them: jansson 2.14's json_deep_copy() cuts a
@@ -59,17 +48,17 @@ static nana_status_t param_names_check(json_t *params, const char **why)
     json_t *v;
     size_t i;
     if (json_is_object(params)) {
-        if (!keys_are_cstrings(params)) {
+        if (!nana__json_keys_are_cstrings(params)) {
             *why = "a parameter name holds a NUL byte";
             return NANA_EINVAL;
         }
         json_object_foreach(params, name, v) {
-            if (json_is_object(v) && !keys_are_cstrings(v))
+            if (json_is_object(v) && !nana__json_keys_are_cstrings(v))
                 goto bad_value;
         }
     } else if (json_is_array(params)) {
         json_array_foreach(params, i, v) {
-            if (json_is_object(v) && !keys_are_cstrings(v))
+            if (json_is_object(v) && !nana__json_keys_are_cstrings(v))
                 goto bad_value;
         }
     }
