@@ -202,7 +202,7 @@ struct nana_cache_entry *nana__cache_get_entry(struct nana_cache *c, const char 
     return e;
 }
 
-struct nana_cache_entry *nana__cache_find(struct nana_cache *c, const char *key, uint32_t hash)
+static struct nana_cache_entry *find_entry(struct nana_cache *c, const char *key, uint32_t hash)
 {
     struct nana_cache_shard *s = shard_of(c, hash);
     shard_lock(s);
@@ -211,13 +211,16 @@ struct nana_cache_entry *nana__cache_find(struct nana_cache *c, const char *key,
     return e;
 }
 
-int nana__cache_committed(struct nana_cache *c, struct nana_cache_entry *e, json_t **value)
+int nana__cache_peek(struct nana_cache *c, const char *key, uint32_t hash,
+                     struct nana_cache_entry **entry, json_t **value)
 {
-    struct nana_cache_shard *s = shard_of(c, e->hash);
+    struct nana_cache_shard *s = shard_of(c, hash);
     shard_lock(s);
-    int state = e->state;
+    struct nana_cache_entry *e = find_locked(s, key, hash);
+    int state = e ? e->state : NANA__UNKNOWN;
     *value = state == NANA__PRESENT ? nana__json_ref(e->value) : NULL;
     shard_unlock(s);
+    *entry = e;
     return state;
 }
 
@@ -322,7 +325,7 @@ void nana__cache_stage(struct nana_staging *sg, struct nana_cache *c, const char
 void nana__cache_stage_forget(struct nana_staging *sg, struct nana_cache *c, const char *key,
                         uint32_t hash)
 {
-    struct nana_cache_entry *e = nana__cache_find(c, key, hash);
+    struct nana_cache_entry *e = find_entry(c, key, hash);
     if (e)
         stage_entry(sg, c, e, NANA__FORGET, NULL);
 }

@@ -247,10 +247,11 @@ int nana__cache_lookup(struct nana_cache *c, const char *key, uint32_t hash,
  * pin is set.  NULL on allocation failure. */
 struct nana_cache_entry *nana__cache_get_entry(struct nana_cache *c, const char *key,
                                                uint32_t hash, bool pin);
-/* Finds an entry without creating it (executor side). */
-struct nana_cache_entry *nana__cache_find(struct nana_cache *c, const char *key, uint32_t hash);
-/* e's committed state, and its value as a new reference when PRESENT. */
-int nana__cache_committed(struct nana_cache *c, struct nana_cache_entry *e, json_t **value);
+/* Finds key's entry (*entry, NULL when none) and returns its committed state
+ * (NANA__UNKNOWN when none), with *value a new reference when PRESENT: one
+ * trip through the shard lock (executor side). */
+int nana__cache_peek(struct nana_cache *c, const char *key, uint32_t hash,
+                     struct nana_cache_entry **entry, json_t **value);
 /* pending - 1 (under the shard lock). */
 void nana__cache_unpin(struct nana_cache *c, struct nana_cache_entry *e);
 /* Forgets every entry without pending writes; keeps pinned ones as UNKNOWN

@@ -112,17 +112,15 @@ static void fail_not_found(struct kv_job *job)
  */
 static int lookup_exec(struct nana_table *t, const char *key, uint32_t hash, json_t **value)
 {
-    struct nana_cache_entry *e = nana__cache_find(&t->cache, key, hash);
-    int state = NANA__UNKNOWN;
-    *value = NULL;
+    /* Submitters read the committed state concurrently: it is taken under
+     * the shard lock.  The staged state is the executor's own. */
+    struct nana_cache_entry *e;
+    int state = nana__cache_peek(&t->cache, key, hash, &e, value);
     if (e && e->staged != NANA__UNKNOWN) {
+        nana__json_release(*value);
         *value = nana__json_ref(e->staged_value);
         return e->staged == NANA__FORGET ? NANA__UNKNOWN : e->staged;
     }
-    /* Submitters read the committed state concurrently: take it under the
-     * shard lock. */
-    if (e)
-        state = nana__cache_committed(&t->cache, e, value);
     if (state == NANA__FORGOTTEN)
         return NANA__UNKNOWN;
     if (state == NANA__UNKNOWN && atomic_load(&t->fully_loaded))
