@@ -126,7 +126,7 @@ demo: build/plain/demo
 build/plain/demo: examples/demo.c $(SO) $(HEADER)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS_APP) $(LDFLAGS) -o $@ $< -Llib -lnanasqlite -Wl,-rpath,'$$ORIGIN/../../lib' \
-	    $(DEP_LIBS)
+	    $(DEP_LIBS) -lm
 
 # ----------------------------------------------------------------- install
 # PREFIX (default /usr/local) is where the files will live; DESTDIR, empty
@@ -325,7 +325,7 @@ $(BENCH_BIN): bench/bench.c $(SO) $(HEADER)
 	@mkdir -p $(dir $@) bench/results
 	@echo "  CC      $@"
 	$(Q)$(CC) $(CFLAGS_APP) $(LDFLAGS) -o $@ $< -Llib -lnanasqlite -Wl,-rpath,'$$ORIGIN/../../lib' \
-	    $(DEP_LIBS)
+	    $(DEP_LIBS) -lm
 bench: $(BENCH_BIN)
 	$(BENCH_BIN) -r 5 -o bench/results/latest.jsonl | tee bench/results/latest.txt
 	sh bench/chart.sh bench/results/latest.jsonl bench/results/latest.svg

@@ -14,6 +14,7 @@
  *   bench --instr WORKLOAD N      (one in-process run, for callgrind)
  */
 #include <errno.h>
+#include <math.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -174,7 +175,11 @@ static void percentiles(double *lat, int n, struct run_result *r)
     r->p99_us = lat[(int)((double)n * 0.99)] * 1e6;
 }
 
-/* Each workload: setup (untimed) then the timed part; returns ops/s. */
+/* Each workload: setup (untimed) then the timed part; returns ops/s.
+ * twin_conns, when set, is a second twin: the same clients each with a
+ * connection of its own; the ratio is then taken against the better of
+ * the two twins, round by round.  threads is what the closed-loop and
+ * skewed workloads run with (the child reads it from bench_threads). */
 struct workload {
     const char *id;
     int n;
@@ -183,7 +188,11 @@ struct workload {
     void (*lib)(int n, struct run_result *r);
     void (*twin)(int n, struct run_result *r);
     const char *seed; /* seed file the run starts from, or NULL */
+    void (*twin_conns)(int n, struct run_result *r);
+    int threads;
 };
+
+static int bench_threads = 1;
 
 static const char *seed_path(const char *seed)
 {
@@ -652,18 +661,359 @@ static void twin_cache_100k(int n, struct run_result *r)
     json_decref(cache);
 }
 
+/* ------------------------------------------------- closed-loop writers */
+
+/*
+ * What a server's POST handlers are: bench_threads clients, each setting a
+ * key and awaiting it before its next one.  Keys are spread over the key
+ * space (a multiplicative permutation of 0..n-1), as ids of concurrent
+ * requests are, so concurrent writes land on different pages.  The twins:
+ * one connection doing the same writes in turn (autocommit each), and one
+ * connection per client thread (SQLite's file lock and busy handler
+ * serialise them).
+ */
+static int spread(int i, int n)
+{
+    return (int)(((long long)i * 40503) % n); /* 40503 is prime to any n < 40503 * 2 */
+}
+
+struct loop_arg {
+    nana_db_t *db;
+    sqlite3 *conn;
+    int first, count, n;
+    double *lat;
+};
+
+static void *lib_loop_thread(void *p)
+{
+    struct loop_arg *a = p;
+    char key[32];
+    for (int i = 0; i < a->count; i++) {
+        int k = spread(a->first + i, a->n);
+        double s = now_s();
+        json_t *v = value_of(k);
+        key_of(k, key, sizeof key);
+        nana_future_t *f = nana_set(a->db, key, v);
+        json_decref(v);
+        await_ok(f);
+        nana_future_free(f);
+        a->lat[i] = now_s() - s;
+    }
+    return NULL;
+}
+
+/* Runs fn in bench_threads threads over n operations split evenly; fills
+ * ops/s and latency. */
+static void run_clients(void *(*fn)(void *), nana_db_t *db, const char *conn_path, int n,
+                        struct run_result *r)
+{
+    int t = bench_threads, per = n / t;
+    pthread_t th[64];
+    struct loop_arg args[64];
+    double *lat = malloc((size_t)per * t * sizeof *lat);
+    for (int i = 0; i < t; i++)
+        args[i] = (struct loop_arg){db, conn_path ? raw_open(conn_path) : NULL, i * per, per, n,
+                                    lat + (size_t)i * per};
+    double t0 = now_s();
+    for (int i = 0; i < t; i++)
+        pthread_create(&th[i], NULL, fn, &args[i]);
+    for (int i = 0; i < t; i++)
+        pthread_join(th[i], NULL);
+    r->ops_per_s = per * t / (now_s() - t0);
+    percentiles(lat, per * t, r);
+    for (int i = 0; i < t; i++)
+        if (args[i].conn)
+            sqlite3_close(args[i].conn);
+    free(lat);
+}
+
+static void lib_closed_loop(int n, struct run_result *r)
+{
+    nana_db_t *db = lib_open(path_in_dir("run.db"), false);
+    run_clients(lib_loop_thread, db, NULL, n, r);
+    nana_close(db);
+}
+
+static int twin_write(sqlite3 *db, sqlite3_stmt *ins, const char *key, const json_t *v)
+{
+    char *text = json_dumps(v, JSON_COMPACT);
+    sqlite3_bind_text(ins, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(ins, 2, text, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(ins);
+    sqlite3_reset(ins);
+    free(text);
+    if (rc != SQLITE_DONE)
+        die("twin write: %s", sqlite3_errmsg(db));
+    return rc;
+}
+
+static void *twin_loop_thread(void *p)
+{
+    struct loop_arg *a = p;
+    sqlite3_stmt *ins = prepare(a->conn, "INSERT OR REPLACE INTO data (key, value) VALUES (?, ?)");
+    char key[32];
+    for (int i = 0; i < a->count; i++) {
+        int k = spread(a->first + i, a->n);
+        double s = now_s();
+        json_t *v = value_of(k);
+        key_of(k, key, sizeof key);
+        twin_write(a->conn, ins, key, v);
+        json_decref(v);
+        a->lat[i] = now_s() - s;
+    }
+    sqlite3_finalize(ins);
+    return NULL;
+}
+
+static void twin_closed_loop(int n, struct run_result *r)
+{
+    /* The same writes, one connection, in turn. */
+    sqlite3 *db = raw_open(path_in_dir("run.db"));
+    struct loop_arg a = {NULL, db, 0, n, n, malloc((size_t)n * sizeof(double))};
+    double t0 = now_s();
+    twin_loop_thread(&a);
+    r->ops_per_s = n / (now_s() - t0);
+    percentiles(a.lat, n, r);
+    free(a.lat);
+    sqlite3_close(db);
+}
+
+static void twin_closed_loop_conns(int n, struct run_result *r)
+{
+    sqlite3_close(raw_open(path_in_dir("run.db"))); /* the table, before the threads race */
+    run_clients(twin_loop_thread, NULL, path_in_dir("run.db"), n, r);
+}
+
+/* ------------------------------------------------------- skewed mixes */
+
+/*
+ * 8 closed-loop clients over 10,000 keys of about 1 KB each, keys drawn
+ * from a Zipf distribution (s = 0.99: a few keys take most requests).
+ * zipf_read_heavy: 95% get, 5% set of the whole object; zipf_balanced:
+ * 50/50; zipf_rmw: 50% get, 50% read-modify-write (get, change one field,
+ * set).  The twins: one connection doing the same operations in turn
+ * (SELECT and decode per get, autocommit per set), and one connection per
+ * client.
+ */
+#define ZIPF_KEYS 10000
+enum mix { MIX_READ_HEAVY, MIX_BALANCED, MIX_RMW };
+static enum mix bench_mix;
+static double zipf_cdf[ZIPF_KEYS];
+
+static void zipf_init(void)
+{
+    double sum = 0;
+    for (int i = 0; i < ZIPF_KEYS; i++)
+        sum += 1.0 / pow(i + 1, 0.99);
+    double acc = 0;
+    for (int i = 0; i < ZIPF_KEYS; i++) {
+        acc += 1.0 / pow(i + 1, 0.99) / sum;
+        zipf_cdf[i] = acc;
+    }
+}
+
+/* The key of a draw: rank by the CDF, scattered so hot keys are not
+ * neighbours. */
+static int zipf_key(unsigned *seed)
+{
+    double u = (double)(next_rand(seed) % 1000000) / 1e6;
+    int lo = 0, hi = ZIPF_KEYS - 1;
+    while (lo < hi) {
+        int mid = (lo + hi) / 2;
+        if (zipf_cdf[mid] < u)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return spread(lo, ZIPF_KEYS);
+}
+
+/* {"index": i, "count": c, "data": "<1000 x>"} */
+static json_t *big_value_of(int i, int count)
+{
+    static char data[1001];
+    if (!data[0])
+        memset(data, 'x', 1000);
+    json_t *v = json_object();
+    json_object_set_new(v, "index", json_integer(i));
+    json_object_set_new(v, "count", json_integer(count));
+    json_object_set_new(v, "data", json_string(data));
+    return v;
+}
+
+static void make_big_seed(const char *path)
+{
+    sqlite3 *db = raw_open(path);
+    sqlite3_stmt *ins = prepare(db, "INSERT OR REPLACE INTO data (key, value) VALUES (?, ?)");
+    sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
+    char key[32];
+    for (int i = 0; i < ZIPF_KEYS; i++) {
+        json_t *v = big_value_of(i, 0);
+        key_of(i, key, sizeof key);
+        twin_write(db, ins, key, v);
+        json_decref(v);
+    }
+    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+    sqlite3_finalize(ins);
+    sqlite3_exec(db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
+    sqlite3_close(db);
+}
+
+/* What the next operation is: 0 get, 1 set, 2 read-modify-write. */
+static int mix_op(unsigned *seed)
+{
+    unsigned x = next_rand(seed) % 100;
+    switch (bench_mix) {
+    case MIX_READ_HEAVY:
+        return x < 95 ? 0 : 1;
+    case MIX_BALANCED:
+        return x < 50 ? 0 : 1;
+    default:
+        return x < 50 ? 0 : 2;
+    }
+}
+
+static void *lib_mix_thread(void *p)
+{
+    struct loop_arg *a = p;
+    unsigned seed = (unsigned)a->first * 2654435761u + 7;
+    char key[32];
+    for (int i = 0; i < a->count; i++) {
+        int k = zipf_key(&seed), op = mix_op(&seed);
+        key_of(k, key, sizeof key);
+        double s = now_s();
+        nana_future_t *f = nana_get(a->db, key, NULL);
+        if (op != 1) {
+            await_ok(f);
+        }
+        if (op == 0) {
+            nana_future_free(f);
+        } else {
+            json_t *v;
+            if (op == 2) {
+                /* Read, change one field, write back. */
+                v = json_deep_copy(nana_future_json(f));
+                json_object_set_new(v, "count",
+                                    json_integer(json_integer_value(json_object_get(v, "count")) + 1));
+            } else {
+                v = big_value_of(k, i);
+            }
+            nana_future_free(f);
+            f = nana_set(a->db, key, v);
+            json_decref(v);
+            await_ok(f);
+            nana_future_free(f);
+        }
+        a->lat[i] = now_s() - s;
+    }
+    return NULL;
+}
+
+static void lib_mix(int n, struct run_result *r)
+{
+    copy_file(seed_path("seed1kb.db"), path_in_dir("run.db"));
+    nana_db_t *db = lib_open(path_in_dir("run.db"), false);
+    run_clients(lib_mix_thread, db, NULL, n, r);
+    nana_close(db);
+}
+
+static void *twin_mix_thread(void *p)
+{
+    struct loop_arg *a = p;
+    sqlite3_stmt *ins = prepare(a->conn, "INSERT OR REPLACE INTO data (key, value) VALUES (?, ?)");
+    sqlite3_stmt *sel = prepare(a->conn, "SELECT value FROM data WHERE key = ?");
+    unsigned seed = (unsigned)a->first * 2654435761u + 7;
+    char key[32];
+    for (int i = 0; i < a->count; i++) {
+        int k = zipf_key(&seed), op = mix_op(&seed);
+        key_of(k, key, sizeof key);
+        double s = now_s();
+        json_t *v = NULL;
+        if (op != 1) {
+            sqlite3_bind_text(sel, 1, key, -1, SQLITE_STATIC);
+            if (sqlite3_step(sel) != SQLITE_ROW)
+                die("twin mix: %s", key);
+            json_error_t err;
+            v = json_loadb((const char *)sqlite3_column_text(sel, 0),
+                           (size_t)sqlite3_column_bytes(sel, 0), 0, &err);
+            sqlite3_reset(sel);
+        }
+        if (op == 2)
+            json_object_set_new(v, "count",
+                                json_integer(json_integer_value(json_object_get(v, "count")) + 1));
+        if (op == 1)
+            v = big_value_of(k, i);
+        if (op != 0)
+            twin_write(a->conn, ins, key, v);
+        json_decref(v);
+        a->lat[i] = now_s() - s;
+    }
+    sqlite3_finalize(ins);
+    sqlite3_finalize(sel);
+    return NULL;
+}
+
+static void twin_mix(int n, struct run_result *r)
+{
+    copy_file(seed_path("seed1kb.db"), path_in_dir("run.db"));
+    sqlite3 *db = raw_open(path_in_dir("run.db"));
+    /* The same clients' operations, one after another on one connection. */
+    int t = bench_threads, per = n / t;
+    double *lat = malloc((size_t)per * t * sizeof *lat);
+    double t0 = now_s();
+    for (int i = 0; i < t; i++) {
+        struct loop_arg a = {NULL, db, i * per, per, n, lat + (size_t)i * per};
+        twin_mix_thread(&a);
+    }
+    r->ops_per_s = per * t / (now_s() - t0);
+    percentiles(lat, per * t, r);
+    free(lat);
+    sqlite3_close(db);
+}
+
+static void twin_mix_conns(int n, struct run_result *r)
+{
+    copy_file(seed_path("seed1kb.db"), path_in_dir("run.db"));
+    run_clients(twin_mix_thread, NULL, path_in_dir("run.db"), n, r);
+}
+
+static void lib_zipf_read_heavy(int n, struct run_result *r) { bench_mix = MIX_READ_HEAVY; lib_mix(n, r); }
+static void lib_zipf_balanced(int n, struct run_result *r) { bench_mix = MIX_BALANCED; lib_mix(n, r); }
+static void lib_zipf_rmw(int n, struct run_result *r) { bench_mix = MIX_RMW; lib_mix(n, r); }
+static void twin_zipf_read_heavy(int n, struct run_result *r) { bench_mix = MIX_READ_HEAVY; twin_mix(n, r); }
+static void twin_zipf_balanced(int n, struct run_result *r) { bench_mix = MIX_BALANCED; twin_mix(n, r); }
+static void twin_zipf_rmw(int n, struct run_result *r) { bench_mix = MIX_RMW; twin_mix(n, r); }
+static void conns_zipf_read_heavy(int n, struct run_result *r) { bench_mix = MIX_READ_HEAVY; twin_mix_conns(n, r); }
+static void conns_zipf_balanced(int n, struct run_result *r) { bench_mix = MIX_BALANCED; twin_mix_conns(n, r); }
+static void conns_zipf_rmw(int n, struct run_result *r) { bench_mix = MIX_RMW; twin_mix_conns(n, r); }
+
 /* ---------------------------------------------------------- workloads */
 
 static const struct workload workloads[] = {
-    {"set_seq", 10000, 2000, true, lib_set_seq, twin_set_seq, NULL},
-    {"set_conc", 10000, 2000, false, lib_set_conc, twin_set_conc, NULL},
-    {"get_hot", 100000, 20000, false, lib_get_hot, twin_get_hot, "seed10k.db"},
-    {"get_cold", 10000, 2000, true, lib_get_cold, twin_get_cold, "seed10k.db"},
-    {"get_cold_conc", 10000, 2000, false, lib_get_cold_conc, twin_get_cold_conc, "seed10k.db"},
-    {"batch_update", 100000, 20000, false, lib_batch_update, twin_batch_update, NULL},
-    {"fetch_all", 100000, 100000, false, lib_fetch_all, twin_fetch_all, "seed100k.db"},
-    {"mixed", 100000, 16000, true, lib_mixed, twin_mixed, "seed10k.db"},
-    {"cache_100k", 100000, 100000, false, lib_cache_100k, twin_cache_100k, "seed100k.db"},
+    {"set_seq", 10000, 2000, true, lib_set_seq, twin_set_seq, NULL, NULL, 0},
+    {"set_conc", 10000, 2000, false, lib_set_conc, twin_set_conc, NULL, NULL, 0},
+    {"get_hot", 100000, 20000, false, lib_get_hot, twin_get_hot, "seed10k.db", NULL, 0},
+    {"get_cold", 10000, 2000, true, lib_get_cold, twin_get_cold, "seed10k.db", NULL, 0},
+    {"get_cold_conc", 10000, 2000, false, lib_get_cold_conc, twin_get_cold_conc, "seed10k.db", NULL, 0},
+    {"batch_update", 100000, 20000, false, lib_batch_update, twin_batch_update, NULL, NULL, 0},
+    {"fetch_all", 100000, 100000, false, lib_fetch_all, twin_fetch_all, "seed100k.db", NULL, 0},
+    {"mixed", 100000, 16000, true, lib_mixed, twin_mixed, "seed10k.db", NULL, 0},
+    {"cache_100k", 100000, 100000, false, lib_cache_100k, twin_cache_100k, "seed100k.db", NULL, 0},
+    {"closed_loop_1", 10000, 2000, true, lib_closed_loop, twin_closed_loop, NULL,
+     twin_closed_loop_conns, 1},
+    {"closed_loop_2", 10000, 2000, true, lib_closed_loop, twin_closed_loop, NULL,
+     twin_closed_loop_conns, 2},
+    {"closed_loop_4", 10000, 2000, true, lib_closed_loop, twin_closed_loop, NULL,
+     twin_closed_loop_conns, 4},
+    {"closed_loop_8", 10000, 2000, true, lib_closed_loop, twin_closed_loop, NULL,
+     twin_closed_loop_conns, 8},
+    {"closed_loop_16", 10000, 2000, true, lib_closed_loop, twin_closed_loop, NULL,
+     twin_closed_loop_conns, 16},
+    {"zipf_read_heavy", 16000, 4000, true, lib_zipf_read_heavy, twin_zipf_read_heavy,
+     "seed1kb.db", conns_zipf_read_heavy, 8},
+    {"zipf_balanced", 16000, 4000, true, lib_zipf_balanced, twin_zipf_balanced, "seed1kb.db",
+     conns_zipf_balanced, 8},
+    {"zipf_rmw", 16000, 4000, true, lib_zipf_rmw, twin_zipf_rmw, "seed1kb.db", conns_zipf_rmw, 8},
 };
 #define N_WORKLOADS (sizeof workloads / sizeof workloads[0])
 
@@ -701,7 +1051,9 @@ struct sample {
 
 /* Runs one side of a workload in a child; the child writes its result to
  * a pipe, the parent reads it and the child's peak RSS from wait4(). */
-static int run_child(const struct workload *w, bool lib, int n, struct sample *out)
+enum side { SIDE_LIB, SIDE_TWIN, SIDE_CONNS };
+
+static int run_child(const struct workload *w, enum side side, int n, struct sample *out)
 {
     int fds[2];
     if (pipe(fds) != 0)
@@ -714,7 +1066,9 @@ static int run_child(const struct workload *w, bool lib, int n, struct sample *o
         unlink(path_in_dir("run.db"));
         unlink(path_in_dir("run.db-wal"));
         unlink(path_in_dir("run.db-shm"));
-        (lib ? w->lib : w->twin)(n, &r);
+        bench_threads = w->threads > 0 ? w->threads : 1;
+        zipf_init();
+        (side == SIDE_LIB ? w->lib : side == SIDE_TWIN ? w->twin : w->twin_conns)(n, &r);
         if (write(fds[1], &r, sizeof r) != (ssize_t)sizeof r)
             _exit(3);
         _exit(0);
@@ -787,6 +1141,9 @@ int main(int argc, char **argv)
         make_seed(path_in_dir("seed10k.db"), HOT_KEYS);
         if (strstr(argv[2], "fetch_all") || strstr(argv[2], "cache_100k"))
             make_seed(path_in_dir("seed100k.db"), 100000);
+        if (strstr(argv[2], "zipf_"))
+            make_big_seed(path_in_dir("seed1kb.db"));
+        zipf_init();
         int rc = instr_mode(argv[2], atoi(argv[3]));
         char cmd[4300];
         snprintf(cmd, sizeof cmd, "rm -rf '%s'", bench_dir);
@@ -813,6 +1170,8 @@ int main(int argc, char **argv)
     make_seed(path_in_dir("seed10k.db"), HOT_KEYS);
     if (!only || strcmp(only, "cache_100k") == 0 || strcmp(only, "fetch_all") == 0)
         make_seed(path_in_dir("seed100k.db"), 100000);
+    if (!only || strncmp(only, "zipf_", 5) == 0)
+        make_big_seed(path_in_dir("seed1kb.db"));
 
     FILE *out = fopen(out_path, "w");
     if (!out)
@@ -825,6 +1184,7 @@ int main(int argc, char **argv)
            "rss lib", "rss twin", "latency p50/p99 us lib | twin");
 
     int failures = 0;
+    double closed_loop_1_ops = 0;
     for (size_t wi = 0; wi < N_WORKLOADS; wi++) {
         const struct workload *w = &workloads[wi];
         if (only && strcmp(only, w->id) != 0)
@@ -832,26 +1192,36 @@ int main(int argc, char **argv)
         int n = quick ? w->quick_n : w->n;
         double lib_ops[64], twin_ops[64], ratios[64], lib_rss[64], twin_rss[64];
         double lib_p50[64], lib_p99[64], twin_p50[64], twin_p99[64];
+        double conns_ops[64], conns_p50[64], conns_p99[64];
         int done = 0;
         for (int round = 0; round < rounds && round < 64; round++) {
-            struct sample ls, ts;
+            struct sample ls, ts, cs = {{0, 0, 0}, 0};
             /* Alternate which side goes first, so drift hurts both alike. */
-            int first_rc, second_rc;
+            int first_rc, second_rc, conns_rc = 0;
             if (round % 2 == 0) {
-                first_rc = run_child(w, true, n, &ls);
-                second_rc = run_child(w, false, n, &ts);
+                first_rc = run_child(w, SIDE_LIB, n, &ls);
+                second_rc = run_child(w, SIDE_TWIN, n, &ts);
+                if (w->twin_conns)
+                    conns_rc = run_child(w, SIDE_CONNS, n, &cs);
             } else {
-                first_rc = run_child(w, false, n, &ts);
-                second_rc = run_child(w, true, n, &ls);
+                if (w->twin_conns)
+                    conns_rc = run_child(w, SIDE_CONNS, n, &cs);
+                first_rc = run_child(w, SIDE_TWIN, n, &ts);
+                second_rc = run_child(w, SIDE_LIB, n, &ls);
             }
-            if (first_rc != 0 || second_rc != 0) {
+            if (first_rc != 0 || second_rc != 0 || conns_rc != 0) {
                 fprintf(stderr, "bench: %s round %d failed\n", w->id, round);
                 failures++;
                 continue;
             }
             lib_ops[done] = ls.r.ops_per_s;
             twin_ops[done] = ts.r.ops_per_s;
-            ratios[done] = ls.r.ops_per_s / ts.r.ops_per_s;
+            conns_ops[done] = cs.r.ops_per_s;
+            conns_p50[done] = cs.r.p50_us;
+            conns_p99[done] = cs.r.p99_us;
+            /* Against the better twin of this round. */
+            double best = ts.r.ops_per_s > cs.r.ops_per_s ? ts.r.ops_per_s : cs.r.ops_per_s;
+            ratios[done] = ls.r.ops_per_s / best;
             lib_rss[done] = (double)ls.max_rss_kb;
             twin_rss[done] = (double)ts.max_rss_kb;
             lib_p50[done] = ls.r.p50_us;
@@ -880,6 +1250,22 @@ int main(int argc, char **argv)
         }
         printf("%-14s %7d  %-30s %-30s %6.2f  %7.1fMB %7.1fMB  %s\n", w->id, n, lcol, tcol, rmed,
                lrss / 1024, trss / 1024, latcol);
+        double cmed = 0, cp50 = 0, cp99 = 0, scaling = 0;
+        if (w->twin_conns) {
+            cmed = median(conns_ops, done);
+            cp50 = median(conns_p50, done);
+            cp99 = median(conns_p99, done);
+            printf("%-14s %7s  %-30s %.0f (%.0f-%.0f) with a connection per thread, "
+                   "p50/p99 %.1f/%.1f us\n",
+                   "", "", "", cmed, min_of(conns_ops, done), max_of(conns_ops, done), cp50, cp99);
+        }
+        /* The closed-loop sweep: how writers scale against one writer. */
+        if (strcmp(w->id, "closed_loop_1") == 0)
+            closed_loop_1_ops = lmed;
+        else if (strncmp(w->id, "closed_loop_", 12) == 0 && closed_loop_1_ops > 0) {
+            scaling = lmed / closed_loop_1_ops;
+            printf("%-14s %7s  %.2fx the one-thread closed loop of this run\n", "", "", scaling);
+        }
         fflush(stdout);
 
         const struct reference *ref = reference_of(w->id);
@@ -894,6 +1280,13 @@ int main(int argc, char **argv)
                     ",\"lib_p50_us\":%.2f,\"lib_p99_us\":%.2f,"
                     "\"twin_p50_us\":%.2f,\"twin_p99_us\":%.2f",
                     lp50, lp99, tp50, tp99);
+        if (w->twin_conns)
+            fprintf(out,
+                    ",\"threads\":%d,\"twin_conns_ops_median\":%.1f,"
+                    "\"twin_conns_p50_us\":%.2f,\"twin_conns_p99_us\":%.2f",
+                    w->threads, cmed, cp50, cp99);
+        if (scaling > 0)
+            fprintf(out, ",\"lib_scaling_vs_1\":%.3f", scaling);
         if (ref)
             fprintf(out,
                     ",\"ref_raw_c\":%.0f,\"ref_nanasqlite_py\":%.0f,"

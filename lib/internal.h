@@ -282,9 +282,14 @@ void nana__cache_staging_discard(struct nana_staging *sg);
 /* ----------------------------------------------------------- backend.c */
 
 /* Where jobs run.  One writer connection today; a reader lane and other
- * backends (a replicated one) later, behind the same functions. */
+ * backends (a replicated one) later, behind the same functions.  The
+ * checkpointer is a second connection, opened on first use by the one
+ * thread that checkpoints at a time, so that copying the WAL into the
+ * database never stops the writer. */
 struct nana_backend {
     sqlite3 *writer;
+    sqlite3 *checkpointer;
+    char *path;
 };
 
 /* Opens path for reading and writing (read-only when the file cannot be
@@ -292,6 +297,11 @@ struct nana_backend {
  * failure b->writer may still need nana__backend_close(). */
 nana_status_t nana__backend_open(struct nana_backend *b, const char *path, char **msg);
 void nana__backend_close(struct nana_backend *b);
+/* A PASSIVE checkpoint on the checkpointer connection: it copies what is
+ * committed in the WAL into the database while the writer goes on.  One
+ * thread at a time.  false when the checkpointer cannot be opened: the
+ * writer must checkpoint for itself. */
+bool nana__backend_checkpoint(struct nana_backend *b);
 /* Did the backend open the file read-only? */
 bool nana__backend_read_only(const struct nana_backend *b);
 /* What to add to the message of a write that SQLite refused with rc on
