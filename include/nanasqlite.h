@@ -356,7 +356,8 @@ nana_future_t *nana_fetch_all(nana_db_t *db, const char *sql, json_t *params);
  * borrowed like the set, point to the value's bytes -- which may hold NUL
  * bytes, *len (when len is not NULL) says how many -- followed by a NUL byte
  * not counted in *len; an empty BLOB is a non-NULL pointer with *len 0.
- * TEXT comes back as SQLite holds it, valid UTF-8 or not.
+ * TEXT comes back as SQLite holds it, valid UTF-8 or not.  The getters
+ * never fail.  Added after 0.1.0: version node NANA_0.2.
  */
 typedef struct nana_rows nana_rows_t;
 
