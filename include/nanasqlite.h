@@ -339,6 +339,58 @@ nana_future_t *nana_fetch_one(nana_db_t *db, const char *sql, json_t *params);
 nana_future_t *nana_fetch_all(nana_db_t *db, const char *sql, json_t *params);
 
 /*
+ * Row sets: nana_fetch_rows() runs a read-only statement as nana_fetch_all()
+ * does (same parameters, same refusals, same errors) and resolves to a row
+ * set instead of JSON: every row copied once into one block the future owns,
+ * with no allocation per row or value, and read in place.
+ * nana_future_rows() returns it: borrowed, read-only, valid until
+ * nana_future_free() (NULL while pending, on failure, for a future of
+ * another kind, or f NULL); the future has no JSON value.  Any number of
+ * threads may read a row set at once.
+ *
+ * Rows and columns count from 0.  A cell outside the set (row or column out
+ * of range, rows NULL) reads as a NULL cell.  Getters of the wrong type
+ * return 0, 0.0 or NULL (length 0): nana_rows_int() reads INTEGER cells,
+ * nana_rows_double() REAL cells and INTEGER ones converted, nana_rows_text()
+ * TEXT cells, nana_rows_blob() BLOB cells.  Text and BLOB pointers are
+ * borrowed like the set, point to the value's bytes -- which may hold NUL
+ * bytes, *len (when len is not NULL) says how many -- followed by a NUL byte
+ * not counted in *len; an empty BLOB is a non-NULL pointer with *len 0.
+ * TEXT comes back as SQLite holds it, valid UTF-8 or not.  The getters
+ * never fail.  Added after 0.1.0: version node NANA_0.2.
+ */
+typedef struct nana_rows nana_rows_t;
+
+typedef enum nana_cell_type {
+    NANA_CELL_NULL,    /* SQL NULL, and any cell outside the set */
+    NANA_CELL_INTEGER, /* nana_rows_int() */
+    NANA_CELL_REAL,    /* nana_rows_double() */
+    NANA_CELL_TEXT,    /* nana_rows_text() */
+    NANA_CELL_BLOB     /* nana_rows_blob() */
+} nana_cell_type_t;
+
+nana_future_t *nana_fetch_rows(nana_db_t *db, const char *sql, json_t *params);
+const nana_rows_t *nana_future_rows(const nana_future_t *f);
+
+/* Rows / columns of the set (0 for rows NULL); a column's name (NULL out of
+ * range), borrowed like the set. */
+size_t nana_rows_count(const nana_rows_t *rows);
+size_t nana_rows_columns(const nana_rows_t *rows);
+const char *nana_rows_column_name(const nana_rows_t *rows, size_t col);
+
+nana_cell_type_t nana_rows_type(const nana_rows_t *rows, size_t row, size_t col);
+int64_t nana_rows_int(const nana_rows_t *rows, size_t row, size_t col);
+double nana_rows_double(const nana_rows_t *rows, size_t row, size_t col);
+const char *nana_rows_text(const nana_rows_t *rows, size_t row, size_t col, size_t *len);
+const void *nana_rows_blob(const nana_rows_t *rows, size_t row, size_t col, size_t *len);
+
+/* New references, as nana_fetch_all() would have given them: one row as an
+ * array (NULL out of range), or every row as an array of arrays.  NULL also
+ * for rows NULL and when out of memory. */
+json_t *nana_rows_row_json(const nana_rows_t *rows, size_t row);
+json_t *nana_rows_json(const nana_rows_t *rows);
+
+/*
  * Helpers build their SQL from validated pieces:
  *  - identifiers (tables, columns, indexes): [A-Za-z_][A-Za-z0-9_]*, at most
  *    128 bytes, not starting with sqlite_ (any case); always double-quoted

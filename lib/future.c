@@ -142,6 +142,7 @@ static nana_future_t *future_alloc(int refs)
     f->callbacks = NULL;
     f->helper = NULL;
     f->helper_ctx = NULL;
+    f->payload = NULL;
     return f;
 }
 
@@ -153,6 +154,8 @@ static void future_unref(nana_future_t *f)
         return;
     nana__json_release(f->value);
     free(f->errmsg);
+    if (f->payload)
+        f->payload->destroy(f->payload);
     if (future_cache_len < FUTURE_CACHE_MAX) {
         if (!future_cache_drains) {
             /* First use on this thread: arrange the drain at its exit. */
@@ -465,6 +468,33 @@ NANA_API nana_future_t *nana_future_failed(nana_status_t code, const char *msg)
     return nana__future_new_done(code, NULL, msg);
 }
 
+/* ------------------------------------------------ non-JSON results
+ * A payload (internal.h) rides on the future beside the JSON value: set
+ * before the future resolves, read once it resolved NANA_OK, destroyed in
+ * future_unref(), passed down a then-chain with the value. */
+
+void nana__future_set_payload(nana_future_t *f, struct nana_future_payload *p)
+{
+    f->payload = p;
+}
+
+const struct nana_future_payload *nana__future_payload(const nana_future_t *f)
+{
+    if (!f || !is_done(f) || f->status != NANA_OK)
+        return NULL;
+    return f->payload;
+}
+
+/* Moves from's payload (if any) to to, a pending future about to resolve
+ * with from's outcome. */
+static void pass_payload(nana_future_t *from, nana_future_t *to)
+{
+    if (from->payload && !from->immortal) {
+        to->payload = from->payload;
+        from->payload = NULL;
+    }
+}
+
 /* ----------------------------------------------------------- then-chains */
 
 struct then_step {
@@ -484,6 +514,7 @@ static void then_forward(nana_future_t *next, void *arg)
 {
     nana_future_t *chained = arg;
     nana_status_t st = next->status;
+    pass_payload(next, chained);
     nana__future_resolve(chained, st, nana_future_take_json(next),
                          st == NANA_OK ? NULL : copy_errmsg(next));
     nana_future_free(next);
@@ -501,6 +532,7 @@ static void then_run(nana_future_t *done, void *arg)
     } else {
         nana_future_t *next = step->fn(done, step->arg);
         if (!next || next == done) {
+            pass_payload(done, chained);
             nana__future_resolve(chained, NANA_OK, nana_future_take_json(done), NULL);
         } else if (nana_future_on_ready(next, then_forward, chained) != NANA_OK) {
             nana_future_free(next);

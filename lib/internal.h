@@ -15,6 +15,8 @@
  *   authorize.c   the authorizer policy for SQL the user or a helper gives.
  *   engine.c      the queue, the executor role, group commit, the worker
  *                 pool, fork handling.  It runs jobs it cannot name.
+ *   rows.c        the row set of nana_fetch_rows: a result read in place,
+ *                 held by its future as a payload.
  *   backend.c     connections: local SQLite.
  *   future.c      nana_future_t; knows no engine: an awaiting thread helps
  *                 through the hook whoever resolves the future installed.
@@ -166,6 +168,7 @@ struct nana_future {
     /* Read only while pending, under the stripe lock. */
     const struct nana_future_helper *helper;
     void *helper_ctx;
+    struct nana_future_payload *payload; /* a non-JSON result, or NULL: see below */
 };
 
 enum { NANA__FUT_PENDING = 0, NANA__FUT_DONE = 1 };
@@ -190,6 +193,20 @@ nana_future_t *nana__future_then_owning(nana_future_t *f, nana_then_fn fn, void 
 /* Thread-local: false while a callback runs, or on pool threads. */
 bool nana__future_may_block(void);
 void nana__future_mark_worker(void);
+
+/*
+ * A result that is not JSON (the row set of nana_fetch_rows), embedded in
+ * the struct of whoever made it.  The future owns it once attached, and
+ * calls destroy when it is freed; a getter knows its kind by destroy.
+ * Attach it to a pending future before resolving it NANA_OK (a job does so
+ * from its deliver op); nana__future_payload() gives it only once the
+ * future resolved NANA_OK.  A then-chain passes it on with the JSON value.
+ */
+struct nana_future_payload {
+    void (*destroy)(struct nana_future_payload *p);
+};
+void nana__future_set_payload(nana_future_t *f, struct nana_future_payload *p);
+const struct nana_future_payload *nana__future_payload(const nana_future_t *f);
 
 /* -------------------------------------------------------------- cache.c */
 
@@ -350,7 +367,9 @@ enum nana_lane {
 struct nana_job {
     struct nana_job *next;     /* engine only */
     const struct nana_job_ops *ops;
-    nana_future_t *future;     /* the producer's reference; engine only */
+    /* The producer's reference; engine only, but for deliver, which may
+     * attach a payload to it (nana__future_set_payload). */
+    nana_future_t *future;
     unsigned flags;
     enum nana_lane lane;
     bool done_early;           /* failed before running (engine only) */
@@ -514,6 +533,19 @@ struct nana_db {
     char *errmsg;  /* last synchronous failure; NULL means "" */
 };
 
+/* -------------------------------------------------------------- rows.c */
+
+/* Steps stmt to its end, copying every row into a new row set, *out (NULL
+ * on failure).  Returns SQLITE_DONE, the failing step's code, or
+ * SQLITE_NOMEM when the set could not grow. */
+int nana__rows_read(sqlite3_stmt *stmt, nana_rows_t **out);
+/* The row set as a future's payload (the future frees it). */
+struct nana_future_payload *nana__rows_payload(nana_rows_t *rows);
+void nana__rows_free(nana_rows_t *rows);
+/* SQLite TEXT as JSON, the one rule of every SQL result: a string, or the
+ * BLOB object of its bytes when they are not UTF-8.  New reference. */
+json_t *nana__rows_text_json(const char *text, size_t n);
+
 /* ----------------------------------------------------------------- sql.c */
 
 enum nana_sql_shape {
@@ -531,6 +563,7 @@ enum nana_sql_shape {
     NANA__SHAPE_SCHEMA,    /* array of column objects; ENOTFOUND when none */
     NANA__SHAPE_NONE,      /* no value */
     NANA__SHAPE_PRAGMA,    /* as SHAPE_ALL, but run alone outside any transaction */
+    NANA__SHAPE_ROWS,      /* no JSON value: a row set (rows.c) */
 };
 
 /* What a SQL job is to run. */

@@ -33,6 +33,7 @@ struct sql_job {
     bool write;
     int64_t limit, offset;
     char *what;           /* for messages: "execute", "query", ... */
+    nana_rows_t *rows;    /* NANA__SHAPE_ROWS: the result, until delivered */
 };
 
 /* ------------------------------------------------------- JSON strings */
@@ -178,22 +179,6 @@ static nana_status_t bind_params(sqlite3_stmt *stmt, json_t *params, char **why)
     return NANA_OK;
 }
 
-/* True when text is plain ASCII, eight bytes at a time: such text is valid
- * UTF-8, and jansson's byte-by-byte check can be skipped. */
-static bool is_ascii(const char *text, size_t n)
-{
-    uint64_t acc = 0;
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        uint64_t w;
-        memcpy(&w, text + i, 8);
-        acc |= w;
-    }
-    for (; i < n; i++)
-        acc |= (unsigned char)text[i];
-    return (acc & 0x8080808080808080ull) == 0;
-}
-
 static json_t *column_json(sqlite3_stmt *stmt, int i)
 {
     switch (sqlite3_column_type(stmt, i)) {
@@ -203,10 +188,7 @@ static json_t *column_json(sqlite3_stmt *stmt, int i)
         return json_real(sqlite3_column_double(stmt, i));
     case SQLITE_TEXT: {
         const char *text = (const char *)sqlite3_column_text(stmt, i);
-        size_t n = (size_t)sqlite3_column_bytes(stmt, i);
-        json_t *s = is_ascii(text, n) ? json_stringn_nocheck(text, n) : json_stringn(text, n);
-        /* Not UTF-8: hand the bytes over as a blob rather than fail. */
-        return s ? s : nana__base64_json((const unsigned char *)text, n);
+        return text ? nana__rows_text_json(text, (size_t)sqlite3_column_bytes(stmt, i)) : NULL;
     }
     case SQLITE_BLOB:
         return nana__base64_json(sqlite3_column_blob(stmt, i),
@@ -465,6 +447,16 @@ static void exec_many(struct sql_job *job, sqlite3_stmt *stmt)
     job->base.result = json_integer(total);
 }
 
+/* The row set: steps stmt into job->rows. */
+static void read_rows(struct sql_job *job, sqlite3_stmt *stmt)
+{
+    int rc = nana__rows_read(stmt, &job->rows);
+    if (rc == SQLITE_NOMEM)
+        sql_fail(job, NANA_ENOMEM, nana__strdupf("%s: out of memory for the rows", job->what));
+    else if (rc != SQLITE_DONE)
+        sql_fail_sqlite(job, rc);
+}
+
 static void sql_run(struct nana_job *base, struct nana_exec *ex)
 {
     struct sql_job *job = container_of(base, struct sql_job, base), *sj = job;
@@ -487,6 +479,8 @@ static void sql_run(struct nana_job *base, struct nana_exec *ex)
             nana_status_t st = bind_params(stmt, sj->params, &why);
             if (st != NANA_OK) {
                 sql_fail(job, st, nana__strdupf("%s: %s", sj->what, why ? why : nana_errstr(st)));
+            } else if (sj->shape == NANA__SHAPE_ROWS) {
+                read_rows(job, stmt);
             } else {
                 int rc;
                 json_t *out = shape_result(job, stmt, &rc);
@@ -559,10 +553,23 @@ static void sql_destroy(struct nana_job *base)
     free(job->what);
     free(job->base.errmsg);
     nana__json_release(job->base.result);
+    nana__rows_free(job->rows);
     free(job);
 }
 
+/* A row set reaches its future as a payload, once the job's outcome is
+ * final: a batch that rolls back fails its reads too (engine.c). */
+static void rows_deliver(struct nana_job *base)
+{
+    struct sql_job *job = container_of(base, struct sql_job, base);
+    if (job->rows && base->status == NANA_OK) {
+        nana__future_set_payload(base->future, nana__rows_payload(job->rows));
+        job->rows = NULL;
+    }
+}
+
 static const struct nana_job_ops sql_ops = {sql_run, sql_settle, NULL, sql_destroy};
+static const struct nana_job_ops rows_ops = {sql_run, sql_settle, rows_deliver, sql_destroy};
 
 /* ------------------------------------------------------- submission side */
 
@@ -608,7 +615,7 @@ nana_future_t *nana__sql_submit(nana_db_t *db, struct nana_sql_request *rq)
         free(rq->count_sql);
         return nana__sql_reject(NANA_ENOMEM, NULL);
     }
-    job->base.ops = &sql_ops;
+    job->base.ops = rq->shape == NANA__SHAPE_ROWS ? &rows_ops : &sql_ops;
     job->tables = &db->root->tables;
     job->auth = &db->root->auth;
     job->sql = rq->sql;
@@ -694,6 +701,11 @@ NANA_API nana_future_t *nana_fetch_one(nana_db_t *db, const char *sql, json_t *p
 NANA_API nana_future_t *nana_fetch_all(nana_db_t *db, const char *sql, json_t *params)
 {
     return direct(db, sql, params, NANA__SHAPE_ALL, false, "fetch_all");
+}
+
+NANA_API nana_future_t *nana_fetch_rows(nana_db_t *db, const char *sql, json_t *params)
+{
+    return direct(db, sql, params, NANA__SHAPE_ROWS, false, "fetch_rows");
 }
 
 /* --------------------------------------------------------------- helpers */
