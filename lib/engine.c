@@ -63,6 +63,7 @@ struct nana_engine {
     atomic_bool ckpt_inline;    /* no checkpointer: the writer does it */
     int ckpt_mark;              /* WAL frames when last requested (role) */
     int64_t last_submit_ns;     /* CLOCK_MONOTONIC of the last submission */
+    int64_t poll_cost_ns;       /* what a sentinel's poll costs, smoothed */
     pthread_t *threads;
     int n_threads;
     struct nana_engine *next_started; /* the list fork() quiesces */
@@ -690,15 +691,53 @@ static bool checkpoint_if_wanted_locked(struct nana_engine *e)
  * Waking a sleeping worker costs a system call in the submitter and, worse,
  * the worker then races the submitter for the job: a caller that awaits
  * right after submitting would run the job itself, at once, if only the
- * worker stayed asleep.  So while the engine is busy (a submission in the
- * last SENTINEL_ACTIVE_NS), one idle worker -- the sentinel -- polls the
- * queue every SENTINEL_POLL_NS instead, and submissions do not wake anyone:
- * jobs nobody awaits still start within a poll interval.  When the engine
- * goes quiet the sentinel sleeps for good and submissions wake workers
- * again, so an idle root costs nothing.
+ * worker stayed asleep.  So while the engine is busy, one idle worker --
+ * the sentinel -- polls the queue instead, and submissions do not wake
+ * anyone: jobs nobody awaits still start within a poll interval.
+ *
+ * How often it polls is measured, not set: a poll costs the machine a
+ * timer wake-up and two context switches, and what those cost differs
+ * several times over between machines (and between a VM's vCPUs and bare
+ * metal).  The sentinel takes its own thread's CPU time across each poll
+ * and waits SENTINEL_COST_RATIO times that long between polls, so that
+ * polling takes about 1/SENTINEL_COST_RATIO of one core on any machine.
+ * It goes on while submissions keep coming (one in the last
+ * SENTINEL_IDLE_POLLS intervals); then it sleeps for good and submissions
+ * wake workers again, so an idle root costs nothing.
  */
-#define SENTINEL_POLL_NS 200000LL       /* 200 us */
-#define SENTINEL_ACTIVE_NS 20000000LL   /* 20 ms */
+#define SENTINEL_COST_RATIO 20   /* polling takes ~5% of one core */
+#define SENTINEL_IDLE_POLLS 100  /* intervals without a submission: stop */
+#define SENTINEL_FIRST_NS 200000 /* the interval until a poll was measured */
+
+static int64_t thread_cpu_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static int64_t poll_interval(const struct nana_engine *e)
+{
+    return e->poll_cost_ns ? SENTINEL_COST_RATIO * e->poll_cost_ns : SENTINEL_FIRST_NS;
+}
+
+/* One poll (lock held): sleeps an interval or until signalled, and
+ * learns what that cost. */
+static void sentinel_poll_locked(struct nana_engine *e, int64_t now)
+{
+    int64_t wake = now + poll_interval(e);
+    struct timespec until = {(time_t)(wake / 1000000000LL), (long)(wake % 1000000000LL)};
+    e->sentinel = true;
+    e->idle_workers++;
+    int64_t cpu = thread_cpu_ns();
+    pthread_cond_timedwait(&e->work_cond, &e->lock, &until);
+    int64_t cost = thread_cpu_ns() - cpu;
+    e->idle_workers--;
+    e->sentinel = false;
+    e->poll_cost_ns = e->poll_cost_ns ? e->poll_cost_ns + (cost - e->poll_cost_ns) / 8 : cost;
+    if (e->poll_cost_ns < 1)
+        e->poll_cost_ns = 1;
+}
 
 static void *worker_main(void *arg)
 {
@@ -717,14 +756,8 @@ static void *worker_main(void *arg)
         if (e->stopping && !e->head)
             break;
         int64_t now = monotonic_ns();
-        if (!e->sentinel && now - e->last_submit_ns < SENTINEL_ACTIVE_NS) {
-            e->sentinel = true;
-            int64_t wake = now + SENTINEL_POLL_NS;
-            struct timespec until = {(time_t)(wake / 1000000000LL), (long)(wake % 1000000000LL)};
-            e->idle_workers++;
-            pthread_cond_timedwait(&e->work_cond, &e->lock, &until);
-            e->idle_workers--;
-            e->sentinel = false;
+        if (!e->sentinel && now - e->last_submit_ns < SENTINEL_IDLE_POLLS * poll_interval(e)) {
+            sentinel_poll_locked(e, now);
             continue;
         }
         e->idle_workers++;
