@@ -888,8 +888,9 @@ static void *lib_mix_thread(void *p)
         int k = zipf_key(&seed), op = mix_op(&seed);
         key_of(k, key, sizeof key);
         double s = now_s();
-        nana_future_t *f = nana_get(a->db, key, NULL);
+        nana_future_t *f = NULL;
         if (op != 1) {
+            f = nana_get(a->db, key, NULL);
             await_ok(f);
         }
         if (op == 0) {

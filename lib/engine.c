@@ -256,11 +256,16 @@ static struct nana_job *run_jobs(struct nana_engine *e, struct nana_job *from,
 }
 
 /*
- * Group commit, stretched: while a write transaction is open and writers
- * keep the queue filling faster than we drain it (at least
- * EXTEND_MIN_QUEUED jobs waiting), their jobs join this transaction instead
- * of paying a COMMIT each -- up to EXTEND_MAX_JOBS jobs or EXTEND_MAX_NS.
- * A trickle (a few threads each awaiting its own write) never stretches it.
+ * Group commit, stretched: before a write transaction commits, jobs queued
+ * meanwhile join it instead of paying a COMMIT (and, for threads standing
+ * by for them, a hand-over) of their own -- when threads stand by (their
+ * jobs are what is queued, or they wait for this batch and lose only the
+ * run time of the jobs that join), or when a stream of submissions keeps
+ * at least EXTEND_MIN_QUEUED jobs waiting.  A lone submitter that does not
+ * wait yet (it is still submitting) is left to commit in batches: taking
+ * its jobs one at a time would only fight it for the lock.  Bounded by
+ * EXTEND_MAX_JOBS jobs and EXTEND_MAX_NS, the longest a write already run
+ * waits for its COMMIT.
  */
 #define EXTEND_MIN_QUEUED 32
 #define EXTEND_MAX_JOBS 16384
@@ -273,7 +278,8 @@ static void extend_batch(struct nana_engine *e, struct nana_job *last, int n_job
     while (tx->in_txn && tx->txn_writes && n_jobs < EXTEND_MAX_JOBS &&
            monotonic_ns() < deadline) {
         pthread_mutex_lock(&e->lock);
-        if (e->queued < EXTEND_MIN_QUEUED || (e->head->flags & NANA__JOB_ALONE)) {
+        if (!e->head || (e->head->flags & NANA__JOB_ALONE) ||
+            (e->queued < EXTEND_MIN_QUEUED && !e->standbys)) {
             pthread_mutex_unlock(&e->lock);
             return;
         }
