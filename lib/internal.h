@@ -406,6 +406,8 @@ nana_future_t *nana__engine_submit(struct nana_engine *e, struct nana_job *job);
 
 /* ------------------------------------------------------------- table.c */
 
+#define NANA_GET_MANY_MAX 256
+
 /* Statements kept per table; prepared on first use by the executor. */
 enum nana_stmt_id {
     NANA__ST_GET,
@@ -415,6 +417,11 @@ enum nana_stmt_id {
     NANA__ST_KEYS,
     NANA__ST_ALL,
     NANA__ST_CLEAR,
+    NANA__ST_SCAN_FROM,  /* key >= ?1 AND key < ?2 ORDER BY key LIMIT ?3 */
+    NANA__ST_SCAN_AFTER, /* key > ?1 AND key < ?2 ORDER BY key LIMIT ?3 */
+    NANA__ST_GET_MANY,   /* key IN (?, ...) ORDER BY key: as many parameters as
+                            fit, up to NANA_GET_MANY_MAX (the statement's
+                            sqlite3_bind_parameter_count() says how many) */
     NANA__ST_COUNT_OF
 };
 
