@@ -250,6 +250,11 @@ struct nana_cache_shard {
 
 struct nana_cache {
     struct nana_cache_shard shards[NANA_CACHE_SHARDS];
+    /* Odd while a committed state or a reset is being written, bumped
+     * before and after each: a reader of several keys that sees the same
+     * even value before and after its lookups saw one state (see
+     * nana__cache_generation). */
+    atomic_uint generation __attribute__((aligned(64)));
 };
 
 int nana__cache_init(struct nana_cache *c);
@@ -269,6 +274,10 @@ struct nana_cache_entry *nana__cache_get_entry(struct nana_cache *c, const char 
  * trip through the shard lock (executor side). */
 int nana__cache_peek(struct nana_cache *c, const char *key, uint32_t hash,
                      struct nana_cache_entry **entry, json_t **value);
+/* The generation, to read before and after looking up several keys: the
+ * lookups saw one state of the cache when both reads return the same even
+ * value. */
+unsigned nana__cache_generation(struct nana_cache *c);
 /* pending - 1 (under the shard lock). */
 void nana__cache_unpin(struct nana_cache *c, struct nana_cache_entry *e);
 /* Forgets every entry without pending writes; keeps pinned ones as UNKNOWN

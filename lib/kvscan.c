@@ -401,10 +401,13 @@ static nana_future_t *out_of_memory(struct bulk_job *job)
     return reject(NANA_ENOMEM, NULL);
 }
 
-/* Every key answered by the cache: the object, at once; else NULL. */
+/* Every key answered by the cache, in one state of it (no commit began or
+ * ended during the lookups): the object, at once; else NULL. */
 static nana_future_t *batch_from_cache(nana_db_t *db, const char *const *keys, size_t n)
 {
-    json_t *out = json_object();
+    struct nana_cache *cache = &db->table->cache;
+    unsigned before = nana__cache_generation(cache);
+    json_t *out = before % 2 ? NULL : json_object();
     if (!out)
         return NULL;
     for (size_t i = 0; i < n; i++) {
@@ -420,6 +423,10 @@ static nana_future_t *batch_from_cache(nana_db_t *db, const char *const *keys, s
             nana__json_release(out);
             return NULL;
         }
+    }
+    if (nana__cache_generation(cache) != before) {
+        nana__json_release(out);
+        return NULL;
     }
     return nana__future_new_done(NANA_OK, out, NULL);
 }
