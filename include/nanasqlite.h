@@ -347,9 +347,10 @@ nana_future_t *nana_compare_and_set(nana_db_t *db, const char *key, json_t *expe
  */
 
 /* Object of the keys found among keys[0..n) -> value (read-only, shared),
- * in the order of keys; keys missing are left out.  Answered at once when
- * the cache knows every key; else one job reads them all, the cache filled
- * as nana_get() fills it.  keys NULL with n > 0, or a NULL key: NANA_EINVAL;
+ * in the order of keys; keys missing are left out; one state of the table
+ * (a write is in it for every key or for none).  Answered at once when the
+ * cache knows every key; else one job reads them all, the cache filled as
+ * nana_get() fills it.  keys NULL with n > 0, or a NULL key: NANA_EINVAL;
  * a stored value not JSON: NANA_ETYPE naming the key. */
 nana_future_t *nana_batch_get(nana_db_t *db, const char *const *keys, size_t n);
 

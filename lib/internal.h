@@ -7,6 +7,7 @@
  *   handle.c      nana_open / nana_table / nana_close: composes a root from
  *                 the parts below and configures its connection.
  *   kv.c kvjob.c  sql.c  sqlhelpers.c  model.c
+ *   kvrmw.c kvscan.c  sqlutil.c
  *                 the operations: answer from the cache, or build a job
  *                 (a base plus an ops table, kv.h for the dict's) and
  *                 submit it.
