@@ -76,7 +76,9 @@ int main(void)
         nana_future_free(nana_set(db, key, v));
         json_decref(v);
     }
-    CHECK_ST(t_wait(nana_pragma(db, "wal_checkpoint", json_string("TRUNCATE"))), NANA_OK);
+    json_t *mode = json_string("TRUNCATE");
+    CHECK_ST(t_wait(nana_pragma(db, "wal_checkpoint", mode)), NANA_OK);
+    json_decref(mode);
     int64_t size = INT(nana_get_db_size(db));
     CHECK(stat(path, &sb) == 0);
     CHECK_INT(size, sb.st_size);
