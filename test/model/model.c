@@ -362,11 +362,11 @@ static void sql_invalidate(struct mcache *c) { cache_reset(c, C_NC); }
 
 /* scan_prefix / scan_range: the file's rows in key order (strcmp: the
  * bytes), within the bounds, up to the limit, values as items() takes them. */
-static const struct model *sort_model;
-static int by_key(const void *a, const void *b)
+static int by_key(const void *a, const void *b, void *model)
 {
     const struct mrow *x = *(const struct mrow *const *)a, *y = *(const struct mrow *const *)b;
-    return strcmp(sort_model->names[x->key], sort_model->names[y->key]);
+    const struct model *m = model;
+    return strcmp(m->names[x->key], m->names[y->key]);
 }
 
 static void scan_ordered(const struct model *m, struct mcache *c, const struct mtable *t,
@@ -385,8 +385,7 @@ static void scan_ordered(const struct model *m, struct mcache *c, const struct m
         if (in)
             rows[n++] = &t->rows[i];
     }
-    sort_model = m;
-    qsort(rows, (size_t)n, sizeof *rows, by_key);
+    qsort_r(rows, (size_t)n, sizeof *rows, by_key, (void *)m);
     json_t *out = json_array();
     for (int i = 0; i < n && i < op->limit; i++) {
         const struct centry *ce = &c->e[rows[i]->key];
