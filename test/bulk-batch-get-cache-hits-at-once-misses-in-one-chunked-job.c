@@ -20,14 +20,14 @@
 #define N 3000
 
 static nana_db_t *db;
-static atomic_bool stop;
+static atomic_int readers_done;
 
 static void *bulk_reader(void *arg)
 {
     (void)arg;
     const char *keys[] = {"w0", "w1", "w2", "w3"};
     int64_t last = -1;
-    while (!atomic_load(&stop)) {
+    for (int round = 0; round < 150; round++) {
         json_t *o = t_take(nana_batch_get(db, keys, 4), NANA_OK);
         if (json_object_size(o) == 4) {
             /* One snapshot: the writer sets all four in one update. */
@@ -39,6 +39,7 @@ static void *bulk_reader(void *arg)
         }
         nana_json_release(o);
     }
+    atomic_fetch_add(&readers_done, 1);
     return NULL;
 }
 
@@ -135,12 +136,11 @@ int main(void)
     pthread_t th[4];
     for (int t = 0; t < 4; t++)
         CHECK(pthread_create(&th[t], NULL, bulk_reader, NULL) == 0);
-    for (int i = 0; i < 300; i++) {
+    for (int i = 0; atomic_load(&readers_done) < 4; i++) {
         json_t *u = json_pack("{s:i,s:i,s:i,s:i}", "w0", i, "w1", i, "w2", i, "w3", i);
         CHECK_ST(t_wait(nana_update(db, u)), NANA_OK);
         json_decref(u);
     }
-    atomic_store(&stop, true);
     for (int t = 0; t < 4; t++)
         pthread_join(th[t], NULL);
 
