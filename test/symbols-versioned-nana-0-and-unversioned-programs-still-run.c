@@ -3,8 +3,9 @@
  * NANA_<MAJOR>, and that breaks no program built before it had one.
  *   - The map's node is NANA_<NANA_VERSION_MAJOR>; lib/libnanasqlite.so
  *     defines it (readelf -V: .gnu.version_d), and every nana_* symbol it
- *     exports is nana_xxx@@NANA_<MAJOR> (readelf --dyn-syms): the default
- *     version, so that linking needs no version named.
+ *     exports is nana_xxx@@NANA_<MAJOR> (readelf --dyn-syms), or
+ *     @@NANA_<MAJOR>.<minor> for a function a later minor release added:
+ *     the default version, so that linking needs no version named.
  *   - A program linked against it requires NANA_<MAJOR> (.gnu.version_r):
  *     a library that has versions but not that one is refused at load time,
  *     not on a call later.
@@ -97,8 +98,12 @@ int main(void)
             continue;
         if (strncmp(name, "nana_", 5) != 0 || strcmp(ndx, "UND") == 0)
             continue;
+        /* NODE, or a later minor release's node NODE.y (see the map). */
         char *at = strchr(name, '@');
-        if (!at || strcmp(at, want) != 0) {
+        size_t wl = strlen(want);
+        bool later = at && strncmp(at, want, wl) == 0 && at[wl] == '.' && at[wl + 1] &&
+                     strspn(at + wl + 1, "0123456789") == strlen(at + wl + 1);
+        if (!at || (strcmp(at, want) != 0 && !later)) {
             fprintf(stderr, "%s: exported without the default version %s\n", name, node);
             failures++;
         } else {
