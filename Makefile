@@ -277,7 +277,7 @@ $(BUILD)/test/adapter-libevent-%: LOOP_FLAGS = $(shell pkg-config --cflags libev
 $(BUILD)/test/adapter-libevent-%: LOOP_LIBS = $(shell pkg-config --libs libevent 2>/dev/null)
 $(BUILD)/test/adapter-libuv-%: LOOP_FLAGS = $(shell pkg-config --cflags libuv 2>/dev/null)
 $(BUILD)/test/adapter-libuv-%: LOOP_LIBS = $(shell pkg-config --libs libuv 2>/dev/null)
-$(filter $(BUILD)/test/adapter-%,$(TEST_BIN)): $(ADAPTER_HDR)
+$(filter $(BUILD)/test/adapter-%,$(TEST_BIN)): $(ADAPTER_HDR) test/loopwork.h
 $(BUILD)/runner: test/runner.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS_APP) $(LDFLAGS) -o $@ $<
