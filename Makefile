@@ -333,11 +333,9 @@ HTTP_VARIANT  := $(BUILD)/examples/http-service
 HAVE_LIBEVENT  = $(shell pkg-config --exists libevent 2>/dev/null && echo yes)
 LIBEVENT_FLAGS = $(shell pkg-config --cflags libevent 2>/dev/null)
 LIBEVENT_LIBS  = $(shell pkg-config --libs libevent 2>/dev/null)
-HTTP_PORT     ?= 8080
-HTTP_DB       ?= build/http-service.db
 
 http-service: $(HTTP_DIR)/http-service
-	@echo "run: $(HTTP_DIR)/http-service --db $(HTTP_DB) --port $(HTTP_PORT)"
+	@echo "run: $(HTTP_DIR)/http-service --db users.db --port 8080 (see $(HTTP_DIR)/README)"
 $(HTTP_DIR)/http-service: $(HTTP_DIR)/service.c $(HTTP_COMMON) $(HTTP_HDR) $(SO) | http-deps
 	@echo "  CC      $@"
 	$(Q)$(CC) $(CFLAGS_APP) $(LIBEVENT_FLAGS) $(LDFLAGS) -o $@ $(HTTP_DIR)/service.c $(HTTP_COMMON) \
@@ -359,8 +357,8 @@ http-deps: | $(DEPS_STAMP)
 http-bench-deps: | $(DEPS_STAMP)
 	@sh tools/check-deps.sh --http-bench
 
-# Never part of `make test`: wrk, 10 s per run, 64 connections, GET and POST,
-# against both services; figures in examples/http-service/README.
+# Never part of `make test`: wrk, 10 s per run, 64 connections, POST, GET and
+# a 9:1 mix, against both services; figures in examples/http-service/README.
 http-bench: $(HTTP_DIR)/http-service $(HTTP_DIR)/http-service-sqlite3 | http-bench-deps
 	sh $(HTTP_DIR)/bench.sh
 
