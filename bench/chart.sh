@@ -26,6 +26,43 @@ function y(v) {
     if (v > YMAX) v = YMAX
     return TOP + PH * (log10(YMAX) - log10(v)) / (log10(YMAX) - log10(YMIN))
 }
+# x pixel of a thread count on the sweep panel, log2 axis
+function sx(t) { return LEFT + SPW * (log(t) / log(2)) / (log(SWMAXT) / log(2)) }
+function sy(v) { if (v > SWMAXY) v = SWMAXY; return STOP + SPH * (1 - v / SWMAXY) }
+function sweep_line(vals, colour, label,   i, pts) {
+    pts = ""
+    for (i = 1; i <= nsw; i++) pts = pts sprintf("%.1f,%.1f ", sx(sw_t[i]), sy(vals[i] / sw_base))
+    printf "<polyline points=\"%s\" fill=\"none\" stroke=\"%s\" stroke-width=\"2\"/>\n", pts, colour
+    for (i = 1; i <= nsw; i++)
+        printf "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"%s\"><title>%s, %d threads: %.0f ops/s (%.2fx)</title></circle>\n", sx(sw_t[i]), sy(vals[i] / sw_base), colour, esc(label), sw_t[i], vals[i], vals[i] / sw_base
+}
+function sweep_panel(   i, v) {
+    STOP = H - SWH + 40; SPH = SWH - 90; SPW = PW
+    SWMAXT = 1; SWMAXY = 1
+    for (i = 1; i <= nsw; i++) {
+        if (sw_t[i] > SWMAXT) SWMAXT = sw_t[i]
+        v = sw_lib[i]; if (sw_conns[i] > v) v = sw_conns[i]; if (sw_twin[i] > v) v = sw_twin[i]
+        if (v / sw_base > SWMAXY) SWMAXY = v / sw_base
+    }
+    SWMAXY = int(SWMAXY) + 1
+    if (SWMAXY < 5) SWMAXY = 5 # the goal line shows
+    printf "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" font-size=\"13\">Closed-loop writers (each awaits its own set): ops/s over the library with one thread</text>\n", W / 2, STOP - 14
+    for (v = 0; v <= SWMAXY; v++) {
+        printf "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#dddddd\"/>\n", LEFT, sy(v), LEFT + SPW, sy(v)
+        printf "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%dx</text>\n", LEFT - 6, sy(v) + 4, v
+    }
+    for (i = 1; i <= nsw; i++)
+        printf "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%d</text>\n", sx(sw_t[i]), STOP + SPH + 16, sw_t[i]
+    printf "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">threads</text>\n", LEFT + SPW / 2, STOP + SPH + 34
+    printf "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"black\" stroke-dasharray=\"6,4\"><title>goal: 4x at 8 threads</title></line>\n", LEFT, sy(4), LEFT + SPW, sy(4)
+    printf "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" stroke=\"black\"/>\n", LEFT, STOP, SPW, SPH
+    sweep_line(sw_lib, "#9400d3", "libnanasqlite")
+    sweep_line(sw_twin, "#999999", "twin, one connection in turn")
+    sweep_line(sw_conns, "#e69f00", "twin, a connection per thread")
+    printf "<text x=\"%d\" y=\"%d\" fill=\"#9400d3\">libnanasqlite</text>\n", LEFT + 10, STOP + 16
+    printf "<text x=\"%d\" y=\"%d\" fill=\"#999999\">twin, one connection in turn</text>\n", LEFT + 10, STOP + 32
+    printf "<text x=\"%d\" y=\"%d\" fill=\"#e69f00\">twin, a connection per thread</text>\n", LEFT + 10, STOP + 48
+}
 BEGIN {
     W = 960; H = 480; LEFT = 80; RIGHT = 20; TOP = 50; BOTTOM = 110
     PW = W - LEFT - RIGHT; PH = H - TOP - BOTTOM
@@ -39,6 +76,15 @@ BEGIN {
 {
     w = field("workload")
     if (w == "") next
+    # The closed-loop sweep also gets a panel of its own (below).
+    if (w ~ /^closed_loop_[0-9]+$/) {
+        t = substr(w, 13) + 0
+        nsw++; sw_t[nsw] = t
+        sw_lib[nsw] = field("lib_ops_median") + 0
+        sw_twin[nsw] = field("twin_ops_median") + 0
+        sw_conns[nsw] = field("twin_conns_ops_median") + 0
+        if (t == 1) sw_base = sw_lib[nsw]
+    }
     n++
     name[n] = w
     val[n, 1] = field("ratio_median")
@@ -53,6 +99,11 @@ BEGIN {
     }
 }
 END {
+    # With a closed-loop sweep, a second panel: ops/s at each thread count
+    # over the one-thread closed loop of the library, for the library and both
+    # twins.
+    SWH = (nsw > 1 && sw_base > 0) ? 300 : 0
+    H += SWH
     printf "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
     printf "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"11\">\n", W, H, W, H
     printf "<title>Throughput relative to raw SQLite C</title>\n"
@@ -87,6 +138,7 @@ END {
         printf "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"10\" fill=\"%s\" stroke=\"black\" stroke-width=\"0.5\"/>\n", LEFT + 10, ly, color[s]
         printf "<text x=\"%d\" y=\"%d\">%s</text>\n", LEFT + 28, ly + 9, esc(series[s])
     }
+    if (SWH > 0) sweep_panel()
     printf "</svg>\n"
     if (n == 0) exit 1
 }' "$in" > "$tmp" || { echo "chart: no workload in $in; no chart drawn" >&2; exit 1; }

@@ -21,6 +21,10 @@
  *   backend.c     connections: local SQLite.
  *   future.c      nana_future_t; knows no engine: an awaiting thread helps
  *                 through the hook whoever resolves the future installed.
+ *   cq.c futuretext.c
+ *                 the completion queue and a result as JSON text: clients
+ *                 of the public future functions (and codec.c), above
+ *                 future.c, used by nothing in the library.
  *   cache.c codec.c json.c validate.c status.c
  *                 leaves used by many.
  */
