@@ -14,9 +14,11 @@
  *     them.  So the cache never changes unless the database did, and never
  *     by a thread resolving futures.
  *   - Reads of a key not cached stage what they read (PRESENT / ABSENT; a
- *     row that is not JSON: FORGOTTEN).  set/delete/pop/setdefault stage
- *     what they wrote; update stages FORGOTTEN for the keys it wrote (their
- *     values are not copied); batch_delete ABSENT.
+ *     row that is not JSON: FORGOTTEN), batch_get for each key it read.
+ *     set/delete/pop/setdefault and the read-modify-writes (increment,
+ *     patch, compare_and_set: kvrmw.c) stage what they wrote; update stages
+ *     FORGOTTEN for the keys it wrote (their values are not copied);
+ *     batch_delete ABSENT.  Listings, scans and cursors stage nothing.
  *   - Whole-table events run as batches of their own and reset the cache:
  *     clear (every key ABSENT, fully loaded), load_all (rows PRESENT, fully
  *     loaded when every row decoded), refresh(NULL) and a committed SQL
@@ -27,6 +29,9 @@
  *     zero.  Each is raised before the write is queued and dropped only in
  *     its settle, after the batch's effects were applied; otherwise the
  *     read is queued behind the write and runs after it in order.
+ *   - A batch_get answered from the cache reads the cache's generation
+ *     before and after its lookups (cache.c bumps it around every committed
+ *     state and reset): the answers are one state, or the read is queued.
  * test/model checks these rules against a reference model and the file.
  */
 #include <stdio.h>

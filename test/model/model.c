@@ -35,6 +35,20 @@
  *    file's rows in rowid order, a key cached present taking its cached
  *    value, the others decoded from the file (not cached); one undecodable
  *    row fails the call NANA_ETYPE.
+ *  - increment / patch / compare_and_set read the key as get does (a fill
+ *    that stays, also when they fail), then write the new value as set does
+ *    (the key cached present with it); a compare_and_set that deletes leaves
+ *    it cached absent; one that does not match writes nothing.  Increment:
+ *    a missing key counts as 0 (with a member: as {}), a missing member as
+ *    0; integer + integer stays an integer (beyond 64 bits: NANA_ERANGE),
+ *    anything else is a real (not finite: NANA_ERANGE); not a number (or,
+ *    with a member, not an object) is NANA_ETYPE.  Patch: members replaced
+ *    in place, new ones added last; a missing key is ENOTFOUND without
+ *    create.
+ *  - batch_get reads each key as get does; any key whose text is not JSON
+ *    fails it NANA_ETYPE (the first one in the order asked), the other keys
+ *    cached all the same.  scan_prefix / scan_range list the file's rows in
+ *    key order (bytes) within bounds and limit, values as items takes them.
  *  - A write that fails (NANA_EBUSY while another connection holds the write
  *    lock, a trigger's RAISE, a rolled back transaction) changes nothing.
  */
