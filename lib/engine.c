@@ -62,6 +62,7 @@ struct nana_engine {
     bool checkpointing;         /* a worker is checkpointing */
     atomic_bool ckpt_inline;    /* no checkpointer: the writer does it */
     int ckpt_mark;              /* WAL frames when last requested (role) */
+    int ckpt_waiters;           /* writers waiting for a checkpoint to end */
     int64_t last_submit_ns;     /* CLOCK_MONOTONIC of the last submission */
     int64_t poll_cost_ns;       /* what a sentinel's poll costs, smoothed */
     pthread_t *threads;
@@ -256,16 +257,17 @@ static struct nana_job *run_jobs(struct nana_engine *e, struct nana_job *from,
 }
 
 /*
- * Group commit, stretched: before a write transaction commits, jobs queued
- * meanwhile join it instead of paying a COMMIT (and, for threads standing
- * by for them, a hand-over) of their own -- when threads stand by (their
- * jobs are what is queued, or they wait for this batch and lose only the
- * run time of the jobs that join), or when a stream of submissions keeps
- * at least EXTEND_MIN_QUEUED jobs waiting.  A lone submitter that does not
- * wait yet (it is still submitting) is left to commit in batches: taking
- * its jobs one at a time would only fight it for the lock.  Bounded by
- * EXTEND_MAX_JOBS jobs and EXTEND_MAX_NS, the longest a write already run
- * waits for its COMMIT.
+ * Group commit, stretched: while a write transaction is open and writers
+ * keep the queue filling faster than we drain it (at least
+ * EXTEND_MIN_QUEUED jobs waiting), their jobs join this transaction instead
+ * of paying a COMMIT each -- up to EXTEND_MAX_JOBS jobs or EXTEND_MAX_NS,
+ * the longest a write already run waits for its COMMIT.  A trickle (a few
+ * threads each awaiting its own write) is handed to a standing-by caller
+ * instead (run_turn_locked).  Joining standing-by callers' jobs into the
+ * open transaction as well made two closed-loop writers as fast as one
+ * (0.83x -> 1.0x), but kept the write lock so continuously that another
+ * process's writer starved past its busy timeout
+ * (test/fork-child-opens-handle-while-parent-busy): not done.
  */
 #define EXTEND_MIN_QUEUED 32
 #define EXTEND_MAX_JOBS 16384
@@ -278,8 +280,7 @@ static void extend_batch(struct nana_engine *e, struct nana_job *last, int n_job
     while (tx->in_txn && tx->txn_writes && n_jobs < EXTEND_MAX_JOBS &&
            monotonic_ns() < deadline) {
         pthread_mutex_lock(&e->lock);
-        if (!e->head || (e->head->flags & NANA__JOB_ALONE) ||
-            (e->queued < EXTEND_MIN_QUEUED && !e->standbys)) {
+        if (e->queued < EXTEND_MIN_QUEUED || (e->head->flags & NANA__JOB_ALONE)) {
             pthread_mutex_unlock(&e->lock);
             return;
         }
@@ -645,7 +646,8 @@ static const struct nana_future_helper engine_helper = {
  * connection, PASSIVE, while the writer goes on.  Without a checkpointer
  * (it cannot open) the writer checkpoints itself, as SQLite would have; and
  * should the WAL reach CKPT_BACKSTOP_FRAMES all the same (checkpoints
- * cannot keep up), the writer waits for a full one.
+ * cannot keep up), the writer waits for the running one and checkpoints
+ * after it.
  */
 #define CKPT_FRAMES 1000
 #define CKPT_BACKSTOP_FRAMES (8 * CKPT_FRAMES)
@@ -656,13 +658,19 @@ static int on_wal_commit(void *ctx, sqlite3 *conn, const char *schema, int frame
     if (frames < e->ckpt_mark)
         e->ckpt_mark = 0; /* the WAL started over */
     if (frames >= CKPT_BACKSTOP_FRAMES) {
-        /* RESTART, not PASSIVE: it waits (busy handler, up to the busy
-         * timeout) for a checkpoint still running on the other connection
-         * and for readers of older snapshots, copies everything, and makes
-         * the next write start the log over -- so the log stays bounded
-         * even while the checkpointer lags.  The writer waits meanwhile:
-         * back-pressure, and only when checkpoints fell 8x behind. */
-        sqlite3_wal_checkpoint_v2(conn, schema, SQLITE_CHECKPOINT_RESTART, NULL, NULL);
+        /* Checkpoints fell behind: wait for one still running on the other
+         * connection (it holds the checkpoint lock), then copy the rest
+         * here.  PASSIVE, not RESTART: RESTART holds the write lock while
+         * it waits for readers, and another process's writer then starved
+         * past its busy timeout (test/fork-child-opens-handle-while-parent-
+         * busy). */
+        pthread_mutex_lock(&e->lock);
+        e->ckpt_waiters++;
+        while (e->checkpointing)
+            pthread_cond_wait(&e->work_cond, &e->lock);
+        e->ckpt_waiters--;
+        pthread_mutex_unlock(&e->lock);
+        sqlite3_wal_checkpoint_v2(conn, schema, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
         e->ckpt_mark = 0;
         return SQLITE_OK;
     }
@@ -696,7 +704,7 @@ static bool checkpoint_if_wanted_locked(struct nana_engine *e)
     e->checkpointing = false;
     if (!ok)
         atomic_store_explicit(&e->ckpt_inline, true, memory_order_relaxed);
-    if (e->role_waiters > 0)
+    if (e->role_waiters > 0 || e->ckpt_waiters > 0)
         pthread_cond_broadcast(&e->work_cond);
     return true;
 }

@@ -62,6 +62,19 @@ static nana_future_t *check_call(nana_db_t *db, const char *key, bool need_key)
     return check_key_call(db, key, need_key, NULL);
 }
 
+nana_future_t *nana__kv_check_keys(const char *const *keys, size_t n)
+{
+    if (!keys && n > 0)
+        return reject(NANA_EINVAL, "NULL keys array");
+    for (size_t i = 0; i < n; i++) {
+        if (!keys[i])
+            return reject(NANA_EINVAL, "NULL key in the keys array");
+        if (!nana__utf8_valid(keys[i], strlen(keys[i])))
+            return reject(NANA_EINVAL, "a key in the keys array is not valid UTF-8");
+    }
+    return NULL;
+}
+
 static nana_future_t *out_of_memory(struct kv_job *job)
 {
     if (job)
@@ -348,16 +361,8 @@ NANA_API nana_future_t *nana_batch_update(nana_db_t *db, json_t *object)
 NANA_API nana_future_t *nana_batch_delete(nana_db_t *db, const char *const *keys, size_t n)
 {
     nana_future_t *f = check_call(db, NULL, false);
-    if (f)
+    if (f || (f = nana__kv_check_keys(keys, n)))
         return f;
-    if (!keys && n > 0)
-        return reject(NANA_EINVAL, "NULL keys array");
-    for (size_t i = 0; i < n; i++) {
-        if (!keys[i])
-            return reject(NANA_EINVAL, "NULL key in the keys array");
-        if (!nana__utf8_valid(keys[i], strlen(keys[i])))
-            return reject(NANA_EINVAL, "a key in the keys array is not valid UTF-8");
-    }
     struct kv_job *job = table_job(db, KV_BATCH_DELETE);
     if (!job)
         return out_of_memory(NULL);

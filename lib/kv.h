@@ -89,6 +89,8 @@ static inline bool kind_is_write(enum kv_kind k)
 /* kv.c, submission side.  Checks the handle and (need_key) the key: a
  * failed future, or NULL; *key_len (when not NULL) gets the key's length. */
 nana_future_t *nana__kv_check(nana_db_t *db, const char *key, bool need_key, size_t *key_len);
+/* Checks an array of n keys (batch calls): a failed future, or NULL. */
+nana_future_t *nana__kv_check_keys(const char *const *keys, size_t n);
 /* The committed cache's answer when nothing queued could change it:
  * NANA__PRESENT (*value a new reference), NANA__ABSENT, or NANA__UNKNOWN. */
 int nana__kv_cache_answer(nana_db_t *db, const char *key, uint32_t hash, json_t **value);

@@ -434,16 +434,8 @@ static nana_future_t *batch_from_cache(nana_db_t *db, const char *const *keys, s
 NANA_API nana_future_t *nana_batch_get(nana_db_t *db, const char *const *keys, size_t n)
 {
     nana_future_t *f = nana__kv_check(db, NULL, false, NULL);
-    if (f)
+    if (f || (f = nana__kv_check_keys(keys, n)))
         return f;
-    if (!keys && n > 0)
-        return reject(NANA_EINVAL, "NULL keys array");
-    for (size_t i = 0; i < n; i++) {
-        if (!keys[i])
-            return reject(NANA_EINVAL, "NULL key in the keys array");
-        if (!nana__utf8_valid(keys[i], strlen(keys[i])))
-            return reject(NANA_EINVAL, "a key in the keys array is not valid UTF-8");
-    }
     if ((f = batch_from_cache(db, keys, n)))
         return f;
     struct bulk_job *job = bulk_new(db, BULK_GET);
