@@ -22,6 +22,7 @@ static const struct {
     {"authorize.o", 4}, {"engine.o", 4},                                    /* guard, engine */
     {"rows.o", 4},                                                          /* row sets */
     {"backend.o", 3},   {"future.o", 3},                                    /* connections, futures */
+    {"expr.o", 3},                                                          /* query expressions */
     {"cache.o", 2},     {"codec.o", 2},                                     /* leaves */
     {"json.o", 1},      {"validate.o", 1},
     {"status.o", 0},
