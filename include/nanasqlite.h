@@ -53,7 +53,7 @@ int nana_libversion_number(void);
 #define NANA_STATUS_TABLE(X)                                                   \
     X(NANA_OK, "success")                                                      \
     X(NANA_PENDING, "the future has not resolved yet")                         \
-    X(NANA_ENOTFOUND, "key not found")                                         \
+    X(NANA_ENOTFOUND, "key, table or file not found")                          \
     X(NANA_EINVAL, "invalid argument")                                         \
     X(NANA_ETYPE, "value of the wrong JSON type")                              \
     X(NANA_ESQL, "SQLite reported an error")                                   \

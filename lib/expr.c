@@ -29,7 +29,7 @@ enum tok_kind {
     TK_WORD,    /* [A-Za-z_][A-Za-z0-9_]* */
     TK_NUMBER,  /* 12, 1.5, .5, 1e-3 */
     TK_STRING,  /* 'it''s' */
-    TK_QUOTED,  /* "name" (an alias only) */
+    TK_QUOTED,  /* "name": a column or an alias */
     TK_PARAM,   /* ?, ?3, :name, @name, $name (having only) */
     TK_OP,      /* + - * / % || = == != <> < <= > >= ( ) , */
 };
@@ -346,7 +346,7 @@ static const struct function *find_function(const struct parser *ps)
 /* ------------------------------------------------------------ parsing */
 
 /* What an expression turned out to be, for a column without AS. */
-enum shape { SHAPE_NAME, SHAPE_CALL, SHAPE_OTHER };
+enum shape { SHAPE_NAME, SHAPE_QUOTED, SHAPE_CALL, SHAPE_OTHER };
 
 static bool condition(struct parser *ps, enum shape *shape);
 static bool arith(struct parser *ps, enum shape *shape);
@@ -451,8 +451,12 @@ static bool primary(struct parser *ps, enum shape *shape)
         emit_n(ps, t->s, t->len);
         return next(ps);
     case TK_QUOTED:
-        return fail(ps, "a double-quoted name outside an alias: write column names bare, "
-                        "the library quotes them");
+        /* A column whose name is a keyword: "order" */
+        if (starts_with_sqlite_(t->s + 1, t->len - 2))
+            return fail(ps, "names beginning with sqlite_ are SQLite's own");
+        emit_name(ps, t->s + 1, t->len - 2);
+        *shape = SHAPE_QUOTED;
+        return next(ps);
     case TK_END:
         return fail(ps, "an expression ends where an operand was expected");
     case TK_OP:
@@ -747,6 +751,10 @@ static bool column(struct parser *ps)
     }
     if (!expect_end(ps))
         return false;
+    if (shape == SHAPE_QUOTED)
+        return refuse(ps, ps->text,
+                      "a column alone is written bare, without double quotes: the library "
+                      "quotes it");
     if (shape != SHAPE_CALL)
         return refuse(ps, ps->text,
                       "an expression needs a name: write <expression> AS name (only a column "
