@@ -20,9 +20,11 @@
 
 #include "internal.h"
 
-/* How deep parentheses, calls and prefix operators may nest: far more than
- * a query needs, and little enough stack for any thread. */
-#define DEPTH_MAX 32
+/* How deep parentheses, calls and prefix operators may nest: more than a
+ * query needs, little stack for any thread, and within what SQLite's own
+ * parser holds for common shapes (31 nested calls; a few operators pending
+ * at every level take more of it, and SQLite refuses those itself). */
+#define DEPTH_MAX 16
 
 enum tok_kind {
     TK_END,
@@ -354,7 +356,7 @@ static bool arith(struct parser *ps, enum shape *shape);
 static bool enter(struct parser *ps)
 {
     if (++ps->depth > DEPTH_MAX)
-        return fail(ps, "nested more than 32 deep");
+        return fail(ps, "nested more than 16 deep");
     return true;
 }
 
