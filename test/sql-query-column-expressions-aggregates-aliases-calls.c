@@ -24,7 +24,8 @@ static void query_(const char *file, int line, nana_db_t *h, const char *table,
                    const char *cols, const char *want)
 {
     json_t *c = cols ? t_json(cols) : NULL;
-    json_t *v = t_take_at(file, line, cols, nana_query(h, table, c, NULL, NULL, NULL, INT64_MAX, 0));
+    json_t *v =
+        t_take_at(file, line, cols, nana_query(h, table, c, NULL, NULL, NULL, INT64_MAX, 0));
     t_check_json(file, line, cols, v, want);
     nana_json_release(v);
     json_decref(c);

@@ -48,7 +48,8 @@ static void refused_(const char *file, int line, const char *cols, const char *p
     json_decref(c);
     json_decref(p);
 }
-#define REFUSED(cols, params, gb, hv, in_msg) refused_(__FILE__, __LINE__, cols, params, gb, hv, in_msg)
+#define REFUSED(cols, params, gb, hv, in_msg)                                             \
+    refused_(__FILE__, __LINE__, cols, params, gb, hv, in_msg)
 
 int main(void)
 {
@@ -58,9 +59,12 @@ int main(void)
                      "day TEXT, \"group\" TEXT)",
                      NULL),
            NANA_OK);
-    json_t *rows = t_json("[[\"ann\", 10, \"2024-01-05\", \"x\"], [\"ann\", 40, \"2024-01-20\", \"x\"],"
-                          " [\"ann\", 70, \"2024-02-02\", \"y\"], [\"bob\", 5, \"2024-01-07\", \"y\"],"
-                          " [\"bob\", 15, \"2024-02-09\", \"y\"], [\"cy\", 200, \"2024-02-11\", \"x\"],"
+    json_t *rows = t_json("[[\"ann\", 10, \"2024-01-05\", \"x\"],"
+                          " [\"ann\", 40, \"2024-01-20\", \"x\"],"
+                          " [\"ann\", 70, \"2024-02-02\", \"y\"],"
+                          " [\"bob\", 5, \"2024-01-07\", \"y\"],"
+                          " [\"bob\", 15, \"2024-02-09\", \"y\"],"
+                          " [\"cy\", 200, \"2024-02-11\", \"x\"],"
                           " [\"dee\", 1, \"2024-03-01\", null]]");
     EXPECT(nana_execute_many(db,
                              "INSERT INTO orders (customer, amount, day, \"group\") "
@@ -131,7 +135,8 @@ int main(void)
          "total > ?", "total DESC", 1, 1,
          "{\"rows\": [{\"customer\": \"ann\", \"total\": 120}], \"total\": 3, \"limit\": 1,"
          " \"offset\": 1}");
-    PAGE("[\"customer\"]", "amount > :min", "{\"min\": 1000, \"n\": 0}", "customer", "COUNT(*) > :n",
+    PAGE("[\"customer\"]", "amount > :min", "{\"min\": 1000, \"n\": 0}", "customer",
+         "COUNT(*) > :n",
          NULL, 5, 0, "{\"rows\": [], \"total\": 0, \"limit\": 5, \"offset\": 0}");
 
     /* Neither clause: nana_query's rows. */
