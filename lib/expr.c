@@ -16,7 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "internal.h"
 
@@ -117,9 +116,22 @@ static bool is_space(const struct parser *ps, char c)
     return ps->kind != NANA__EXPR_COLUMN && (c == '\t' || c == '\n' || c == '\r');
 }
 
+/* ASCII case-insensitive equality of n bytes: keywords and function names
+ * compare the same in every locale (strncasecmp() follows it). */
+static bool ascii_caseeq(const char *a, const char *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        char x = a[i] >= 'a' && a[i] <= 'z' ? (char)(a[i] - 'a' + 'A') : a[i];
+        char y = b[i] >= 'a' && b[i] <= 'z' ? (char)(b[i] - 'a' + 'A') : b[i];
+        if (x != y)
+            return false;
+    }
+    return true;
+}
+
 static bool starts_with_sqlite_(const char *s, size_t len)
 {
-    return len >= 7 && strncasecmp(s, "sqlite_", 7) == 0;
+    return len >= 7 && ascii_caseeq(s, "sqlite_", 7);
 }
 
 /* Reads the next token into ps->tok; false (with the refusal) on a byte or
@@ -241,7 +253,7 @@ static bool is_op(const struct parser *ps, const char *op)
 static bool is_word(const struct parser *ps, const char *word)
 {
     return ps->tok.kind == TK_WORD && ps->tok.len == strlen(word) &&
-           strncasecmp(ps->tok.s, word, ps->tok.len) == 0;
+           ascii_caseeq(ps->tok.s, word, ps->tok.len);
 }
 
 /* ----------------------------------------------------------- writing */
