@@ -7,7 +7,7 @@
  * no -journal, -wal or -shm file, no directory.  On a file that exists it
  * opens as nana_open does: the table is created when missing, writes work,
  * and with optimize the file is switched to WAL, from a rollback journal
- * too.  ":memory:" opens.  Eight threads opening missing paths at once all
+ * too.  ":memory:" opens (read-only: NANA_ENOTFOUND, it has no table).  Eight threads opening missing paths at once all
  * get NANA_ENOTFOUND, and still nothing is created.
  */
 #include "harness.h"
@@ -134,11 +134,15 @@ int main(void)
     CHECK_INT(t_raw_int(path, "SELECT COUNT(*) FROM users"), 1);
     CHECK_INT(t_raw_int(path, "SELECT COUNT(*) FROM data"), 2);
 
-    /* Not a file: opens. */
+    /* Not a file: opens; read-only, it has no table. */
     db = NULL;
     CHECK_ST(nana_open_v2(":memory:", NULL, NANA_OPEN_NOCREATE, &db), NANA_OK);
     t_set_json(db, "m", "true");
     t_expect(nana_get(db, "m", NULL), "true");
+    CHECK_ST(nana_close(db), NANA_OK);
+    db = NULL;
+    CHECK_ST(nana_open_v2(":memory:", NULL, NANA_OPEN_READONLY, &db), NANA_ENOTFOUND);
+    CHECK(strstr(nana_db_errmsg(db), "no table \"data\"") != NULL);
     CHECK_ST(nana_close(db), NANA_OK);
 
     /* Still nothing but app.db (and the -wal and -shm files the last,
