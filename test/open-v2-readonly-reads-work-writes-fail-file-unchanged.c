@@ -59,7 +59,7 @@ int main(void)
     nana_db_t *db = NULL;
     CHECK_ST(nana_open(path, &opts, &db), NANA_OK);
     for (int i = 1; i <= 3; i++) {
-        char key[8];
+        char key[16];
         snprintf(key, sizeof key, "k%d", i);
         json_t *v = json_integer(i);
         EXPECT(nana_set(db, key, v), NANA_OK);
