@@ -7,6 +7,8 @@
 #   make tsan     the same suite under ThreadSanitizer
 #   make valgrind the same suite under valgrind memcheck
 #   make deps     install what the build and the tests need (Debian, as root)
+#   make http-service  build examples/http-service/http-service (libevent)
+#   make http-bench    wrk against that service and its blocking-sqlite3 twin
 #   make install  (and uninstall) under PREFIX, staged under DESTDIR
 #   make clean
 #
@@ -57,6 +59,8 @@ CFLAGS_APP = -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) -Iinclude $(DEP_CFLAGS) $(EXT
 # ------------------------------------------------------------------ sources
 LIB_SRC := $(sort $(wildcard lib/*.c))
 LIB_HDR := $(HEADER) $(wildcard lib/*.h)
+# The event-loop adapters: header-only, installed under nanasqlite/adapters/.
+ADAPTER_HDR := $(sort $(wildcard include/nanasqlite/adapters/*.h))
 SONAME  := libnanasqlite.so.$(MAJOR)
 SO      := lib/libnanasqlite.so
 SO_REAL := lib/libnanasqlite.so.$(VERSION)
@@ -70,7 +74,8 @@ TEST_SCENARIOS := $(filter-out test/runner.c test/harness.c,$(TEST_SRC))
 VARIANT ?= plain
 BUILD   := build/$(VARIANT)
 
-.PHONY: all deps test-deps demo test asan tsan valgrind check-variant bench bench-quick bench-instr clean
+.PHONY: all deps test-deps demo test asan tsan valgrind check-variant bench bench-quick bench-instr clean \
+        http-service http-bench
 all: $(SO) $(AR_LIB)
 
 # --------------------------------------------------------- dependency set-up
@@ -133,7 +138,8 @@ build/plain/demo: examples/demo.c $(SO) $(HEADER)
 # by default, is prepended to every path to stage them somewhere else:
 #   make install PREFIX=/usr DESTDIR=/tmp/stage
 # Installs the shared library with its SONAME and development symlinks, the
-# static library, the header, the man pages (plus a link for every other name
+# static library, the header and the event-loop adapters' headers
+# (nanasqlite/adapters/*.h), the man pages (plus a link for every other name
 # a page documents, so that `man nana_fetch_one` opens nana_execute.3), a
 # generated nanasqlite.pc, and a CMake package (nanasqlite-config.cmake and
 # nanasqlite-config-version.cmake, for find_package(nanasqlite)).  Every file
@@ -206,12 +212,14 @@ $(CMAKE_VERSION): cmake/nanasqlite-config-version.cmake.in
 install: all $(PC) $(CMAKE_CONFIG) $(CMAKE_VERSION)
 	@echo "  INSTALL $(DESTDIR)$(PREFIX)"
 	$(Q)$(INSTALL) -d '$(DESTDIR)$(LIBDIR)' '$(DESTDIR)$(INCLUDEDIR)' \
+	    '$(DESTDIR)$(INCLUDEDIR)/nanasqlite/adapters' \
 	    '$(DESTDIR)$(MANDIR)/man3' '$(DESTDIR)$(PKGCONFIGDIR)' '$(DESTDIR)$(CMAKEDIR)'
 	$(Q)$(INSTALL) -m 644 $(SO_REAL) '$(DESTDIR)$(LIBDIR)/'
 	$(Q)ln -sf $(notdir $(SO_REAL)) '$(DESTDIR)$(LIBDIR)/$(SONAME)'
 	$(Q)ln -sf $(SONAME) '$(DESTDIR)$(LIBDIR)/$(notdir $(SO))'
 	$(Q)$(INSTALL) -m 644 $(AR_LIB) '$(DESTDIR)$(LIBDIR)/'
 	$(Q)$(INSTALL) -m 644 $(HEADER) '$(DESTDIR)$(INCLUDEDIR)/'
+	$(Q)$(INSTALL) -m 644 $(ADAPTER_HDR) '$(DESTDIR)$(INCLUDEDIR)/nanasqlite/adapters/'
 	$(Q)$(INSTALL) -m 644 $(MAN_PAGES) '$(DESTDIR)$(MANDIR)/man3/'
 	$(Q)for link in $(MAN_LINKS); do \
 	    ln -sf "$${link%%:*}" '$(DESTDIR)$(MANDIR)/man3/'"$${link#*:}" || exit 1; \
@@ -229,6 +237,11 @@ uninstall:
 	    '$(DESTDIR)$(CMAKEDIR)/$(notdir $(CMAKE_CONFIG))' \
 	    '$(DESTDIR)$(CMAKEDIR)/$(notdir $(CMAKE_VERSION))'
 	$(Q)rmdir '$(DESTDIR)$(CMAKEDIR)' 2>/dev/null || true
+	$(Q)for h in $(notdir $(ADAPTER_HDR)); do \
+	    rm -f '$(DESTDIR)$(INCLUDEDIR)/nanasqlite/adapters/'"$$h"; \
+	done
+	$(Q)rmdir '$(DESTDIR)$(INCLUDEDIR)/nanasqlite/adapters' '$(DESTDIR)$(INCLUDEDIR)/nanasqlite' \
+	    2>/dev/null || true
 	$(Q)for page in $(notdir $(MAN_PAGES)) $(foreach l,$(MAN_LINKS),$(lastword $(subst :, ,$(l)))); do \
 	    rm -f '$(DESTDIR)$(MANDIR)/man3/'"$$page"; \
 	done
@@ -254,7 +267,17 @@ $(BUILD)/test/harness.o: test/harness.c test/harness.h $(HEADER) | $(DEPS_STAMP)
 $(BUILD)/test/%: test/%.c $(BUILD)/test/harness.o test/harness.h $(TEST_LIBDEP)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
-	$(Q)$(CC) $(CFLAGS_APP) $(LDFLAGS) -o $@ $< $(BUILD)/test/harness.o $(TEST_LINK) $(DEP_LIBS)
+	$(Q)$(CC) $(CFLAGS_APP) $(LOOP_FLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/test/harness.o $(TEST_LINK) \
+	    $(DEP_LIBS) $(LOOP_LIBS)
+
+# The adapters' tests also use their loop library.  When it is not installed
+# they still compile (they test __has_include) and fail saying what to
+# install: a missing test tool never stops the suite from building.
+$(BUILD)/test/adapter-libevent-%: LOOP_FLAGS = $(shell pkg-config --cflags libevent 2>/dev/null)
+$(BUILD)/test/adapter-libevent-%: LOOP_LIBS = $(shell pkg-config --libs libevent 2>/dev/null)
+$(BUILD)/test/adapter-libuv-%: LOOP_FLAGS = $(shell pkg-config --cflags libuv 2>/dev/null)
+$(BUILD)/test/adapter-libuv-%: LOOP_LIBS = $(shell pkg-config --libs libuv 2>/dev/null)
+$(filter $(BUILD)/test/adapter-%,$(TEST_BIN)): $(ADAPTER_HDR) test/loopwork.h
 $(BUILD)/runner: test/runner.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS_APP) $(LDFLAGS) -o $@ $<
@@ -294,9 +317,54 @@ model-check: all $(MODEL_BIN)
 	$(MODEL_THREADS)
 # ------------------------------------------------ model-based tester (end)
 
+# ------------------------------------------------------ example HTTP service
+# examples/http-service: the seed's web service on libevent's evhttp, with the
+# library behind one loop thread (service.c), and for `make http-bench` its
+# twin with blocking sqlite3 calls on the loop thread (service-sqlite3.c).
+# `make http-service` installs libevent-dev first when it can (as root); the
+# test suites build the service in their own variant, linked as the tests
+# are, for the end-to-end test (test/http-service-*.c), when libevent is
+# there -- that test says so when it is not.
+HTTP_DIR      := examples/http-service
+HTTP_COMMON   := $(HTTP_DIR)/http-common.c
+HTTP_HDR      := $(HTTP_DIR)/http-common.h $(HEADER) include/nanasqlite/adapters/libevent.h
+HTTP_VARIANT  := $(BUILD)/examples/http-service
+# `=`: read after the dependency step may have installed libevent.
+HAVE_LIBEVENT  = $(shell pkg-config --exists libevent 2>/dev/null && echo yes)
+LIBEVENT_FLAGS = $(shell pkg-config --cflags libevent 2>/dev/null)
+LIBEVENT_LIBS  = $(shell pkg-config --libs libevent 2>/dev/null)
+
+http-service: $(HTTP_DIR)/http-service
+	@echo "run: $(HTTP_DIR)/http-service --db users.db --port 8080 (see $(HTTP_DIR)/README)"
+$(HTTP_DIR)/http-service: $(HTTP_DIR)/service.c $(HTTP_COMMON) $(HTTP_HDR) $(SO) | http-deps
+	@echo "  CC      $@"
+	$(Q)$(CC) $(CFLAGS_APP) $(LIBEVENT_FLAGS) $(LDFLAGS) -o $@ $(HTTP_DIR)/service.c $(HTTP_COMMON) \
+	    -Llib -lnanasqlite -Wl,-rpath,'$$ORIGIN/../../lib' $(DEP_LIBS) $(LIBEVENT_LIBS)
+$(HTTP_DIR)/http-service-sqlite3: $(HTTP_DIR)/service-sqlite3.c $(HTTP_COMMON) $(HTTP_HDR) \
+                                  | http-deps
+	@echo "  CC      $@"
+	$(Q)$(CC) $(CFLAGS_APP) $(LIBEVENT_FLAGS) $(LDFLAGS) -o $@ $(HTTP_DIR)/service-sqlite3.c \
+	    $(HTTP_COMMON) $(DEP_LIBS) $(LIBEVENT_LIBS)
+$(HTTP_VARIANT): $(HTTP_DIR)/service.c $(HTTP_COMMON) $(HTTP_HDR) $(TEST_LIBDEP)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(CFLAGS_APP) $(LIBEVENT_FLAGS) $(LDFLAGS) -o $@ $(HTTP_DIR)/service.c $(HTTP_COMMON) \
+	    $(TEST_LINK) $(DEP_LIBS) $(LIBEVENT_LIBS)
+
+.PHONY: http-deps http-bench-deps
+http-deps: | $(DEPS_STAMP)
+	@sh tools/check-deps.sh --http-service
+http-bench-deps: | $(DEPS_STAMP)
+	@sh tools/check-deps.sh --http-bench
+
+# Never part of `make test`: wrk, 10 s per run, 64 connections, POST, GET and
+# a 9:1 mix, against both services; figures in examples/http-service/README.
+http-bench: $(HTTP_DIR)/http-service $(HTTP_DIR)/http-service-sqlite3 | http-bench-deps
+	sh $(HTTP_DIR)/bench.sh
+
 # RUN_WRAP lets the same binaries run under valgrind; TEST_TIMEOUT is per test.
 TEST_TIMEOUT ?= 120
-check-variant: $(BUILD)/runner $(TEST_BIN) $(MODEL_BIN)
+check-variant: $(BUILD)/runner $(TEST_BIN) $(MODEL_BIN) $(if $(HAVE_LIBEVENT),$(HTTP_VARIANT))
 	$(BUILD)/runner -t $(TEST_TIMEOUT) -f test/fixtures $(if $(RUN_WRAP),-w "$(RUN_WRAP)") $(TEST_BIN) $(MODEL_BIN)
 
 # The suites build with -Werror (WERROR=1; `make test WERROR=0` drops it),
@@ -337,4 +405,4 @@ bench-instr: $(BENCH_BIN)
 	sh bench/instr.sh $(BENCH_BIN)
 
 clean:
-	rm -rf build lib/*.so* lib/*.a
+	rm -rf build lib/*.so* lib/*.a $(HTTP_DIR)/http-service $(HTTP_DIR)/http-service-sqlite3

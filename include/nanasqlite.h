@@ -237,6 +237,77 @@ nana_future_t *nana_future_failed(nana_status_t code, const char *msg);
  * jansson's static values: does nothing. */
 void nana_json_release(json_t *value);
 
+/* The result of f as compact JSON text -- the text nana_set() stores: UTF-8
+ * kept, member order kept -- in a new malloc'd, NUL-terminated string the
+ * caller free()s; *len (when not NULL) its length.  NANA_PENDING while
+ * pending, the job's status on failure, NANA_ETYPE when f has no value (a
+ * write, or after nana_future_take_json()), NANA_EINVAL for NULL f or text
+ * or a value JSON text cannot hold.  *text is NULL on every failure. */
+nana_status_t nana_future_json_text(const nana_future_t *f, char **text, size_t *len);
+
+/* As nana_future_json_text(), into buf (size bytes, NUL-terminated).  When
+ * the text does not fit: NANA_EINVAL, buf holds "" and *len the length
+ * needed (>= size), so that a buffer of *len + 1 bytes will do. */
+nana_status_t nana_future_json_write(const nana_future_t *f, char *buf, size_t size,
+                                     size_t *len);
+
+/* ------------------------------------------------------- completion queue */
+
+/*
+ * A completion queue delivers futures on a thread of the caller's choice,
+ * typically an event loop's, instead of a pool thread: futures attached
+ * from any thread are delivered by nana_cq_drain(), which runs their
+ * callbacks on the calling thread; nana_cq_fd() is readable while
+ * completions wait, so a loop can watch it (include/nanasqlite/adapters/
+ * has one-call adapters for epoll, libevent and libuv).  See nana_cq_new(3).
+ */
+typedef struct nana_cq nana_cq_t;
+
+/* A new, empty queue with its descriptor (an eventfd, or a pipe where there
+ * is none).  *out is NULL on failure.  NANA_OK, NANA_EINVAL (out NULL),
+ * NANA_ENOMEM (no memory or no descriptor left). */
+nana_status_t nana_cq_new(nana_cq_t **out);
+
+/* Frees the queue.  First, on the calling thread, it runs the callback of
+ * every future still attached, exactly once: resolved ones as
+ * nana_cq_drain() would, pending ones with the future as it is (usually
+ * still NANA_PENDING; its job still runs, its result is dropped).  Then the
+ * cleanup function (nana_cq_set_cleanup()) runs and the descriptor is
+ * closed.  cq NULL: does nothing.  No other call on cq may run at the same
+ * time, nor follow, except from the callbacks it runs. */
+void nana_cq_free(nana_cq_t *cq);
+
+/* The descriptor to watch for reading: readable while completions wait,
+ * reset by nana_cq_drain(); never read or close it.  Owned by the queue.
+ * cq NULL: -1. */
+int nana_cq_fd(const nana_cq_t *cq);
+
+/* Takes ownership of f -- also on failure -- and arranges for cb(f, arg) to
+ * run exactly once, on a thread that calls nana_cq_drain() (or
+ * nana_cq_free()) after f resolved; the queue frees f when cb returns (keep
+ * the value with nana_future_take_json()).  An already resolved future makes
+ * the descriptor readable at once.  May be called from any thread, also
+ * from callbacks.  NANA_OK; on failure cb is never called: NANA_EINVAL (cq,
+ * f or cb NULL), NANA_ENOMEM, NANA_ECLOSED (nana_cq_free() has begun). */
+nana_status_t nana_cq_attach(nana_cq_t *cq, nana_future_t *f, nana_callback_fn cb,
+                             void *arg);
+
+/* Runs, on the calling thread, the callbacks of the futures that have
+ * resolved, in the order they resolved: at most max of them (0: all those
+ * waiting when the call began; completions that arrive meanwhile wait for
+ * the next call).  Never blocks.  Returns how many ran; cq NULL: 0. */
+size_t nana_cq_drain(nana_cq_t *cq, size_t max);
+
+/* How many attached futures' callbacks have not run yet (pending or
+ * waiting for a drain).  cq NULL: 0. */
+size_t nana_cq_attached(const nana_cq_t *cq);
+
+/* Registers fn(data) to run once, in nana_cq_free(), after the last
+ * callback and before the descriptor is closed: how an adapter takes the
+ * descriptor off its loop.  One per queue: NANA_EINVAL when one is already
+ * set, or cq or fn is NULL. */
+nana_status_t nana_cq_set_cleanup(nana_cq_t *cq, void (*fn)(void *data), void *data);
+
 /* --------------------------------------------------------------- dict API */
 
 /*

@@ -642,9 +642,10 @@ static const struct nana_future_helper engine_helper = {
  * waits -- measured, more than half of the time of a stream of awaited sets.
  * Here the writer only notes that the WAL has grown by CKPT_FRAMES (SQLite's
  * own threshold) and an idle worker checkpoints on the backend's second
- * connection, PASSIVE, while the writer goes on.  Should the WAL still
- * reach CKPT_BACKSTOP_FRAMES (the checkpointer cannot keep up, or cannot
- * open), the writer checkpoints itself, as SQLite would have.
+ * connection, PASSIVE, while the writer goes on.  Without a checkpointer
+ * (it cannot open) the writer checkpoints itself, as SQLite would have; and
+ * should the WAL reach CKPT_BACKSTOP_FRAMES all the same (checkpoints
+ * cannot keep up), the writer waits for a full one.
  */
 #define CKPT_FRAMES 1000
 #define CKPT_BACKSTOP_FRAMES (8 * CKPT_FRAMES)
@@ -654,9 +655,18 @@ static int on_wal_commit(void *ctx, sqlite3 *conn, const char *schema, int frame
     struct nana_engine *e = ctx; /* called with the role held: ckpt_mark is ours */
     if (frames < e->ckpt_mark)
         e->ckpt_mark = 0; /* the WAL started over */
-    if (frames >= CKPT_BACKSTOP_FRAMES || (frames >= CKPT_FRAMES &&
-                                             atomic_load_explicit(&e->ckpt_inline,
-                                                                  memory_order_relaxed))) {
+    if (frames >= CKPT_BACKSTOP_FRAMES) {
+        /* RESTART, not PASSIVE: it waits (busy handler, up to the busy
+         * timeout) for a checkpoint still running on the other connection
+         * and for readers of older snapshots, copies everything, and makes
+         * the next write start the log over -- so the log stays bounded
+         * even while the checkpointer lags.  The writer waits meanwhile:
+         * back-pressure, and only when checkpoints fell 8x behind. */
+        sqlite3_wal_checkpoint_v2(conn, schema, SQLITE_CHECKPOINT_RESTART, NULL, NULL);
+        e->ckpt_mark = 0;
+        return SQLITE_OK;
+    }
+    if (frames >= CKPT_FRAMES && atomic_load_explicit(&e->ckpt_inline, memory_order_relaxed)) {
         sqlite3_wal_checkpoint_v2(conn, schema, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
         e->ckpt_mark = 0;
         return SQLITE_OK;

@@ -20,6 +20,10 @@
  *   backend.c     connections: local SQLite.
  *   future.c      nana_future_t; knows no engine: an awaiting thread helps
  *                 through the hook whoever resolves the future installed.
+ *   cq.c futuretext.c
+ *                 the completion queue and a result as JSON text: clients
+ *                 of the public future functions (and codec.c), above
+ *                 future.c, used by nothing in the library.
  *   expr.c        the grammar of query columns, group_by and having.
  *   cache.c codec.c json.c validate.c status.c
  *                 leaves used by many.

@@ -6,7 +6,8 @@
 # A page passes when `mandoc -Tlint -Wwarning` prints nothing.  Each
 # `.Bd -literal` block of an EXAMPLES section is taken from mandoc's own
 # rendering (so escapes are checked as a reader sees them), compiled with
-# -Wall -Wextra -Werror against include/ and lib/, and, when it has a main(),
+# -Wall -Wextra -Werror against include/ and lib/ (and libevent or libuv for
+# a block that includes their adapter), and, when it has a main(),
 # run: it must exit 0 within 60 seconds.  A block without main() is a
 # fragment: it must compile as the body of a function.  The examples make
 # their files in /tmp/nanasqlite-XXXXXX (mkdtemp); the directories a run
@@ -95,9 +96,22 @@ for block in "$tmp"/*.block; do
           cat "$c"; printf '}\n'; } >"$c.frag.c"
         mv "$c.frag.c" "$c"
     fi
+    # A program for an event-loop adapter links its loop library too.
+    loop=""
+    for lib in libevent libuv; do
+        if grep -q "nanasqlite/adapters/$lib.h" "$c"; then
+            if ! flags=$(pkg-config --cflags --libs $lib 2>/dev/null); then
+                echo "$label: needs $lib, which is not installed (make deps installs it on" \
+                    "Debian; or: apt-get install $([ $lib = libuv ] && echo libuv1-dev || echo libevent-dev))"
+                failed=$((failed + 1))
+                continue 2
+            fi
+            loop="$loop $flags"
+        fi
+    done
     # shellcheck disable=SC2086
     if ! cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude "$c" -o "${c%.c}" \
-        -Llib -lnanasqlite -Wl,-rpath,"$PWD/lib" $deps -lpthread 2>"$tmp/cc.err"; then
+        -Llib -lnanasqlite -Wl,-rpath,"$PWD/lib" $deps $loop -lpthread 2>"$tmp/cc.err"; then
         echo "$label: does not compile:"
         cat "$tmp/cc.err"
         failed=$((failed + 1))

@@ -20,7 +20,7 @@ static const struct {
     {"sqlhelpers.o", 6}, {"model.o", 6},
     {"table.o", 5},                                                         /* tables */
     {"authorize.o", 4}, {"engine.o", 4},                                    /* guard, engine */
-    {"rows.o", 4},                                                          /* row sets */
+    {"rows.o", 4},      {"cq.o", 4},        {"futuretext.o", 4},            /* future clients */
     {"backend.o", 3},   {"future.o", 3},                                    /* connections, futures */
     {"expr.o", 3},                                                          /* query expressions */
     {"cache.o", 2},     {"codec.o", 2},                                     /* leaves */

@@ -8,12 +8,20 @@
 #                          count is not thread-safe (results are shared
 #                          between threads).  Run before the first compile.
 #   check-deps.sh --tests  what only the test suite needs: mandoc (lints the
-#                          man pages, renders their EXAMPLES) and g++ (the
-#                          header as C++).  Installed the same way; where they
-#                          cannot be, a warning and exit 0: the library still
-#                          builds, and the tests that need them fail saying
-#                          so.  Run by make test / asan / tsan / valgrind.
+#                          man pages, renders their EXAMPLES), g++ (the
+#                          header as C++), libevent-dev and libuv1-dev (the
+#                          event-loop adapters' tests, the example HTTP
+#                          service) and curl (drives that service).
+#                          Installed the same way; where they cannot be, a
+#                          warning and exit 0: the library still builds, and
+#                          the tests that need them fail saying so.  Run by
+#                          make test / asan / tsan / valgrind.
 #   check-deps.sh --all    both, failing when anything is missing (make deps).
+#   check-deps.sh --http-service
+#                          what `make http-service` needs: libevent-dev.
+#   check-deps.sh --http-bench
+#                          what `make http-bench` needs: libevent-dev and wrk.
+#                          These two fail when something is missing.
 #
 # Optional, never installed here: cmake (the CMake-package test runs only
 # when it is present) and valgrind (make valgrind, make bench-instr).
@@ -21,8 +29,8 @@ set -eu
 
 mode=${1:---all}
 case $mode in
---lib | --tests | --all) ;;
-*) echo "usage: $0 --lib | --tests | --all" >&2; exit 2 ;;
+--lib | --tests | --all | --http-service | --http-bench) ;;
+*) echo "usage: $0 --lib | --tests | --all | --http-service | --http-bench" >&2; exit 2 ;;
 esac
 
 # Debian packages missing for the library.
@@ -38,6 +46,16 @@ lib_missing() {
 tests_missing() {
     command -v mandoc >/dev/null 2>&1 || printf ' mandoc'
     command -v g++ >/dev/null 2>&1 || printf ' g++'
+    pkg-config --exists libevent 2>/dev/null || printf ' libevent-dev'
+    pkg-config --exists libuv 2>/dev/null || printf ' libuv1-dev'
+    command -v curl >/dev/null 2>&1 || printf ' curl'
+}
+# ... and for the example HTTP service and its benchmark.
+http_missing() {
+    pkg-config --exists libevent 2>/dev/null || printf ' libevent-dev'
+    if [ "$mode" = --http-bench ]; then
+        command -v wrk >/dev/null 2>&1 || printf ' wrk'
+    fi
 }
 
 # Installs packages "$@" when root on a machine with apt-get; 1 when it
@@ -54,6 +72,21 @@ install_packages() {
     fi
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null || return 1
 }
+
+if [ "$mode" = --http-service ] || [ "$mode" = --http-bench ]; then
+    need=$(http_missing)
+    if [ -n "$need" ]; then
+        # shellcheck disable=SC2086
+        install_packages $need || true
+        need=$(http_missing)
+        if [ -n "$need" ]; then
+            echo "deps: missing$need, which make ${mode#--} needs (Debian, as root:" \
+                "apt-get install$need)" >&2
+            exit 1
+        fi
+    fi
+    exit 0
+fi
 
 if [ "$mode" != --tests ]; then
     need=$(lib_missing)
