@@ -495,6 +495,8 @@ json_t *nana_rows_json(const nana_rows_t *rows);
  *    RTRIM, DEFAULT <number | 'string' | NULL | TRUE | FALSE |
  *    CURRENT_TIME | CURRENT_DATE | CURRENT_TIMESTAMP>.  At most 256 bytes.
  *  - order_by: column [ASC|DESC] (, column [ASC|DESC])*.
+ *  - query columns, group_by, having: the expression grammar of
+ *    nana_query(3), re-spelled with every name quoted.
  *  - where: one expression over the table's columns, values bound through
  *    params: no ';', no comments, balanced parentheses, no subqueries or
  *    statement keywords (SELECT, UNION, ATTACH, PRAGMA, ...), at most 4096
