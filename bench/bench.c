@@ -790,6 +790,98 @@ static void twin_closed_loop_conns(int n, struct run_result *r)
     run_clients(twin_loop_thread, NULL, path_in_dir("run.db"), n, r);
 }
 
+/* ----------------------------------------------------------- increment */
+
+/*
+ * increment_8: 8 closed-loop clients add 1 to one counter, each waiting for
+ * its increment before the next (nana_increment).  The twins do what an
+ * expert would with raw SQLite: one atomic statement, UPDATE data SET value
+ * = CAST(value AS INTEGER) + 1 WHERE key = ?, in autocommit -- from one
+ * connection in turn, and from one connection per client (which contend for
+ * the write lock).  Every side checks the counter at the end.
+ */
+static void seed_counter(const char *path)
+{
+    sqlite3 *db = raw_open(path);
+    sqlite3_exec(db, "INSERT OR REPLACE INTO data (key, value) VALUES ('counter', '0')", NULL,
+                 NULL, NULL);
+    sqlite3_close(db);
+}
+
+static void check_counter(const char *path, int want)
+{
+    sqlite3 *db = raw_open(path);
+    sqlite3_stmt *st = prepare(db, "SELECT CAST(value AS INTEGER) FROM data WHERE key = 'counter'");
+    if (sqlite3_step(st) != SQLITE_ROW || sqlite3_column_int(st, 0) != want)
+        die("increment: %s", "the counter does not count every increment");
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+}
+
+static void *lib_increment_thread(void *p)
+{
+    struct loop_arg *a = p;
+    for (int i = 0; i < a->count; i++) {
+        double s = now_s();
+        nana_future_t *f = nana_increment(a->db, "counter", NULL, 1);
+        await_ok(f);
+        nana_future_free(f);
+        a->lat[i] = now_s() - s;
+    }
+    return NULL;
+}
+
+static void lib_increment(int n, struct run_result *r)
+{
+    const char *path = path_in_dir("run.db");
+    seed_counter(path);
+    nana_db_t *db = lib_open(path, false);
+    run_clients(lib_increment_thread, db, NULL, n, r);
+    nana_close(db);
+    check_counter(path, n / bench_threads * bench_threads);
+}
+
+static void *twin_increment_thread(void *p)
+{
+    struct loop_arg *a = p;
+    sqlite3_stmt *up = prepare(a->conn, "UPDATE data SET value = CAST(value AS INTEGER) + 1 "
+                                        "WHERE key = 'counter'");
+    for (int i = 0; i < a->count; i++) {
+        double s = now_s();
+        int rc = sqlite3_step(up);
+        sqlite3_reset(up);
+        if (rc != SQLITE_DONE)
+            die("twin increment: %s", sqlite3_errmsg(a->conn));
+        a->lat[i] = now_s() - s;
+    }
+    sqlite3_finalize(up);
+    return NULL;
+}
+
+static void twin_increment(int n, struct run_result *r)
+{
+    const char *path = path_in_dir("run.db");
+    sqlite3 *db = raw_open(path);
+    sqlite3_exec(db, "INSERT OR REPLACE INTO data (key, value) VALUES ('counter', '0')", NULL,
+                 NULL, NULL);
+    struct loop_arg a = {NULL, db, 0, n, n, malloc((size_t)n * sizeof(double))};
+    double t0 = now_s();
+    twin_increment_thread(&a);
+    r->ops_per_s = n / (now_s() - t0);
+    percentiles(a.lat, n, r);
+    free(a.lat);
+    sqlite3_close(db);
+    check_counter(path, n);
+}
+
+static void twin_increment_conns(int n, struct run_result *r)
+{
+    const char *path = path_in_dir("run.db");
+    seed_counter(path);
+    run_clients(twin_increment_thread, NULL, path, n, r);
+    check_counter(path, n / bench_threads * bench_threads);
+}
+
 /* ------------------------------------------------------- skewed mixes */
 
 /*
@@ -1021,6 +1113,8 @@ static const struct workload workloads[] = {
     {"zipf_balanced", 16000, 4000, true, lib_zipf_balanced, twin_zipf_balanced, "seed1kb.db",
      conns_zipf_balanced, 8},
     {"zipf_rmw", 16000, 4000, true, lib_zipf_rmw, twin_zipf_rmw, "seed1kb.db", conns_zipf_rmw, 8},
+    {"increment_8", 16000, 4000, true, lib_increment, twin_increment, NULL, twin_increment_conns,
+     8},
 };
 #define N_WORKLOADS (sizeof workloads / sizeof workloads[0])
 

@@ -63,7 +63,8 @@ int nana_libversion_number(void);
     X(NANA_ETIMEDOUT, "timed wait expired; the future is still pending")       \
     X(NANA_EDEADLK, "wait could never finish")                                 \
     X(NANA_ENOMEM, "out of memory")                                            \
-    X(NANA_EIO, "disk I/O error")
+    X(NANA_EIO, "disk I/O error")                                              \
+    X(NANA_ERANGE, "result out of range")
 
 typedef enum nana_status {
 #define NANA_STATUS_ENUM_(name, text) name,
@@ -386,6 +387,97 @@ nana_future_t *nana_copy(nana_db_t *db);
 /* As nana_get(), but reads SQLite and refreshes the cache with the answer. */
 nana_future_t *nana_get_fresh(nana_db_t *db, const char *key, json_t *dflt);
 
+/* ------------------------------------------------- read-modify-write */
+
+/*
+ * Atomic read-modify-write of one key: each call is one job that reads the
+ * stored value and writes the new one with no other operation of the root
+ * in between, so that concurrent calls never lose an update, and the cache
+ * learns the new value from the write.  Like nana_set(), the write replaces
+ * the row (the key moves to the end of rowid order) and resolves after the
+ * commit.  A failure writes nothing.  Added after 0.1.0: version node
+ * NANA_0.2.
+ */
+
+/* Adds delta to the number stored under key (field NULL), or to the number
+ * in the top-level member field of the object stored under key.  A missing
+ * key counts as 0 (with field: as {}), a missing member as 0.  Resolves to
+ * the new number: an integer when the stored number and delta are both
+ * integers, else a real.  Not a number (or not an object, with field):
+ * NANA_ETYPE; an integer sum beyond 64 bits, or a real one not finite:
+ * NANA_ERANGE. */
+nana_future_t *nana_increment(nana_db_t *db, const char *key, const char *field,
+                              int64_t delta);
+/* As nana_increment(), delta a real (not finite: NANA_EINVAL); the new
+ * number is a real. */
+nana_future_t *nana_increment_real(nana_db_t *db, const char *key, const char *field,
+                                   double delta);
+
+/* Shallow merge: every member of changes (a JSON object, borrowed) replaces
+ * the member of that name of the object stored under key, in its place, or
+ * is added after the others; JSON null is stored as a value.  A missing key
+ * is stored as a copy of changes when create is true, else NANA_ENOTFOUND.
+ * changes not an object, or the stored value not one: NANA_ETYPE.  Resolves
+ * to the new object (read-only, shared with the cache). */
+nana_future_t *nana_patch(nana_db_t *db, const char *key, json_t *changes, bool create);
+
+/* Stores value under key only if the stored value equals expected (as
+ * json_equal() says: 1 and 1.0 differ; member order does not matter);
+ * expected NULL: only if key is not stored; value NULL: deletes key
+ * instead.  Both borrowed.  Boolean: true when it matched (and wrote). */
+nana_future_t *nana_compare_and_set(nana_db_t *db, const char *key, json_t *expected,
+                                    json_t *value);
+
+/* ---------------------------------------------- reads in bulk and in order */
+
+/*
+ * Added after 0.1.0: version node NANA_0.2.  Key order is the order of the
+ * keys' UTF-8 bytes (SQLite's BINARY collation), which is code point order.
+ * Scans and cursors read values as nana_items() does: a value the cache
+ * holds is shared, the others are decoded from SQLite and not cached; a
+ * row whose value is not JSON fails the call with NANA_ETYPE naming its
+ * key.  Bounds and prefixes are plain strings: no character is special.
+ */
+
+/* Object of the keys found among keys[0..n) -> value (read-only, shared),
+ * in the order of keys; keys missing are left out; one state of the table
+ * (a write is in it for every key or for none).  Answered at once when the
+ * cache knows every key; else one job reads them all, the cache filled as
+ * nana_get() fills it.  keys NULL with n > 0, or a NULL key: NANA_EINVAL;
+ * a stored value not JSON: NANA_ETYPE naming the key. */
+nana_future_t *nana_batch_get(nana_db_t *db, const char *const *keys, size_t n);
+
+/* Array of at most limit [key, value] pairs in key order: the keys that
+ * begin with prefix ("": every key), or those from start (inclusive; NULL:
+ * the first) to end (exclusive; NULL: no end).  limit >= 0 (else
+ * NANA_EINVAL); INT64_MAX: no limit. */
+nana_future_t *nana_scan_prefix(nana_db_t *db, const char *prefix, int64_t limit);
+nana_future_t *nana_scan_range(nana_db_t *db, const char *start, const char *end,
+                               int64_t limit);
+
+/*
+ * A cursor streams the pairs of a key range or prefix a page at a time,
+ * for tables larger than memory: each nana_cursor_next() reads the next
+ * page_size pairs (at most) after the last key returned, as one job at its
+ * place in the queue, so it sees the writes submitted before it.  Opaque;
+ * db must stay open until nana_cursor_close().  nana_cursor_open(): NANA_OK,
+ * NANA_EINVAL (db or out NULL, page_size 0, a bound not UTF-8), NANA_ECLOSED,
+ * NANA_ENOMEM; *out is NULL on failure.
+ */
+typedef struct nana_cursor nana_cursor_t;
+
+nana_status_t nana_cursor_open(nana_db_t *db, const char *start, const char *end,
+                               size_t page_size, nana_cursor_t **out);
+nana_status_t nana_cursor_open_prefix(nana_db_t *db, const char *prefix, size_t page_size,
+                                      nana_cursor_t **out);
+/* The next page: an array of [key, value] pairs, empty once the range is
+ * exhausted (and from then on, without reading).  A row whose value is not
+ * JSON fails its own page with NANA_ETYPE, and the cursor moves past it.
+ * Calls may overlap: pages are read in call order.  cur NULL: NANA_EINVAL. */
+nana_future_t *nana_cursor_next(nana_cursor_t *cur);
+/* Frees the cursor; pages still pending resolve as usual.  NULL: nothing. */
+void nana_cursor_close(nana_cursor_t *cur);
+
 
 /* -------------------------------------------------------------- SQL surface */
 
@@ -626,6 +718,34 @@ nana_future_t *nana_list_indexes(nana_db_t *db, const char *table);
  * NANA_EINVAL.
  */
 nana_future_t *nana_pragma(nana_db_t *db, const char *name, json_t *value);
+
+/*
+ * NanaSQLite's utilities.  Added after 0.1.0: version node NANA_0.2.
+ * nana_get_last_insert_rowid() and nana_changes() read the root's
+ * connection at their place in the queue: the last row inserted, and the
+ * rows changed by the last INSERT, UPDATE or DELETE run on it by any handle
+ * of the root, the dict's own writes included (see nana_execute() for a
+ * statement's own counts).  Integers.
+ */
+nana_future_t *nana_get_last_insert_rowid(nana_db_t *db);
+nana_future_t *nana_changes(nana_db_t *db);
+
+/* Integer: the size in bytes of the database file (0 for an in-memory or
+ * temporary database).  Committed pages still in the -wal file count once
+ * a checkpoint has copied them. */
+nana_future_t *nana_get_db_size(nana_db_t *db);
+
+/* Array of every row of table (an identifier) as an object column -> value,
+ * in the table's order.  The whole table in memory: a dict table larger
+ * than memory is read with a cursor (nana_cursor_open()). */
+nana_future_t *nana_export_table_to_dict(nana_db_t *db, const char *table);
+
+/* Inserts every object of rows (an array, borrowed) into table, all in one
+ * transaction: if any insert fails, none took effect.  The columns are the
+ * member names of the first object; a later object lacking one inserts
+ * NULL there, one with another member is NANA_EINVAL.  Integer: the number
+ * of rows inserted (0 for an empty array). */
+nana_future_t *nana_import_from_dict_list(nana_db_t *db, const char *table, json_t *rows);
 
 /* ------------------------------------------------------------------ models */
 

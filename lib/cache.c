@@ -83,6 +83,7 @@ static struct nana_cache_shard *shard_of(struct nana_cache *c, uint32_t hash)
 
 int nana__cache_init(struct nana_cache *c)
 {
+    atomic_init(&c->generation, 0);
     for (int i = 0; i < NANA_CACHE_SHARDS; i++) {
         struct nana_cache_shard *s = &c->shards[i];
         atomic_init(&s->lock, 0);
@@ -232,10 +233,18 @@ void nana__cache_unpin(struct nana_cache *c, struct nana_cache_entry *e)
     shard_unlock(s);
 }
 
+unsigned nana__cache_generation(struct nana_cache *c)
+{
+    return atomic_load(&c->generation);
+}
+
 static void commit_staged(struct nana_cache *c, struct nana_cache_entry *e)
 {
     struct nana_cache_shard *s = shard_of(c, e->hash);
     json_t *old;
+    /* Sequentially consistent on both sides (see nana__cache_generation):
+     * a reader whose lookup sees this state also sees the first bump. */
+    atomic_fetch_add(&c->generation, 1);
     shard_lock(s);
     old = e->value;
     e->state = e->staged == NANA__FORGET ? NANA__FORGOTTEN : e->staged;
@@ -243,12 +252,14 @@ static void commit_staged(struct nana_cache *c, struct nana_cache_entry *e)
     e->staged_value = NULL;
     e->staged = NANA__UNKNOWN;
     shard_unlock(s);
+    atomic_fetch_add(&c->generation, 1);
     /* The old value may be the last reference: drop it outside the lock. */
     nana__json_release(old);
 }
 
 void nana__cache_reset(struct nana_cache *c, bool absent_all)
 {
+    atomic_fetch_add(&c->generation, 1);
     for (int i = 0; i < NANA_CACHE_SHARDS; i++) {
         struct nana_cache_shard *s = &c->shards[i];
         struct nana_cache_entry *dead = NULL;
@@ -279,6 +290,7 @@ void nana__cache_reset(struct nana_cache *c, bool absent_all)
             dead = next;
         }
     }
+    atomic_fetch_add(&c->generation, 1);
 }
 
 /* ------------------------------------------------------------- staging */

@@ -7,6 +7,7 @@
  *   handle.c      nana_open / nana_table / nana_close: composes a root from
  *                 the parts below and configures its connection.
  *   kv.c kvjob.c  sql.c  sqlhelpers.c  model.c
+ *   kvrmw.c kvscan.c  sqlutil.c
  *                 the operations: answer from the cache, or build a job
  *                 (a base plus an ops table, kv.h for the dict's) and
  *                 submit it.
@@ -278,6 +279,11 @@ struct nana_cache_shard {
 
 struct nana_cache {
     struct nana_cache_shard shards[NANA_CACHE_SHARDS];
+    /* Odd while a committed state or a reset is being written, bumped
+     * before and after each: a reader of several keys that sees the same
+     * even value before and after its lookups saw one state (see
+     * nana__cache_generation). */
+    atomic_uint generation __attribute__((aligned(64)));
 };
 
 int nana__cache_init(struct nana_cache *c);
@@ -297,6 +303,10 @@ struct nana_cache_entry *nana__cache_get_entry(struct nana_cache *c, const char 
  * trip through the shard lock (executor side). */
 int nana__cache_peek(struct nana_cache *c, const char *key, uint32_t hash,
                      struct nana_cache_entry **entry, json_t **value);
+/* The generation, to read before and after looking up several keys: the
+ * lookups saw one state of the cache when both reads return the same even
+ * value. */
+unsigned nana__cache_generation(struct nana_cache *c);
 /* pending - 1 (under the shard lock). */
 void nana__cache_unpin(struct nana_cache *c, struct nana_cache_entry *e);
 /* Forgets every entry without pending writes; keeps pinned ones as UNKNOWN
@@ -437,6 +447,8 @@ nana_future_t *nana__engine_submit(struct nana_engine *e, struct nana_job *job);
 
 /* ------------------------------------------------------------- table.c */
 
+#define NANA_GET_MANY_MAX 256
+
 /* Statements kept per table; prepared on first use by the executor. */
 enum nana_stmt_id {
     NANA__ST_GET,
@@ -446,6 +458,11 @@ enum nana_stmt_id {
     NANA__ST_KEYS,
     NANA__ST_ALL,
     NANA__ST_CLEAR,
+    NANA__ST_SCAN_FROM,  /* key >= ?1 AND key < ?2 ORDER BY key LIMIT ?3 */
+    NANA__ST_SCAN_AFTER, /* key > ?1 AND key < ?2 ORDER BY key LIMIT ?3 */
+    NANA__ST_GET_MANY,   /* key IN (?, ...) ORDER BY key: as many parameters as
+                            fit, up to NANA_GET_MANY_MAX (the statement's
+                            sqlite3_bind_parameter_count() says how many) */
     NANA__ST_COUNT_OF
 };
 

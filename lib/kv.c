@@ -375,3 +375,35 @@ NANA_API nana_future_t *nana_batch_delete(nana_db_t *db, const char *const *keys
     }
     return nana__engine_submit(db->root->engine, &job->base);
 }
+
+/* ------------------------------------------- for the other dict files */
+
+nana_future_t *nana__kv_check(nana_db_t *db, const char *key, bool need_key, size_t *key_len)
+{
+    return check_key_call(db, key, need_key, key_len);
+}
+
+int nana__kv_cache_answer(nana_db_t *db, const char *key, uint32_t hash, json_t **value)
+{
+    return cache_answer(db, key, hash, value);
+}
+
+bool nana__kv_take_key(struct kv_job *job, nana_db_t *db, const char *key, bool pin)
+{
+    size_t len = strlen(key);
+    if (!(job->key = malloc(len + 1)))
+        return false;
+    memcpy(job->key, key, len + 1);
+    job->hash = nana__cache_hash(key, len);
+    if (pin && !(job->entry = nana__cache_get_entry(&db->table->cache, key, job->hash, true)))
+        return false;
+    return true;
+}
+
+void nana__kv_unpin(struct kv_job *job)
+{
+    if (job->entry) {
+        nana__cache_unpin(&job->table->cache, job->entry);
+        job->entry = NULL;
+    }
+}

@@ -80,6 +80,40 @@ static inline bool kind_is_write(enum kv_kind k)
     }
 }
 
+/* ------------------------------------------------------------------
+ * Shared with the other dict files (kvrmw.c: read-modify-write; kvscan.c:
+ * reads in bulk and in key order), which build jobs of their own around a
+ * struct kv_job and reuse the checks and the row and cache steps below.
+ */
+
+/* kv.c, submission side.  Checks the handle and (need_key) the key: a
+ * failed future, or NULL; *key_len (when not NULL) gets the key's length. */
+nana_future_t *nana__kv_check(nana_db_t *db, const char *key, bool need_key, size_t *key_len);
+/* The committed cache's answer when nothing queued could change it:
+ * NANA__PRESENT (*value a new reference), NANA__ABSENT, or NANA__UNKNOWN. */
+int nana__kv_cache_answer(nana_db_t *db, const char *key, uint32_t hash, json_t **value);
+/* Fills job's key and hash; pin: the key will be written, so reads of it
+ * queue behind the job (job->entry, released by nana__kv_unpin).  false
+ * when out of memory. */
+bool nana__kv_take_key(struct kv_job *job, nana_db_t *db, const char *key, bool pin);
+void nana__kv_unpin(struct kv_job *job);
+
+/* kvjob.c, executor side, as the dict's own jobs use them. */
+/* What the executor knows of key without asking SQLite (staged, else
+ * committed): NANA__PRESENT (*value a new reference), NANA__ABSENT, or
+ * NANA__UNKNOWN. */
+int nana__kv_lookup(struct nana_table *t, const char *key, uint32_t hash, json_t **value);
+/* job->key's value, known or read and staged as a cache fill: NANA__PRESENT
+ * (*value a new reference), NANA__ABSENT, or -1 after failing the job. */
+int nana__kv_current_value(struct kv_job *job, struct nana_staging *sg, json_t **value);
+/* SQLite's code (SQLITE_OK on success). */
+int nana__kv_write_row(struct kv_job *job, const char *key, const char *text, size_t len);
+int nana__kv_delete_row(struct kv_job *job, const char *key, bool *changed);
+/* Fail job: SQLite's message (captured now), "not JSON" naming key. */
+void nana__kv_fail_sql(struct kv_job *job, const char *what, int rc);
+void nana__kv_fail_not_json(struct kv_job *job, const char *key);
+void nana__kv_fail_not_found(struct kv_job *job);
+
 /* The dict job's ops (kvjob.c). */
 extern const struct nana_job_ops nana__kv_ops;
 /* A job that will never be queued (out of memory): undoes its pins and

@@ -549,3 +549,40 @@ static void kv_run(struct nana_job *base, struct nana_exec *ex)
 
 const struct nana_job_ops nana__kv_ops = {kv_run, kv_settle, NULL, kv_destroy};
 
+
+/* ------------------------------------------- for the other dict files */
+
+int nana__kv_lookup(struct nana_table *t, const char *key, uint32_t hash, json_t **value)
+{
+    return lookup_exec(t, key, hash, value);
+}
+
+int nana__kv_current_value(struct kv_job *job, struct nana_staging *sg, json_t **value)
+{
+    return current_value(job, sg, false, false, value);
+}
+
+int nana__kv_write_row(struct kv_job *job, const char *key, const char *text, size_t len)
+{
+    return write_row(job, key, text, len);
+}
+
+int nana__kv_delete_row(struct kv_job *job, const char *key, bool *changed)
+{
+    return delete_row(job, key, changed);
+}
+
+void nana__kv_fail_sql(struct kv_job *job, const char *what, int rc)
+{
+    fail_sql(job, what, rc);
+}
+
+void nana__kv_fail_not_json(struct kv_job *job, const char *key)
+{
+    fail_not_json(job, key);
+}
+
+void nana__kv_fail_not_found(struct kv_job *job)
+{
+    fail_not_found(job);
+}

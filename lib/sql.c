@@ -427,8 +427,8 @@ static void exec_many(struct sql_job *job, sqlite3_stmt *stmt)
         char *why = NULL;
         nana_status_t st = bind_params(stmt, params, &why);
         if (st != NANA_OK) {
-            sql_fail(job, st, nana__strdupf("execute_many: row %zu: %s; nothing was written", i,
-                                            why ? why : nana_errstr(st)));
+            sql_fail(job, st, nana__strdupf("%s: row %zu: %s; nothing was written", job->what,
+                                            i, why ? why : nana_errstr(st)));
             free(why);
             return;
         }
@@ -438,7 +438,7 @@ static void exec_many(struct sql_job *job, sqlite3_stmt *stmt)
         sqlite3_reset(stmt);
         if (rc != SQLITE_DONE) {
             sql_fail(job, (rc & 0xff) == SQLITE_AUTH ? NANA_EINVAL : nana__status_from_sqlite(rc),
-                     nana__strdupf("execute_many: row %zu: %s; nothing was written", i,
+                     nana__strdupf("%s: row %zu: %s; nothing was written", job->what, i,
                                    sqlite3_errmsg(conn)));
             return;
         }

@@ -14,9 +14,11 @@
  *     them.  So the cache never changes unless the database did, and never
  *     by a thread resolving futures.
  *   - Reads of a key not cached stage what they read (PRESENT / ABSENT; a
- *     row that is not JSON: FORGOTTEN).  set/delete/pop/setdefault stage
- *     what they wrote; update stages FORGOTTEN for the keys it wrote (their
- *     values are not copied); batch_delete ABSENT.
+ *     row that is not JSON: FORGOTTEN), batch_get for each key it read.
+ *     set/delete/pop/setdefault and the read-modify-writes (increment,
+ *     patch, compare_and_set: kvrmw.c) stage what they wrote; update stages
+ *     FORGOTTEN for the keys it wrote (their values are not copied);
+ *     batch_delete ABSENT.  Listings, scans and cursors stage nothing.
  *   - Whole-table events run as batches of their own and reset the cache:
  *     clear (every key ABSENT, fully loaded), load_all (rows PRESENT, fully
  *     loaded when every row decoded), refresh(NULL) and a committed SQL
@@ -27,6 +29,9 @@
  *     zero.  Each is raised before the write is queued and dropped only in
  *     its settle, after the batch's effects were applied; otherwise the
  *     read is queued behind the write and runs after it in order.
+ *   - A batch_get answered from the cache reads the cache's generation
+ *     before and after its lookups (cache.c bumps it around every committed
+ *     state and reset): the answers are one state, or the read is queued.
  * test/model checks these rules against a reference model and the file.
  */
 #include <stdio.h>
@@ -174,14 +179,30 @@ sqlite3_stmt *nana__table_stmt(struct nana_table *t, sqlite3 *conn, enum nana_st
         [NANA__ST_KEYS] = "SELECT key FROM \"%s\" ORDER BY rowid",
         [NANA__ST_ALL] = "SELECT key, value FROM \"%s\" ORDER BY rowid",
         [NANA__ST_CLEAR] = "DELETE FROM \"%s\"",
+        /* Key order is SQLite's BINARY collation (the bytes of the UTF-8
+         * text), served by the primary key's index; every TEXT value sorts
+         * before every BLOB, so a zero-length BLOB as ?2 means no end. */
+        [NANA__ST_SCAN_FROM] = "SELECT key, value FROM \"%s\" WHERE key >= ?1 AND key < ?2 "
+                               "ORDER BY key LIMIT ?3",
+        [NANA__ST_SCAN_AFTER] = "SELECT key, value FROM \"%s\" WHERE key > ?1 AND key < ?2 "
+                                "ORDER BY key LIMIT ?3",
     };
     if (t->stmts[id]) {
         *rc = SQLITE_OK;
         return t->stmts[id];
     }
     /* The name was validated ([A-Za-z_][A-Za-z0-9_]*): quoting is enough. */
-    char sql[256];
-    snprintf(sql, sizeof sql, templates[id], t->name);
+    char sql[256 + 2 * NANA_GET_MANY_MAX];
+    if (id == NANA__ST_GET_MANY) {
+        int width = sqlite3_limit(conn, SQLITE_LIMIT_VARIABLE_NUMBER, -1);
+        width = width < 1 ? 1 : width > NANA_GET_MANY_MAX ? NANA_GET_MANY_MAX : width;
+        int n = snprintf(sql, sizeof sql, "SELECT key, value FROM \"%s\" WHERE key IN (?", t->name);
+        for (int i = 1; i < width; i++)
+            n += snprintf(sql + n, sizeof sql - (size_t)n, ",?");
+        snprintf(sql + n, sizeof sql - (size_t)n, ") ORDER BY key");
+    } else {
+        snprintf(sql, sizeof sql, templates[id], t->name);
+    }
     *rc = sqlite3_prepare_v3(conn, sql, -1, SQLITE_PREPARE_PERSISTENT,
                              &t->stmts[id], NULL);
     if (*rc != SQLITE_OK) {

@@ -18,6 +18,7 @@ static const struct {
     {"handle.o", 7},                                                        /* composition */
     {"kv.o", 6},     {"kvjob.o", 6},    {"sql.o", 6},                       /* operations */
     {"sqlhelpers.o", 6}, {"model.o", 6},
+    {"kvrmw.o", 6},  {"kvscan.o", 6},   {"sqlutil.o", 6},
     {"table.o", 5},                                                         /* tables */
     {"authorize.o", 4}, {"engine.o", 4},                                    /* guard, engine */
     {"rows.o", 4},      {"cq.o", 4},        {"futuretext.o", 4},            /* future clients */
@@ -33,6 +34,11 @@ static const char *const same_rank_ok[][2] = {
     {"sqlhelpers.o", "sql.o"}, /* helpers submit through the SQL job */
     {"model.o", "kv.o"},       /* models are stored and read as dict values */
     {"kv.o", "kvjob.o"},       /* the dict job: built in kv.c, its ops in kvjob.c */
+    {"kvrmw.o", "kv.o"},       /* read-modify-write: the dict's checks and pins */
+    {"kvrmw.o", "kvjob.o"},    /* ... and its row and cache steps */
+    {"kvscan.o", "kv.o"},      /* bulk and ordered reads: likewise */
+    {"kvscan.o", "kvjob.o"},
+    {"sqlutil.o", "sql.o"},    /* export / import are SQL jobs */
 };
 
 static int part_index(const char *file)

@@ -99,6 +99,33 @@ nana_future_t *m_submit(nana_db_t *db, const struct op *op, const char *const *n
         break;
     }
     case OP_CLEAR: f = nana_clear(db); break;
+    case OP_BATCH_GET: {
+        const char *keys[M_MAX_BATCH_KEYS];
+        for (int i = 0; i < op->n_keys; i++)
+            keys[i] = names[op->keys[i]];
+        f = nana_batch_get(db, op->n_keys ? keys : NULL, (size_t)op->n_keys);
+        break;
+    }
+    case OP_SCAN_PREFIX:
+        f = nana_scan_prefix(db, m_bounds[op->bound_a], op->limit);
+        break;
+    case OP_SCAN_RANGE:
+        f = nana_scan_range(db, op->bound_a >= 0 ? m_bounds[op->bound_a] : NULL,
+                            op->bound_b >= 0 ? m_bounds[op->bound_b] : NULL, op->limit);
+        break;
+    case OP_INCREMENT:
+        f = nana_increment(db, key, op->field >= 0 ? m_fields[op->field] : NULL,
+                           json_integer_value(op->value));
+        break;
+    case OP_INCREMENT_REAL:
+        f = nana_increment_real(db, key, op->field >= 0 ? m_fields[op->field] : NULL,
+                                json_real_value(op->value));
+        break;
+    case OP_PATCH: f = nana_patch(db, key, arg, op->create); break;
+    case OP_CAS:
+        p1 = op->expected ? json_deep_copy(op->expected) : NULL;
+        f = nana_compare_and_set(db, key, p1, arg);
+        break;
     case OP_EXEC_UPDATE:
         snprintf(sql, sizeof sql, "UPDATE %s SET value=? WHERE key=?", tn);
         p1 = json_pack("[os]", text_param(op->text), key);

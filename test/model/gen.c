@@ -72,7 +72,18 @@ const char *const m_op_names[OP__COUNT] = {
     [OP_EXEC_UPDATE] = "execute", [OP_EXEC_DELETE] = "execute", [OP_EXEC_REPLACE] = "execute",
     [OP_SQL_INSERT] = "sql_insert", [OP_SQL_UPDATE] = "sql_update",
     [OP_SQL_DELETE] = "sql_delete", [OP_UPSERT_KEY] = "upsert", [OP_UPSERT_REPLACE] = "upsert",
-    [OP_SUBTABLE] = "table+close",
+    [OP_SUBTABLE] = "table+close", [OP_BATCH_GET] = "batch_get",
+    [OP_SCAN_PREFIX] = "scan_prefix", [OP_SCAN_RANGE] = "scan_range",
+    [OP_INCREMENT] = "increment", [OP_INCREMENT_REAL] = "increment_real",
+    [OP_PATCH] = "patch", [OP_CAS] = "compare_and_set",
+};
+
+/* The member names values are made of (gen_value), so that increments often
+ * find their member. */
+const char *const m_fields[M_NFIELDS] = {"a", "b", "ü", "k k", "", "n"};
+/* Around the key names: prefixes of some, bounds between others. */
+const char *const m_bounds[M_NBOUNDS] = {
+    "", "a", "b", "c", "d", "e", "emoji", "p", "poison-", "q", "к", "ключ", "z", "q'",
 };
 
 bool op_is_sql(enum op_kind k) { return k >= OP_EXEC_UPDATE && k <= OP_UPSERT_REPLACE; }
@@ -173,6 +184,8 @@ static const struct weight op_weights[] = {
     {OP_BATCH_DELETE, 25}, {OP_CLEAR, 8}, {OP_EXEC_UPDATE, 12}, {OP_EXEC_DELETE, 8},
     {OP_EXEC_REPLACE, 12}, {OP_SQL_INSERT, 10}, {OP_SQL_UPDATE, 8}, {OP_SQL_DELETE, 6},
     {OP_UPSERT_KEY, 8}, {OP_UPSERT_REPLACE, 6}, {OP_SUBTABLE, 4},
+    {OP_BATCH_GET, 30}, {OP_SCAN_PREFIX, 12}, {OP_SCAN_RANGE, 12}, {OP_INCREMENT, 45},
+    {OP_INCREMENT_REAL, 15}, {OP_PATCH, 30}, {OP_CAS, 35},
 };
 
 static enum op_kind pick_kind(struct rng *r)
@@ -201,7 +214,55 @@ static int pick_key(struct rng *r, bool poison_ok)
 static bool inserts(enum op_kind k)
 {
     return k == OP_SET || k == OP_UPDATE || k == OP_BATCH_UPDATE || k == OP_EXEC_REPLACE ||
-           k == OP_SQL_INSERT || k == OP_UPSERT_KEY || k == OP_UPSERT_REPLACE;
+           k == OP_SQL_INSERT || k == OP_UPSERT_KEY || k == OP_UPSERT_REPLACE ||
+           k == OP_INCREMENT || k == OP_INCREMENT_REAL || k == OP_PATCH || k == OP_CAS;
+}
+
+/* Values compare_and_set expects and stores: a small pool, so that what one
+ * stores the next often finds. */
+static json_t *cas_value(struct rng *r)
+{
+    static const char *const pool[] = {"0", "1", "\"x\"", "null", "[true]", "{\"a\":1}", "1.0"};
+    return json_loads(pool[rng_below(r, sizeof pool / sizeof pool[0])], JSON_DECODE_ANY, NULL);
+}
+
+/* The arguments of read-modify-write operations and scans. */
+static void gen_rmw_scan(struct rng *r, struct op *op)
+{
+    static const json_int_t int_deltas[] = {1, -1, 0, 2, 1000, -5, INT64_MAX, INT64_MIN};
+    static const double real_deltas[] = {0.5, -2.25, 1e300, 1e308, -0.1, 3.0};
+    static const int64_t limits[] = {0, 1, 2, 3, 5, INT64_MAX, INT64_MAX};
+    op->field = -1;
+    switch (op->kind) {
+    case OP_INCREMENT:
+    case OP_INCREMENT_REAL:
+        if (rng_pct(r, 40))
+            op->field = (int)rng_below(r, M_NFIELDS);
+        op->value = op->kind == OP_INCREMENT
+                        ? json_integer(int_deltas[rng_below(r, sizeof int_deltas / sizeof int_deltas[0])])
+                        : json_real(real_deltas[rng_below(r, sizeof real_deltas / sizeof real_deltas[0])]);
+        break;
+    case OP_PATCH: {
+        op->create = rng_pct(r, 60);
+        op->value = json_object();
+        unsigned n = rng_below(r, 4);
+        for (unsigned i = 0; i < n; i++)
+            json_object_set_new(op->value, m_fields[rng_below(r, M_NFIELDS)], gen_value(r, 1));
+        break;
+    }
+    case OP_CAS:
+        op->expected = rng_pct(r, 30) ? NULL : cas_value(r);
+        op->value = rng_pct(r, 15) ? NULL : cas_value(r);
+        break;
+    case OP_SCAN_PREFIX:
+    case OP_SCAN_RANGE:
+        op->bound_a = op->kind == OP_SCAN_RANGE && rng_pct(r, 25) ? -1 : (int)rng_below(r, M_NBOUNDS);
+        op->bound_b = rng_pct(r, 30) ? -1 : (int)rng_below(r, M_NBOUNDS);
+        op->limit = limits[rng_below(r, sizeof limits / sizeof limits[0])];
+        break;
+    default:
+        break;
+    }
 }
 
 static void gen_op(struct rng *r, struct op *op, int root, bool triggers)
@@ -239,6 +300,7 @@ static void gen_op(struct rng *r, struct op *op, int root, bool triggers)
         break;
     }
     case OP_BATCH_DELETE:
+    case OP_BATCH_GET:
         op->n_keys = (int)rng_below(r, M_MAX_BATCH_KEYS);
         for (int i = 0; i < op->n_keys; i++)
             op->keys[i] = pick_key(r, false);
@@ -246,6 +308,7 @@ static void gen_op(struct rng *r, struct op *op, int root, bool triggers)
     default:
         break;
     }
+    gen_rmw_scan(r, op);
     if (op_is_sql(op->kind)) {
         op->text = gen_text(r, false);
         static const char *const data_spellings[] = {"data", "DATA", "Data"};
@@ -317,6 +380,7 @@ static void op_copy(struct op *dst, const struct op *src)
     *dst = *src;
     dst->value = src->value ? json_deep_copy(src->value) : NULL;
     dst->text = src->text ? strdup(src->text) : NULL;
+    dst->expected = src->expected ? json_deep_copy(src->expected) : NULL;
 }
 
 void seq_copy(struct seq *out, const struct seq *s, const bool *drop, int last_step)
@@ -347,6 +411,7 @@ void seq_free(struct seq *s)
         struct step *st = &s->steps[i];
         for (int k = 0; k < st->n_ops; k++) {
             json_decref(st->ops[k].value);
+            json_decref(st->ops[k].expected);
             free(st->ops[k].text);
         }
         free(st->ops);
@@ -415,6 +480,39 @@ void op_print_names(FILE *out, const struct op *op, const char *const *names)
     case OP_UPDATE: case OP_BATCH_UPDATE:
         fprintf(out, "%s", v);
         break;
+    case OP_INCREMENT:
+    case OP_INCREMENT_REAL: {
+        char *f = op->field >= 0 ? m_quote(m_fields[op->field]) : strdup("NULL");
+        fprintf(out, "%s, %s, %s", k, f, v);
+        free(f);
+        break;
+    }
+    case OP_PATCH:
+        fprintf(out, "%s, %s, %s", k, v, op->create ? "create" : "no create");
+        break;
+    case OP_CAS: {
+        char *e = op->expected ? m_json_text(op->expected) : strdup("NULL");
+        fprintf(out, "%s, expected %s, value %s", k, e, v ? v : "NULL (delete)");
+        free(e);
+        break;
+    }
+    case OP_SCAN_PREFIX:
+    case OP_SCAN_RANGE: {
+        char *a = op->bound_a >= 0 ? m_quote(m_bounds[op->bound_a]) : strdup("NULL");
+        char *b = op->bound_b >= 0 ? m_quote(m_bounds[op->bound_b]) : strdup("NULL");
+        if (op->kind == OP_SCAN_PREFIX)
+            fprintf(out, "%s, ", a);
+        else
+            fprintf(out, "%s, %s, ", a, b);
+        if (op->limit == INT64_MAX)
+            fprintf(out, "INT64_MAX");
+        else
+            fprintf(out, "%lld", (long long)op->limit);
+        free(a);
+        free(b);
+        break;
+    }
+    case OP_BATCH_GET:
     case OP_BATCH_DELETE:
         fprintf(out, "[");
         for (int i = 0; i < op->n_keys; i++) {

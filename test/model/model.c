@@ -35,6 +35,20 @@
  *    file's rows in rowid order, a key cached present taking its cached
  *    value, the others decoded from the file (not cached); one undecodable
  *    row fails the call NANA_ETYPE.
+ *  - increment / patch / compare_and_set read the key as get does (a fill
+ *    that stays, also when they fail), then write the new value as set does
+ *    (the key cached present with it); a compare_and_set that deletes leaves
+ *    it cached absent; one that does not match writes nothing.  Increment:
+ *    a missing key counts as 0 (with a member: as {}), a missing member as
+ *    0; integer + integer stays an integer (beyond 64 bits: NANA_ERANGE),
+ *    anything else is a real (not finite: NANA_ERANGE); not a number (or,
+ *    with a member, not an object) is NANA_ETYPE.  Patch: members replaced
+ *    in place, new ones added last; a missing key is ENOTFOUND without
+ *    create.
+ *  - batch_get reads each key as get does; any key whose text is not JSON
+ *    fails it NANA_ETYPE (the first one in the order asked), the other keys
+ *    cached all the same.  scan_prefix / scan_range list the file's rows in
+ *    key order (bytes) within bounds and limit, values as items takes them.
  *  - A write that fails (NANA_EBUSY while another connection holds the write
  *    lock, a trigger's RAISE, a rolled back transaction) changes nothing.
  */
@@ -284,7 +298,13 @@ static int poison_of(const struct model *m, const struct op *op)
     case OP_UPSERT_REPLACE:
     case OP_SETDEFAULT:
     case OP_SETDEFAULT_NULL:
+    case OP_INCREMENT:
+    case OP_INCREMENT_REAL:
+    case OP_PATCH:
         return op->key == M_POISON_ABORT || op->key == M_POISON_ROLLBACK ? op->key : 0;
+    case OP_CAS: /* a delete inserts nothing */
+        return op->value && (op->key == M_POISON_ABORT || op->key == M_POISON_ROLLBACK) ? op->key
+                                                                                      : 0;
     case OP_UPDATE:
     case OP_BATCH_UPDATE: {
         const char *k;
@@ -353,6 +373,151 @@ static void scan(const struct model *m, struct mcache *c, const struct mtable *t
 }
 
 static void sql_invalidate(struct mcache *c) { cache_reset(c, C_NC); }
+
+/* scan_prefix / scan_range: the file's rows in key order (strcmp: the
+ * bytes), within the bounds, up to the limit, values as items() takes them. */
+static int by_key(const void *a, const void *b, void *model)
+{
+    const struct mrow *x = *(const struct mrow *const *)a, *y = *(const struct mrow *const *)b;
+    const struct model *m = model;
+    return strcmp(m->names[x->key], m->names[y->key]);
+}
+
+static void scan_ordered(const struct model *m, struct mcache *c, const struct mtable *t,
+                         const struct op *op, struct expect *e)
+{
+    const struct mrow **rows = malloc(((size_t)t->n + 1) * sizeof *rows);
+    int n = 0;
+    const char *a = op->bound_a >= 0 ? m_bounds[op->bound_a] : NULL;
+    const char *b = op->bound_b >= 0 ? m_bounds[op->bound_b] : NULL;
+    for (int i = 0; i < t->n; i++) {
+        if (t->rows[i].key == M_KEY_NULL)
+            continue;
+        const char *k = m->names[t->rows[i].key];
+        bool in = op->kind == OP_SCAN_PREFIX ? strncmp(k, a, strlen(a)) == 0
+                                             : (!a || strcmp(k, a) >= 0) && (!b || strcmp(k, b) < 0);
+        if (in)
+            rows[n++] = &t->rows[i];
+    }
+    qsort_r(rows, (size_t)n, sizeof *rows, by_key, (void *)m);
+    json_t *out = json_array();
+    for (int i = 0; i < n && i < op->limit; i++) {
+        const struct centry *ce = &c->e[rows[i]->key];
+        json_t *v = ce->st == C_PRES ? json_deep_copy(ce->v) : model_decode(rows[i]->text);
+        if (!v) {
+            json_decref(out);
+            expect_fail(e, NANA_ETYPE);
+            e->name_key = rows[i]->key;
+            free(rows);
+            return;
+        }
+        json_t *pair = json_array();
+        json_array_append_new(pair, json_string(m->names[rows[i]->key]));
+        json_array_append_new(pair, v);
+        json_array_append_new(out, pair);
+    }
+    free(rows);
+    e->st = NANA_OK;
+    e->kind = E_JSON;
+    e->json = out;
+}
+
+/* object (NULL: none) with changes merged in: members it has replaced in
+ * their place, the others added last in changes' order.  New reference. */
+static json_t *merge(const json_t *object, const json_t *changes)
+{
+    json_t *out = json_object(), *v;
+    const char *k;
+    if (object)
+        json_object_foreach((json_t *)object, k, v) {
+            json_t *c = json_object_get(changes, k);
+            json_object_set_new(out, k, json_deep_copy(c ? c : v));
+        }
+    json_object_foreach((json_t *)changes, k, v) {
+        if (!object || !json_object_get(object, k))
+            json_object_set_new(out, k, json_deep_copy(v));
+    }
+    return out;
+}
+
+/* increment's new value, or NULL with *st the failure; *sum the new number. */
+static json_t *model_increment(const struct op *op, int state, const json_t *v, json_t **sum,
+                               nana_status_t *st)
+{
+    const char *field = op->field >= 0 ? m_fields[op->field] : NULL;
+    const json_t *number;
+    json_t *zero = json_integer(0);
+    *sum = NULL;
+    if (!field) {
+        if (state == C_PRES && !json_is_number(v)) {
+            *st = NANA_ETYPE;
+            json_decref(zero);
+            return NULL;
+        }
+        number = state == C_PRES ? v : zero;
+    } else {
+        if (state == C_PRES && !json_is_object(v)) {
+            *st = NANA_ETYPE;
+            json_decref(zero);
+            return NULL;
+        }
+        const json_t *m = state == C_PRES ? json_object_get(v, field) : NULL;
+        if (m && !json_is_number(m)) {
+            *st = NANA_ETYPE;
+            json_decref(zero);
+            return NULL;
+        }
+        number = m ? m : zero;
+    }
+    if (json_is_integer(number) && json_is_integer(op->value)) {
+        json_int_t a = json_integer_value(number), d = json_integer_value(op->value);
+        if ((d > 0 && a > INT64_MAX - d) || (d < 0 && a < INT64_MIN - d)) {
+            *st = NANA_ERANGE;
+            json_decref(zero);
+            return NULL;
+        }
+        *sum = json_integer(a + d);
+    } else {
+        double d = json_is_real(op->value) ? json_real_value(op->value)
+                                           : (double)json_integer_value(op->value);
+        double x = json_number_value(number) + d;
+        if (x != x || x > 1.7976931348623157e308 || x < -1.7976931348623157e308) {
+            *st = NANA_ERANGE;
+            json_decref(zero);
+            return NULL;
+        }
+        *sum = json_real(x);
+    }
+    json_decref(zero);
+    if (!field)
+        return json_incref(*sum);
+    json_t *change = json_object();
+    json_object_set(change, field, *sum);
+    json_t *out = merge(state == C_PRES ? v : NULL, change);
+    json_decref(change);
+    return out;
+}
+
+/* The write of a read-modify-write: poison (the trigger refuses it) or
+ * stored.  saved: the key's cache entry before the op read it, put back
+ * when RAISE(ROLLBACK) undoes the read's fill too. */
+static bool rmw_store(struct model *m, struct mcache *c, struct mtable *t, const struct op *op,
+                      int poison, const struct centry *saved, json_t *next, struct expect *e)
+{
+    if (poison) {
+        expect_fail(e, NANA_ESQL);
+        e->poison_rollback = poison == M_POISON_ROLLBACK;
+        if (e->poison_rollback)
+            centry_set(&c->e[op->key], saved->st, saved->v);
+        return false;
+    }
+    (void)m;
+    char *text = encode(next);
+    file_put(t, op->key, text);
+    free(text);
+    centry_set(&c->e[op->key], C_PRES, next);
+    return true;
+}
 
 void model_op(struct model *m, const struct op *op, struct expect *e)
 {
@@ -522,6 +687,74 @@ void model_op(struct model *m, const struct op *op, struct expect *e)
             row_remove(t, t->n - 1);
         cache_reset(c, C_ABS);
         e->st = NANA_OK;
+        break;
+    case OP_INCREMENT:
+    case OP_INCREMENT_REAL:
+    case OP_PATCH:
+    case OP_CAS: {
+        struct centry saved = {c->e[key].st, c->e[key].v ? json_deep_copy(c->e[key].v) : NULL};
+        state = read_key(c, t, key, false, &v);
+        json_t *cur = v ? json_deep_copy(v) : NULL, *next = NULL, *sum = NULL;
+        nana_status_t st = NANA_OK;
+        if (state < 0) {
+            expect_fail(e, NANA_ETYPE);
+            e->name_key = key;
+        } else if (op->kind == OP_PATCH) {
+            if (state == C_ABS && !op->create)
+                expect_fail(e, NANA_ENOTFOUND);
+            else if (state == C_PRES && !json_is_object(cur))
+                expect_fail(e, NANA_ETYPE);
+            else if ((next = merge(state == C_PRES ? cur : NULL, op->value)) &&
+                     rmw_store(m, c, t, op, poison, &saved, next, e))
+                expect_json(e, next);
+        } else if (op->kind == OP_CAS) {
+            bool match = op->expected ? state == C_PRES && json_equal(cur, op->expected)
+                                      : state == C_ABS;
+            if (match && !op->value) {
+                if (state == C_PRES)
+                    file_delete(t, key);
+                centry_set(&c->e[key], C_ABS, NULL);
+            }
+            if (!match || !op->value || rmw_store(m, c, t, op, poison, &saved, op->value, e)) {
+                e->st = NANA_OK;
+                e->kind = E_BOOL;
+                e->b = match;
+            }
+        } else {
+            next = model_increment(op, state, cur, &sum, &st);
+            if (!next)
+                expect_fail(e, st);
+            else if (rmw_store(m, c, t, op, poison, &saved, next, e))
+                expect_json(e, sum);
+        }
+        json_decref(next);
+        json_decref(sum);
+        json_decref(cur);
+        json_decref(saved.v);
+        break;
+    }
+    case OP_BATCH_GET: {
+        json_t *out = json_object();
+        int bad = -1;
+        for (int i = 0; i < op->n_keys; i++) {
+            state = read_key(c, t, op->keys[i], false, &v);
+            if (state < 0 && bad < 0)
+                bad = op->keys[i];
+            else if (state == C_PRES && !json_object_get(out, m->names[op->keys[i]]))
+                json_object_set_new(out, m->names[op->keys[i]], json_deep_copy(v));
+        }
+        if (bad >= 0) {
+            expect_fail(e, NANA_ETYPE);
+            e->name_key = bad;
+        } else {
+            expect_json(e, out);
+        }
+        json_decref(out);
+        break;
+    }
+    case OP_SCAN_PREFIX:
+    case OP_SCAN_RANGE:
+        scan_ordered(m, c, t, op, e);
         break;
     case OP_EXEC_UPDATE:
     case OP_EXEC_DELETE:

@@ -65,9 +65,17 @@ enum op_kind {
     OP_GET, OP_GET_DFLT, OP_GET_FRESH, OP_GET_FRESH_DFLT, OP_CONTAINS, OP_IS_CACHED,
     OP_LEN, OP_KEYS, OP_VALUES, OP_ITEMS, OP_TO_DICT, OP_COPY,
     OP_LOAD_ALL, OP_REFRESH_KEY, OP_REFRESH_ALL,
+    OP_BATCH_GET,    /* keys[0..n_keys) */
+    OP_SCAN_PREFIX,  /* prefix m_bounds[bound_a], limit */
+    OP_SCAN_RANGE,   /* m_bounds[bound_a] (-1: NULL) .. m_bounds[bound_b], limit */
     /* dict writes */
     OP_SET, OP_DELETE, OP_POP, OP_POP_DFLT, OP_SETDEFAULT, OP_SETDEFAULT_NULL,
     OP_UPDATE, OP_BATCH_UPDATE, OP_BATCH_DELETE, OP_CLEAR,
+    /* read-modify-write */
+    OP_INCREMENT,      /* value: the delta (integer); field: m_fields[field] or -1 */
+    OP_INCREMENT_REAL, /* value: the delta (real) */
+    OP_PATCH,          /* value: the changes; create */
+    OP_CAS,            /* expected (NULL: absent), value (NULL: delete) */
     /* SQL surface writes on a dict table (value: op->text) */
     OP_EXEC_UPDATE,  /* nana_execute("UPDATE <t> SET value=? WHERE key=?") */
     OP_EXEC_DELETE,  /* nana_execute("DELETE FROM <t> WHERE key=?") */
@@ -106,7 +114,19 @@ struct op {
                           may run SQL on any table) */
     char table_spelling[16]; /* SQL ops: that table's name as written */
     int delay_us;      /* pause before submitting it: other batch boundaries */
+    /* read-modify-write and scans */
+    int field;         /* increment: index into m_fields, -1: the value itself */
+    bool create;       /* patch */
+    json_t *expected;  /* compare_and_set (NULL: the key must be absent) */
+    int bound_a, bound_b; /* scans: indexes into m_bounds, -1: NULL */
+    int64_t limit;     /* scans */
 };
+
+/* Member names increment may name, and the bounds and prefixes of scans. */
+#define M_NFIELDS 6
+extern const char *const m_fields[M_NFIELDS];
+#define M_NBOUNDS 14
+extern const char *const m_bounds[M_NBOUNDS];
 
 enum step_kind {
     ST_PIPELINE,   /* n_ops operations submitted, then all awaited in order */

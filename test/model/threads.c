@@ -15,6 +15,10 @@
  *    carry their writer and sequence number plus a checksum member, so a
  *    torn or mixed value cannot pass.  is_cached is not checked there.
  *
+ * Read-modify-write, batch_get and scans are among the exact operations,
+ * and every thread also increments one shared counter "ctr" now and then:
+ * at the end it must equal the number of increments that succeeded.
+ *
  * At the end the file is compared with every thread's model (its own keys'
  * rows, in rowid order), shared rows must hold submitted values, and a get
  * of each shared key (through the cache) must equal the file: with a single
@@ -43,6 +47,7 @@ static nana_db_t *root;
 static char db_path[4200];
 static atomic_int issued[NT];   /* shared values submitted so far, per thread */
 static atomic_bool stop_all;
+static atomic_long ctr_ok;      /* increments of the shared counter "ctr" */
 static pthread_mutex_t report_lock = PTHREAD_MUTEX_INITIALIZER;
 static int failures;
 static long ops_checked_total;
@@ -108,12 +113,53 @@ static void report(struct worker *w, const struct op *op, const char *why)
     pthread_mutex_unlock(&report_lock);
 }
 
+/* Arguments of read-modify-write, batch_get and scans (own keys only). */
+static void gen_rmw_scan_args(struct rng *r, struct op *op)
+{
+    static const char *const cas_pool[] = {"1", "2", "\"s\"", "null", "{\"a\": 2}"};
+    op->field = -1;
+    switch (op->kind) {
+    case OP_INCREMENT:
+    case OP_INCREMENT_REAL:
+        if (rng_pct(r, 30))
+            op->field = (int)rng_below(r, M_NFIELDS);
+        op->value = op->kind == OP_INCREMENT ? json_integer(1 + (json_int_t)rng_below(r, 5))
+                                             : json_real(0.5);
+        break;
+    case OP_PATCH:
+        op->create = rng_pct(r, 70);
+        op->value = json_pack("{s:i}", m_fields[rng_below(r, M_NFIELDS)], (int)rng_below(r, 9));
+        break;
+    case OP_CAS:
+        op->expected = rng_pct(r, 30) ? NULL
+                                      : json_loads(cas_pool[rng_below(r, 5)], JSON_DECODE_ANY, NULL);
+        op->value = rng_pct(r, 15) ? NULL
+                                   : json_loads(cas_pool[rng_below(r, 5)], JSON_DECODE_ANY, NULL);
+        break;
+    case OP_BATCH_GET:
+        op->n_keys = 1 + (int)rng_below(r, 4);
+        for (int i = 0; i < op->n_keys; i++)
+            op->keys[i] = (int)rng_below(r, NOWN);
+        break;
+    case OP_SCAN_PREFIX:
+    case OP_SCAN_RANGE:
+        /* Every key of a thread's table is its own: "" and NULL bound them all. */
+        op->bound_a = op->kind == OP_SCAN_RANGE && rng_pct(r, 50) ? -1 : 0;
+        op->bound_b = -1;
+        op->limit = rng_pct(r, 50) ? INT64_MAX : (int64_t)rng_below(r, 4);
+        break;
+    default:
+        break;
+    }
+}
+
 static void gen_thread_op(struct worker *w, struct rng *r, struct op *op)
 {
     static const enum op_kind own_kinds[] = {
         OP_GET, OP_GET, OP_GET_DFLT, OP_GET_FRESH, OP_CONTAINS, OP_IS_CACHED, OP_IS_CACHED,
         OP_SET, OP_SET, OP_SET, OP_DELETE, OP_POP, OP_POP_DFLT, OP_SETDEFAULT, OP_UPDATE,
-        OP_BATCH_UPDATE, OP_BATCH_DELETE, OP_REFRESH_KEY,
+        OP_BATCH_UPDATE, OP_BATCH_DELETE, OP_REFRESH_KEY, OP_INCREMENT, OP_INCREMENT,
+        OP_INCREMENT_REAL, OP_PATCH, OP_CAS, OP_CAS, OP_BATCH_GET,
     };
     static const enum op_kind shared_kinds[] = {
         OP_GET, OP_GET, OP_GET_FRESH, OP_CONTAINS, OP_SET, OP_SET, OP_DELETE, OP_POP,
@@ -124,7 +170,8 @@ static void gen_thread_op(struct worker *w, struct rng *r, struct op *op)
         OP_SETDEFAULT, OP_UPDATE, OP_BATCH_DELETE, OP_REFRESH_KEY, OP_REFRESH_ALL, OP_LEN,
         OP_KEYS, OP_VALUES, OP_ITEMS, OP_TO_DICT, OP_COPY, OP_CLEAR, OP_LOAD_ALL,
         OP_EXEC_UPDATE, OP_EXEC_DELETE, OP_EXEC_REPLACE, OP_SQL_INSERT, OP_SQL_UPDATE,
-        OP_SQL_DELETE, OP_UPSERT_KEY, OP_UPSERT_REPLACE,
+        OP_SQL_DELETE, OP_UPSERT_KEY, OP_UPSERT_REPLACE, OP_INCREMENT, OP_PATCH, OP_CAS,
+        OP_BATCH_GET, OP_SCAN_PREFIX, OP_SCAN_RANGE,
     };
     static const char *const texts[] = {"1", "[true]", "\"s\"", "not json{", "{\"a\": 2}"};
     memset(op, 0, sizeof *op);
@@ -149,6 +196,7 @@ static void gen_thread_op(struct worker *w, struct rng *r, struct op *op)
             for (int i = 0; i < op->n_keys; i++)
                 op->keys[i] = (int)rng_below(r, NOWN);
         }
+        gen_rmw_scan_args(r, op);
         return;
     }
     op->handle = rng_pct(r, 50) ? H_A : H_A_CASE;
@@ -189,6 +237,7 @@ static void gen_thread_op(struct worker *w, struct rng *r, struct op *op)
     default:
         break;
     }
+    gen_rmw_scan_args(r, op);
 }
 
 /* A shared key's answer: any submitted value, or absence. */
@@ -251,9 +300,11 @@ static void *worker_main(void *arg)
             char why[1024];
             struct op *slot = &w->log[w->log_n++ % LOG_KEEP];
             json_decref(slot->value);
+            json_decref(slot->expected);
             free(slot->text);
             *slot = ops[i];
             json_incref(slot->value);
+            json_incref(slot->expected);
             slot->text = ops[i].text ? strdup(ops[i].text) : NULL;
             bool ok;
             if (atomic_load(&stop_all))
@@ -273,9 +324,20 @@ static void *worker_main(void *arg)
         for (int i = 0; i < n; i++) {
             nana_future_free(fs[i]);
             json_decref(ops[i].value);
+            json_decref(ops[i].expected);
             free(ops[i].text);
         }
         done += n;
+        /* The shared counter, incremented by every thread: none lost. */
+        if (rng_pct(&r, 30)) {
+            nana_future_t *f = nana_increment(rng_pct(&r, 50) ? root : w->own_handle, "ctr",
+                                              NULL, 1);
+            if (nana_future_await(f) == NANA_OK)
+                atomic_fetch_add(&ctr_ok, 1);
+            else
+                report(w, NULL, "increment of the shared counter failed");
+            nana_future_free(f);
+        }
     }
     return NULL;
 }
@@ -370,6 +432,18 @@ static void final_checks(struct worker *ws)
             nana_future_free(f);
         }
     }
+    /* The shared counter: every increment counted, through the cache. */
+    nana_future_t *cf = nana_get(root, "ctr", NULL);
+    nana_status_t cst = nana_future_await(cf);
+    int64_t ctr = 0;
+    if (atomic_load(&ctr_ok) ? cst != NANA_OK || nana_future_int(cf, &ctr) != NANA_OK ||
+                                   ctr != atomic_load(&ctr_ok)
+                             : cst != NANA_ENOTFOUND) {
+        printf("FAIL final: the shared counter is %lld (%s), %ld increments succeeded\n",
+               (long long)ctr, m_status_name(cst), atomic_load(&ctr_ok));
+        failures++;
+    }
+    nana_future_free(cf);
     for (int s = 0; s < NSHARED; s++) {
         const char *key = ws[0].names[NOWN + s];
         sqlite3_stmt *st = NULL;
@@ -466,6 +540,7 @@ int main(int argc, char **argv)
         model_free(&ws[t].m);
         for (int i = 0; i < LOG_KEEP; i++) {
             json_decref(ws[t].log[i].value);
+            json_decref(ws[t].log[i].expected);
             free(ws[t].log[i].text);
         }
         nana_close(ws[t].table_handle);
