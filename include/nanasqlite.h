@@ -53,7 +53,7 @@ int nana_libversion_number(void);
 #define NANA_STATUS_TABLE(X)                                                   \
     X(NANA_OK, "success")                                                      \
     X(NANA_PENDING, "the future has not resolved yet")                         \
-    X(NANA_ENOTFOUND, "key not found")                                         \
+    X(NANA_ENOTFOUND, "key, table or file not found")                          \
     X(NANA_EINVAL, "invalid argument")                                         \
     X(NANA_ETYPE, "value of the wrong JSON type")                              \
     X(NANA_ESQL, "SQLite reported an error")                                   \
@@ -107,9 +107,31 @@ void nana_options_init(nana_options_t *opts);
  * failure, like sqlite3_open(), so that nana_db_errmsg() can say why; that
  * handle must be passed to nana_close().
  * Returns NANA_OK, NANA_EINVAL, NANA_ESQL, NANA_EBUSY, NANA_EIO, NANA_ENOMEM.
+ * Same as nana_open_v2(path, opts, 0, out).
  */
 nana_status_t nana_open(const char *path, const nana_options_t *opts,
                         nana_db_t **out);
+
+/*
+ * Flags of nana_open_v2(), or'ed together; 0 is nana_open().  Any other bit:
+ * NANA_EINVAL, nothing opened -- so that a program asking a flag of a later
+ * release is told, not ignored.
+ *   NANA_OPEN_READONLY: read-only connection.  The file and the table must
+ *     exist (else NANA_ENOTFOUND); the journal mode is left as it is;
+ *     reads work, every write fails with NANA_EIO.  Implies NOCREATE.
+ *   NANA_OPEN_NOCREATE: the file must exist (else NANA_ENOTFOUND, and no
+ *     file is created); otherwise as nana_open(), table creation included.
+ * The options struct is not extended for these: its layout is part of the
+ * ABI (README), and a field added to it would be read past the end of the
+ * struct of a program built against the older header.  Added after 0.1.0:
+ * version node NANA_0.2.
+ */
+#define NANA_OPEN_READONLY 0x1u
+#define NANA_OPEN_NOCREATE 0x2u
+
+/* nana_open() with flags (above); everything else as nana_open(). */
+nana_status_t nana_open_v2(const char *path, const nana_options_t *opts, unsigned flags,
+                           nana_db_t **out);
 
 /* The message of the last failed synchronous call on db (nana_open,
  * nana_table, nana_close); "" when there was none.  Borrowed: valid until the
@@ -565,6 +587,8 @@ json_t *nana_rows_json(const nana_rows_t *rows);
  *    RTRIM, DEFAULT <number | 'string' | NULL | TRUE | FALSE |
  *    CURRENT_TIME | CURRENT_DATE | CURRENT_TIMESTAMP>.  At most 256 bytes.
  *  - order_by: column [ASC|DESC] (, column [ASC|DESC])*.
+ *  - query columns, group_by, having: the expression grammar of
+ *    nana_query(3), re-spelled with every name quoted.
  *  - where: one expression over the table's columns, values bound through
  *    params: no ';', no comments, balanced parentheses, no subqueries or
  *    statement keywords (SELECT, UNION, ATTACH, PRAGMA, ...), at most 4096
@@ -584,10 +608,16 @@ nana_future_t *nana_create_table(nana_db_t *db, const char *table, json_t *colum
 nana_future_t *nana_create_index(nana_db_t *db, const char *index, const char *table,
                                  json_t *columns, bool unique, bool if_not_exists);
 
-/* SELECT columns (array of names; NULL: every column) FROM table
- * [WHERE where] [ORDER BY order_by] [LIMIT limit] [OFFSET offset];
- * limit and offset >= 0 (else NANA_EINVAL); INT64_MAX: no limit.
- * Array of row objects. */
+/* SELECT columns (NULL: every column) FROM table [WHERE where]
+ * [ORDER BY order_by] [LIMIT limit] [OFFSET offset]; limit and offset >= 0
+ * (else NANA_EINVAL); INT64_MAX: no limit.  Array of row objects.
+ * columns: an array of strings, each a column name, an expression AS
+ * alias (arithmetic, ||, literals, and calls of a fixed list of functions:
+ * COUNT, SUM, TOTAL, AVG, MIN, MAX, GROUP_CONCAT, ABS, ROUND, ...), or one
+ * function call alone, whose row member is named by its text: "COUNT(*)",
+ * "SUM(price * qty) AS total", "name AS username".  Subqueries, statement
+ * keywords, parameters, comments and other functions: NANA_EINVAL (the
+ * grammar is in nana_query(3)).  Expressions: since 0.2. */
 nana_future_t *nana_query(nana_db_t *db, const char *table, json_t *columns,
                           const char *where, json_t *params, const char *order_by,
                           int64_t limit, int64_t offset);
@@ -599,6 +629,24 @@ nana_future_t *nana_query_with_pagination(nana_db_t *db, const char *table, json
                                           const char *where, json_t *params,
                                           const char *order_by, int64_t limit,
                                           int64_t offset);
+
+/* As nana_query() and nana_query_with_pagination(), with
+ * [GROUP BY group_by] [HAVING having] after the where clause.  group_by:
+ * expressions separated by ',' (no aggregate, no parameter); having (needs
+ * group_by): a condition over aggregates and grouped columns -- comparisons,
+ * IS [NOT] NULL, [NOT] BETWEEN / IN (...) / LIKE, AND, OR, NOT -- whose
+ * parameters are bound from params after those of where.  NULL: none.
+ * The paginated form's "total" counts the groups.  Added after 0.1.0:
+ * version node NANA_0.2. */
+nana_future_t *nana_query_grouped(nana_db_t *db, const char *table, json_t *columns,
+                                  const char *where, json_t *params, const char *group_by,
+                                  const char *having, const char *order_by, int64_t limit,
+                                  int64_t offset);
+nana_future_t *nana_query_grouped_with_pagination(nana_db_t *db, const char *table,
+                                                  json_t *columns, const char *where,
+                                                  json_t *params, const char *group_by,
+                                                  const char *having, const char *order_by,
+                                                  int64_t limit, int64_t offset);
 
 /* Boolean: does the table (or view) exist? */
 nana_future_t *nana_table_exists(nana_db_t *db, const char *table);

@@ -4,23 +4,77 @@
  * replicated backend, would give the engine its connections through the
  * same functions.
  */
+#include <errno.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
 
-nana_status_t nana__backend_open(struct nana_backend *b, const char *path, char **msg)
+/* The connections opened read-only because the caller asked
+ * (NANA_OPEN_READONLY), so that a refused write can say so rather than
+ * blame the file.  Lock-free slots: looked up only when a write fails, and
+ * safe in a fork() child, where a lock held by a vanished thread would stay
+ * held.  Past the slots a connection is just not named (the generic text). */
+#define READONLY_SLOTS 64
+static _Atomic(sqlite3 *) readonly_requested[READONLY_SLOTS];
+
+static void note_readonly_requested(sqlite3 *conn)
+{
+    for (int i = 0; i < READONLY_SLOTS; i++) {
+        sqlite3 *empty = NULL;
+        if (atomic_compare_exchange_strong(&readonly_requested[i], &empty, conn))
+            return;
+    }
+}
+
+static void forget_readonly_requested(sqlite3 *conn)
+{
+    for (int i = 0; conn && i < READONLY_SLOTS; i++) {
+        sqlite3 *mine = conn;
+        atomic_compare_exchange_strong(&readonly_requested[i], &mine, NULL);
+    }
+}
+
+static bool is_readonly_requested(sqlite3 *conn)
+{
+    for (int i = 0; i < READONLY_SLOTS; i++)
+        if (atomic_load(&readonly_requested[i]) == conn)
+            return true;
+    return false;
+}
+
+nana_status_t nana__backend_open(struct nana_backend *b, const char *path, unsigned flags,
+                                 char **msg)
 {
     /* NOMUTEX: the executor role already serialises every use of the
      * connection, so SQLite's own mutex would only add cost.  SQLite falls
      * back to read-only when the file cannot be written. */
     if (!(b->path = strdup(path)))
         return NANA_ENOMEM;
-    int rc = sqlite3_open_v2(path, &b->writer,
-                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                             NULL);
-    if (rc == SQLITE_OK)
+    int open_flags = SQLITE_OPEN_NOMUTEX;
+    if (flags & NANA_OPEN_READONLY)
+        open_flags |= SQLITE_OPEN_READONLY;
+    else if (flags & NANA_OPEN_NOCREATE)
+        open_flags |= SQLITE_OPEN_READWRITE;
+    else
+        open_flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+    int rc = sqlite3_open_v2(path, &b->writer, open_flags, NULL);
+    if (rc == SQLITE_OK) {
+        if (flags & NANA_OPEN_READONLY)
+            note_readonly_requested(b->writer);
         return NANA_OK;
+    }
+    /* Asked not to create it: a missing file (or directory) is "not found",
+     * and nothing was made. */
+    if ((flags & (NANA_OPEN_READONLY | NANA_OPEN_NOCREATE)) && (rc & 0xff) == SQLITE_CANTOPEN &&
+        b->writer && sqlite3_system_errno(b->writer) == ENOENT) {
+        *msg = nana__strdupf("cannot open database \"%s\": no such file (%s: nothing was "
+                             "created)",
+                             path, flags & NANA_OPEN_READONLY ? "NANA_OPEN_READONLY"
+                                                              : "NANA_OPEN_NOCREATE");
+        return NANA_ENOTFOUND;
+    }
     *msg = nana__strdupf("cannot open database \"%s\": %s", path,
                          b->writer ? sqlite3_errmsg(b->writer) : sqlite3_errstr(rc));
     return nana__status_from_sqlite(rc);
@@ -32,6 +86,7 @@ void nana__backend_close(struct nana_backend *b)
      * and removes it, as a single connection always did. */
     sqlite3_close_v2(b->checkpointer);
     b->checkpointer = NULL;
+    forget_readonly_requested(b->writer);
     sqlite3_close_v2(b->writer);
     b->writer = NULL;
     free(b->path);
@@ -71,6 +126,9 @@ const char *nana__backend_readonly_hint(sqlite3 *conn, int rc)
 {
     if ((rc & 0xff) != SQLITE_READONLY || sqlite3_db_readonly(conn, "main") != 1)
         return "";
+    if (is_readonly_requested(conn))
+        return " (the database is opened read-only: the handle was opened with "
+               "NANA_OPEN_READONLY)";
     return " (the database was opened read-only because the file was not writable; "
            "reopen the handle once it is)";
 }

@@ -92,9 +92,15 @@ static nana_status_t configure_connection(struct nana_root *root, const nana_opt
     return NANA_OK;
 }
 
-static nana_status_t validate_options(const nana_options_t *o, const char **why)
+/* The flags nana_open_v2() knows. */
+#define OPEN_FLAGS_KNOWN (NANA_OPEN_READONLY | NANA_OPEN_NOCREATE)
+
+static nana_status_t validate_options(const nana_options_t *o, unsigned flags, const char **why)
 {
-    if (o->max_workers < 1)
+    if (flags & ~OPEN_FLAGS_KNOWN)
+        *why = "unknown nana_open_v2 flags (this release knows NANA_OPEN_READONLY and "
+               "NANA_OPEN_NOCREATE)";
+    else if (o->max_workers < 1)
         *why = "max_workers must be at least 1";
     else if (o->cache_size_mb < 0)
         *why = "cache_size_mb must not be negative";
@@ -110,21 +116,29 @@ static nana_status_t validate_options(const nana_options_t *o, const char **why)
 /* Opens the file and brings the root up; the steps after a failure are
  * skipped, and *msg says why. */
 static nana_status_t bring_up(struct nana_root *root, nana_db_t *db, const nana_options_t *o,
-                              char **msg)
+                              unsigned flags, char **msg)
 {
     const char *why = NULL;
     /* Refused options still give a handle that says why, as every other
      * failure of open does; nothing is opened or created. */
-    nana_status_t st = validate_options(o, &why);
+    nana_status_t st = validate_options(o, flags, &why);
     if (st != NANA_OK) {
         *msg = nana__strdupf("cannot open database \"%s\": %s", root->path, why);
         return st;
     }
-    if ((st = nana__backend_open(&root->backend, root->path, msg)) != NANA_OK)
+    if ((st = nana__backend_open(&root->backend, root->path, flags, msg)) != NANA_OK)
         return st;
     if ((st = configure_connection(root, o, msg)) != NANA_OK)
         return st;
+    /* IF NOT EXISTS writes nothing when the table is there: on a read-only
+     * connection it fails only when the table is missing. */
     int rc = nana__table_create(root->backend.writer, o->table);
+    if ((rc & 0xff) == SQLITE_READONLY && (flags & NANA_OPEN_READONLY)) {
+        *msg = nana__strdupf("no table \"%s\" in %s, and a handle opened with "
+                             "NANA_OPEN_READONLY cannot create it",
+                             o->table, root->path);
+        return NANA_ENOTFOUND;
+    }
     if (rc != SQLITE_OK) {
         *msg = nana__strdupf("cannot create table \"%s\" in %s: %s", o->table, root->path,
                              sqlite3_errmsg(root->backend.writer));
@@ -147,6 +161,12 @@ static nana_status_t bring_up(struct nana_root *root, nana_db_t *db, const nana_
 
 NANA_API nana_status_t nana_open(const char *path, const nana_options_t *opts,
                                  nana_db_t **out)
+{
+    return nana_open_v2(path, opts, 0, out);
+}
+
+NANA_API nana_status_t nana_open_v2(const char *path, const nana_options_t *opts,
+                                    unsigned flags, nana_db_t **out)
 {
     nana_options_t o;
 
@@ -185,8 +205,10 @@ NANA_API nana_status_t nana_open(const char *path, const nana_options_t *opts,
     *out = db;
 
     char *msg = NULL;
-    nana_status_t st = bring_up(root, db, &o, &msg);
-    if (st == NANA_OK && nana__backend_read_only(&root->backend))
+    nana_status_t st = bring_up(root, db, &o, flags, &msg);
+    /* Read-only by request is no failure: no note. */
+    if (st == NANA_OK && nana__backend_read_only(&root->backend) &&
+        !(flags & NANA_OPEN_READONLY))
         set_errmsg(db, nana__strdupf("\"%s\" is opened read-only: the file is not writable "
                                      "by this process; reads work, writes fail with "
                                      "NANA_EIO until the handle is reopened",

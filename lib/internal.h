@@ -25,6 +25,7 @@
  *                 the completion queue and a result as JSON text: clients
  *                 of the public future functions (and codec.c), above
  *                 future.c, used by nothing in the library.
+ *   expr.c        the grammar of query columns, group_by and having.
  *   cache.c codec.c json.c validate.c status.c
  *                 leaves used by many.
  */
@@ -139,6 +140,29 @@ nana_status_t nana__where_number(const char *where, char *buf, size_t size, int 
                                  int *highest);
 /* True when what follows a statement is only ';', whitespace, comments. */
 bool nana__tail_is_empty(const char *tail);
+
+/* -------------------------------------------------------------- expr.c */
+
+/* The expressions of the query helpers (nana_query(3) has the grammar). */
+enum nana_expr_kind {
+    NANA__EXPR_COLUMN,   /* one element of columns: name | expr AS alias | call */
+    NANA__EXPR_GROUP_BY, /* expr [, expr]...: no aggregate, no parameter */
+    NANA__EXPR_HAVING,   /* a condition: comparisons, AND, OR, NOT, parameters */
+};
+#define NANA_EXPR_COLUMN_MAX 1024
+#define NANA_EXPR_GROUP_BY_MAX 1024
+#define NANA_EXPR_HAVING_MAX 4096
+
+struct nana_expr_info {
+    bool aggregate; /* the expression calls an aggregate function */
+    char *msg;      /* on refusal: why, malloc'd (the caller frees it) */
+};
+
+/* Checks text as kind and appends its re-spelling to out (names quoted,
+ * keywords and functions written by us).  NANA_OK; NANA_EINVAL with
+ * info->msg, out then holding a partial text to discard; NANA_ENOMEM. */
+nana_status_t nana__expr_build(enum nana_expr_kind kind, const char *text,
+                               struct nana_sqlbuf *out, struct nana_expr_info *info);
 
 /* ------------------------------------------------------------ future.c */
 
@@ -324,9 +348,12 @@ struct nana_backend {
 };
 
 /* Opens path for reading and writing (read-only when the file cannot be
- * written).  NANA_OK, or a status with *msg (malloc'd) saying why; on
- * failure b->writer may still need nana__backend_close(). */
-nana_status_t nana__backend_open(struct nana_backend *b, const char *path, char **msg);
+ * written), as flags (NANA_OPEN_*) say: NANA_ENOTFOUND when they forbid
+ * creating a file that is missing.  NANA_OK, or a status with *msg
+ * (malloc'd) saying why; on failure b->writer may still need
+ * nana__backend_close(). */
+nana_status_t nana__backend_open(struct nana_backend *b, const char *path, unsigned flags,
+                                 char **msg);
 void nana__backend_close(struct nana_backend *b);
 /* A PASSIVE checkpoint on the checkpointer connection: it copies what is
  * committed in the WAL into the database while the writer goes on.  One

@@ -188,38 +188,129 @@ static nana_future_t *add_where(struct nana_sqlbuf *b, const char *where, json_t
     return NULL;
 }
 
-static nana_future_t *select_query(nana_db_t *db, const char *table, json_t *columns,
-                                   const char *where, json_t *params, const char *order_by,
-                                   int64_t limit, int64_t offset, bool paginate)
+/* The SELECT list: each element of columns a column name, an expression
+ * AS alias, or one function call (expr.c); *aggregate when one calls an
+ * aggregate.  A failed future on bad input. */
+static nana_future_t *add_select_list(struct nana_sqlbuf *b, json_t *columns, const char *what,
+                                      bool *aggregate)
+{
+    if (!json_is_array(columns) || json_array_size(columns) == 0)
+        return nana__future_new_failed_owned(columns ? NANA_ETYPE : NANA_EINVAL,
+                            nana__strdupf("%s: columns must be a non-empty array of column "
+                                          "names and expressions",
+                                          what));
+    size_t i;
+    json_t *c;
+    json_array_foreach(columns, i, c) {
+        if (!json_is_string(c))
+            return nana__future_new_failed_owned(NANA_EINVAL,
+                                nana__strdupf("%s: columns[%zu] must be a string", what, i));
+        if (!nana__json_string_is_cstring(c))
+            return nana__future_new_failed_owned(NANA_EINVAL,
+                                nana__strdupf("%s: columns[%zu] holds a NUL byte", what, i));
+        if (i)
+            nana__sqlbuf_add(b, ", ");
+        struct nana_expr_info info;
+        nana_status_t st = nana__expr_build(NANA__EXPR_COLUMN, json_string_value(c), b, &info);
+        if (st != NANA_OK) {
+            nana_future_t *f = nana__future_new_failed_owned(
+                st, info.msg ? nana__strdupf("%s: columns[%zu]: %s", what, i, info.msg) : NULL);
+            free(info.msg);
+            return f;
+        }
+        *aggregate |= info.aggregate;
+    }
+    return NULL;
+}
+
+/* " GROUP BY g" and " HAVING (h)" after checking them. */
+static nana_future_t *add_grouping(struct nana_sqlbuf *b, const char *group_by,
+                                   const char *having, const char *what)
+{
+    if (having && !group_by)
+        return nana__future_new_failed_owned(NANA_EINVAL,
+                            nana__strdupf("%s: having needs group_by", what));
+    const struct {
+        const char *text, *sql, *close, *name;
+        enum nana_expr_kind kind;
+    } parts[] = {
+        {group_by, " GROUP BY ", "", "group_by", NANA__EXPR_GROUP_BY},
+        {having, " HAVING (", ")", "having", NANA__EXPR_HAVING},
+    };
+    for (size_t k = 0; k < 2; k++) {
+        if (!parts[k].text)
+            continue;
+        struct nana_expr_info info;
+        nana__sqlbuf_add(b, parts[k].sql);
+        nana_status_t st = nana__expr_build(parts[k].kind, parts[k].text, b, &info);
+        if (st != NANA_OK) {
+            nana_future_t *f = nana__future_new_failed_owned(
+                st, info.msg ? nana__strdupf("%s: %s: %s", what, parts[k].name, info.msg) : NULL);
+            free(info.msg);
+            return f;
+        }
+        nana__sqlbuf_add(b, parts[k].close);
+    }
+    return NULL;
+}
+
+struct select_args {
+    const char *table;
+    json_t *columns;
+    const char *where;
+    json_t *params;
+    const char *group_by, *having;
+    const char *order_by;
+    int64_t limit, offset;
+    bool paginate;
+    const char *what;
+};
+
+static nana_future_t *select_query(nana_db_t *db, const struct select_args *q)
 {
     nana_future_t *f = nana__sql_check_db(db);
-    if (f || (f = check_ident("table", table)))
+    if (f || (f = check_ident("table", q->table)))
         return f;
-    if (limit < 0)
+    if (q->limit < 0)
         return nana__sql_reject(NANA_EINVAL, "limit must not be negative (INT64_MAX: no limit)");
-    if (offset < 0)
+    if (q->offset < 0)
         return nana__sql_reject(NANA_EINVAL, "offset must not be negative");
-    if (paginate && limit < 1)
-        return nana__sql_reject(NANA_EINVAL, "query_with_pagination needs a limit of at least 1");
-    struct nana_sqlbuf b = {0}, count = {0};
-    nana__sqlbuf_add(&b, "SELECT ");
-    if (columns) {
-        if ((f = add_column_list(&b, columns, "columns")))
+    if (q->paginate && q->limit < 1)
+        return nana__future_new_failed_owned(NANA_EINVAL,
+                            nana__strdupf("%s needs a limit of at least 1", q->what));
+    /* body: "<list> FROM "t" [WHERE] [GROUP BY] [HAVING]", shared by the
+     * page and, for a grouped or aggregate query, the count of its rows. */
+    struct nana_sqlbuf body = {0}, b = {0}, count = {0};
+    bool aggregate = false;
+    if (q->columns) {
+        if ((f = add_select_list(&body, q->columns, q->what, &aggregate)))
             goto fail;
     } else {
-        nana__sqlbuf_add(&b, "*");
+        nana__sqlbuf_add(&body, "*");
     }
-    nana__sqlbuf_add(&b, " FROM ");
-    nana__sqlbuf_ident(&b, table);
-    nana__sqlbuf_add(&count, "SELECT COUNT(*) FROM ");
-    nana__sqlbuf_ident(&count, table);
-    if ((f = add_where(&b, where, params)))
+    nana__sqlbuf_add(&body, " FROM ");
+    nana__sqlbuf_ident(&body, q->table);
+    if ((f = add_where(&body, q->where, q->params)) ||
+        (f = add_grouping(&body, q->group_by, q->having, q->what)))
         goto fail;
-    add_where(&count, where, params);
-    if (order_by) {
+    if (body.failed)
+        goto nomem;
+    nana__sqlbuf_add(&b, "SELECT ");
+    nana__sqlbuf_add(&b, body.s);
+    if (q->group_by || aggregate) {
+        /* The rows the query gives, not the rows of the table. */
+        nana__sqlbuf_add(&count, "SELECT COUNT(*) FROM (SELECT ");
+        nana__sqlbuf_add(&count, body.s);
+        nana__sqlbuf_add(&count, ")");
+    } else {
+        nana__sqlbuf_add(&count, "SELECT COUNT(*) FROM ");
+        nana__sqlbuf_ident(&count, q->table);
+        add_where(&count, q->where, q->params);
+    }
+    if (q->order_by) {
         char built[ORDER_BY_BUILT_MAX];
         const char *why;
-        if (nana__order_by_build(order_by, built, sizeof built, &why) != NANA_OK) {
+        if (nana__order_by_build(q->order_by, built, sizeof built, &why) != NANA_OK) {
             f = nana__sql_reject(NANA_EINVAL, why);
             goto fail;
         }
@@ -227,18 +318,22 @@ static nana_future_t *select_query(nana_db_t *db, const char *table, json_t *col
         nana__sqlbuf_add(&b, built);
     }
     char tail[64];
-    snprintf(tail, sizeof tail, " LIMIT %lld OFFSET %lld", (long long)limit, (long long)offset);
+    snprintf(tail, sizeof tail, " LIMIT %lld OFFSET %lld", (long long)q->limit,
+             (long long)q->offset);
     nana__sqlbuf_add(&b, tail);
-    if (!paginate) {
+    free(body.s);
+    if (!q->paginate) {
         free(count.s);
-        return submit_sql(db, nana__sqlbuf_take(&b), params, NANA__SHAPE_OBJECTS, NANA__AUTH_HELPER,
-                          table, false, "query");
+        return submit_sql(db, nana__sqlbuf_take(&b), q->params, NANA__SHAPE_OBJECTS,
+                          NANA__AUTH_HELPER, q->table, false, q->what);
     }
-    f = submit_sql_paged(db, nana__sqlbuf_take(&b), nana__sqlbuf_take(&count), limit, offset,
-                         params, NANA__SHAPE_PAGE, NANA__AUTH_HELPER, table, false,
-                         "query_with_pagination");
-    return f;
+    return submit_sql_paged(db, nana__sqlbuf_take(&b), nana__sqlbuf_take(&count), q->limit,
+                            q->offset, q->params, NANA__SHAPE_PAGE, NANA__AUTH_HELPER, q->table,
+                            false, q->what);
+nomem:
+    f = nana__sql_reject(NANA_ENOMEM, NULL);
 fail:
+    free(body.s);
     free(b.s);
     free(count.s);
     return f;
@@ -248,7 +343,9 @@ NANA_API nana_future_t *nana_query(nana_db_t *db, const char *table, json_t *col
                                    const char *where, json_t *params, const char *order_by,
                                    int64_t limit, int64_t offset)
 {
-    return select_query(db, table, columns, where, params, order_by, limit, offset, false);
+    const struct select_args q = {table, columns, where, params, NULL, NULL, order_by,
+                                  limit, offset, false, "query"};
+    return select_query(db, &q);
 }
 
 NANA_API nana_future_t *nana_query_with_pagination(nana_db_t *db, const char *table,
@@ -256,7 +353,32 @@ NANA_API nana_future_t *nana_query_with_pagination(nana_db_t *db, const char *ta
                                                    json_t *params, const char *order_by,
                                                    int64_t limit, int64_t offset)
 {
-    return select_query(db, table, columns, where, params, order_by, limit, offset, true);
+    const struct select_args q = {table, columns, where, params, NULL, NULL, order_by,
+                                  limit, offset, true, "query_with_pagination"};
+    return select_query(db, &q);
+}
+
+NANA_API nana_future_t *nana_query_grouped(nana_db_t *db, const char *table, json_t *columns,
+                                           const char *where, json_t *params,
+                                           const char *group_by, const char *having,
+                                           const char *order_by, int64_t limit, int64_t offset)
+{
+    const struct select_args q = {table, columns, where, params, group_by, having, order_by,
+                                  limit, offset, false, "query_grouped"};
+    return select_query(db, &q);
+}
+
+NANA_API nana_future_t *nana_query_grouped_with_pagination(nana_db_t *db, const char *table,
+                                                           json_t *columns, const char *where,
+                                                           json_t *params, const char *group_by,
+                                                           const char *having,
+                                                           const char *order_by, int64_t limit,
+                                                           int64_t offset)
+{
+    const struct select_args q = {table,  columns, where, params, group_by,
+                                  having, order_by, limit, offset, true,
+                                  "query_grouped_with_pagination"};
+    return select_query(db, &q);
 }
 
 /* A query of the library's own about one table, named by a bound parameter

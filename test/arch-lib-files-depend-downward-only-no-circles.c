@@ -23,6 +23,7 @@ static const struct {
     {"authorize.o", 4}, {"engine.o", 4},                                    /* guard, engine */
     {"rows.o", 4},      {"cq.o", 4},        {"futuretext.o", 4},            /* future clients */
     {"backend.o", 3},   {"future.o", 3},                                    /* connections, futures */
+    {"expr.o", 3},                                                          /* query expressions */
     {"cache.o", 2},     {"codec.o", 2},                                     /* leaves */
     {"json.o", 1},      {"validate.o", 1},
     {"status.o", 0},
