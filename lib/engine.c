@@ -583,7 +583,8 @@ static void await_helping(struct nana_engine *e, nana_future_t *target)
             continue;
         }
         if (promoted) {
-            /* Promoted, but the queue emptied meanwhile (a worker ran it). */
+            /* Promoted, but the role is taken or the queue empty (the
+             * closing thread ran it): stand by again. */
             promoted = false;
             e->promised = false;
         }
