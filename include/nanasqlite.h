@@ -64,7 +64,8 @@ int nana_libversion_number(void);
     X(NANA_EDEADLK, "wait could never finish")                                 \
     X(NANA_ENOMEM, "out of memory")                                            \
     X(NANA_EIO, "disk I/O error")                                              \
-    X(NANA_ERANGE, "result out of range")
+    X(NANA_ERANGE, "result out of range")                                      \
+    X(NANA_EROLLEDBACK, "the transaction was rolled back")
 
 typedef enum nana_status {
 #define NANA_STATUS_ENUM_(name, text) name,
@@ -477,6 +478,62 @@ nana_status_t nana_cursor_open_prefix(nana_db_t *db, const char *prefix, size_t 
 nana_future_t *nana_cursor_next(nana_cursor_t *cur);
 /* Frees the cursor; pages still pending resolve as usual.  NULL: nothing. */
 void nana_cursor_close(nana_cursor_t *cur);
+
+/* ------------------------------------------------------------ transactions */
+
+/*
+ * A transaction groups dict and SQL operations on a root and its
+ * sub-tables into one SQLite transaction.  nana_txn_begin() queues BEGIN in
+ * order with the root's jobs; from when it runs until COMMIT or ROLLBACK the
+ * transaction owns the writer: only operations on its views (nana_txn_db())
+ * run, in the order they are submitted, and every other operation that
+ * needs the connection waits behind it (reads the cache answers still are
+ * answered).  Inside, reads see the transaction's writes; outside, nothing
+ * does -- the cache included -- until COMMIT.  nana_txn(3) has the rules.
+ */
+typedef struct nana_txn nana_txn_t;
+
+typedef enum nana_txn_mode {
+    NANA_TXN_IMMEDIATE = 0, /* BEGIN IMMEDIATE: the write lock at BEGIN (default) */
+    NANA_TXN_DEFERRED = 1,  /* BEGIN DEFERRED: locks when first needed */
+    NANA_TXN_EXCLUSIVE = 2, /* BEGIN EXCLUSIVE */
+} nana_txn_mode_t;
+
+typedef struct nana_txn_options {
+    nana_txn_mode_t mode;
+    /* The longest the transaction may own the writer, from when BEGIN ran;
+     * past it, it is rolled back, and its operations (COMMIT included)
+     * fail NANA_EROLLEDBACK.  0: no deadline. */
+    int64_t deadline_ms;
+} nana_txn_options_t;
+
+/* Sets *opts to the defaults: IMMEDIATE, no deadline. */
+void nana_txn_options_init(nana_txn_options_t *opts);
+/* Begins a transaction on db's root (db: the root or a sub-table; opts
+ * NULL: the defaults) and returns BEGIN's future; *txn is the new handle at
+ * once (its operations queue behind BEGIN, and fail with BEGIN's status if
+ * it fails).  Bad arguments, a closed root, a view: a failed future and
+ * *txn NULL. */
+nana_future_t *nana_txn_begin(nana_db_t *db, const nana_txn_options_t *opts, nana_txn_t **txn);
+/* The view of table (a handle of txn's root) inside txn: every nana_*
+ * operation on it runs in the transaction.  Borrowed: owned by txn, valid
+ * until nana_txn_free(); the same view for the same table.  NULL (with
+ * nana_errmsg(table)) when table is of another root or a view of another
+ * transaction, or out of memory. */
+nana_db_t *nana_txn_db(nana_txn_t *txn, nana_db_t *table);
+/* Savepoints nest inside: nana_txn_savepoint() opens one; nana_txn_release()
+ * keeps the changes since the innermost one and closes it;
+ * nana_txn_rollback_to() undoes them and closes it. */
+nana_future_t *nana_txn_savepoint(nana_txn_t *txn);
+nana_future_t *nana_txn_release(nana_txn_t *txn);
+nana_future_t *nana_txn_rollback_to(nana_txn_t *txn);
+/* Ends the transaction.  After either is queued, further operations in it
+ * fail NANA_ECLOSED at once. */
+nana_future_t *nana_txn_commit(nana_txn_t *txn);
+nana_future_t *nana_txn_rollback(nana_txn_t *txn);
+/* Frees the handle and its views, rolling the transaction back unless
+ * COMMIT or ROLLBACK was queued.  Never blocks.  NULL: nothing. */
+void nana_txn_free(nana_txn_t *txn);
 
 
 /* -------------------------------------------------------------- SQL surface */

@@ -322,10 +322,12 @@ static void stage_entry(struct nana_staging *sg, struct nana_cache *c,
 void nana__cache_stage(struct nana_staging *sg, struct nana_cache *c, const char *key,
                  uint32_t hash, int state, json_t *value)
 {
-    if (state != NANA__PRESENT) {
+    if (state != NANA__PRESENT || sg->blind) {
         nana__json_release(value);
         value = NULL;
     }
+    if (sg->blind)
+        return;
     struct nana_cache_entry *e = nana__cache_get_entry(c, key, hash, false);
     if (!e) {
         nana__json_release(value);
@@ -337,7 +339,7 @@ void nana__cache_stage(struct nana_staging *sg, struct nana_cache *c, const char
 void nana__cache_stage_forget(struct nana_staging *sg, struct nana_cache *c, const char *key,
                         uint32_t hash)
 {
-    struct nana_cache_entry *e = find_entry(c, key, hash);
+    struct nana_cache_entry *e = sg->blind ? NULL : find_entry(c, key, hash);
     if (e)
         stage_entry(sg, c, e, NANA__FORGET, NULL);
 }

@@ -36,7 +36,14 @@
  * size.  Bigger batches amortise the COMMIT; each future still waits for it. */
 #define BATCH_MAX 1024
 
-enum txn_stmt { TXN_BEGIN_IMMEDIATE, TXN_BEGIN, TXN_COMMIT, TXN_ROLLBACK, TXN_COUNT };
+enum txn_stmt {
+    TXN_BEGIN_IMMEDIATE,
+    TXN_BEGIN,
+    TXN_BEGIN_EXCLUSIVE,
+    TXN_COMMIT,
+    TXN_ROLLBACK,
+    TXN_COUNT
+};
 
 struct nana_engine {
     atomic_int refs;            /* the root + awaiting helpers */
@@ -64,6 +71,12 @@ struct nana_engine {
     int ckpt_mark;              /* WAL frames when last requested (role) */
     int ckpt_waiters;           /* writers waiting for a checkpoint to end */
     int64_t last_submit_ns;     /* CLOCK_MONOTONIC of the last submission */
+    /* Transactions (see "transactions" below): */
+    struct nana_engine_txn *txn; /* the open one, owning the writer; role
+                                    holder writes it, under lock */
+    int txns_live;              /* begun or queued to begin, not ended */
+    void (*forget_all)(void *ctx);
+    void *forget_ctx;
     int64_t poll_cost_ns;       /* what a sentinel's poll costs, smoothed */
     pthread_t *threads;
     int n_threads;
@@ -74,6 +87,38 @@ struct nana_engine {
      * Role holder only. */
     sqlite3_stmt *txn_stmts[TXN_COUNT];
 };
+
+/* A transaction's state in the engine (see "transactions" below). */
+enum txn_state { TXN_QUEUED, TXN_OPEN, TXN_ENDED };
+
+struct nana_engine_txn {
+    struct nana_engine *engine;
+    atomic_int refs;              /* the caller's + the engine's until it ended */
+    int mode;                     /* NANA_TXN_* */
+    int64_t limit_ns;             /* the deadline's length; 0: none */
+    /* Under the engine's lock: */
+    struct nana_job *head, *tail; /* its jobs queued, in order */
+    int state;                    /* enum txn_state */
+    bool closing;                 /* COMMIT or ROLLBACK queued */
+    int depth_queued;             /* savepoints, counting those queued */
+    int64_t deadline_ns;          /* CLOCK_MONOTONIC; 0: none (from BEGIN) */
+    nana_status_t end_status;     /* why it ended other than by request */
+    char *end_why;
+    /* Role holder only: */
+    struct nana_staging staged;
+    struct nana_job *ran, *ran_tail; /* jobs run, settled at the end */
+    int depth;                    /* savepoints open */
+};
+
+/* The control steps are jobs of the engine's own. */
+enum { TXN_CTL_BEGIN = -1 };
+
+struct ctl_job {
+    struct nana_job base;
+    int op; /* enum nana_txn_ctl, or TXN_CTL_BEGIN */
+};
+
+static bool has_work_locked(const struct nana_engine *e);
 
 static int64_t monotonic_ns(void)
 {
@@ -123,7 +168,7 @@ static void after_fork_in_parent(void)
     for (struct nana_engine *e = started; e; e = e->next_started) {
         pthread_mutex_lock(&e->lock);
         e->executing = false;
-        if (e->head && e->idle_workers > 0)
+        if (has_work_locked(e) && e->idle_workers > 0)
             pthread_cond_signal(&e->work_cond);
         pthread_mutex_unlock(&e->lock);
     }
@@ -184,6 +229,13 @@ static void fail_segment(struct nana_job *from, struct nana_job *to, nana_status
  * alone is a batch of its own. */
 static struct nana_job *take_batch_locked(struct nana_engine *e)
 {
+    if (e->txn) {
+        /* The open transaction's jobs, all of them: they run in order, one
+         * after another, whatever their flags (see "transactions"). */
+        struct nana_job *jobs = e->txn->head;
+        e->txn->head = e->txn->tail = NULL;
+        return jobs;
+    }
     struct nana_job *first = e->head, *last = first;
     if (!first)
         return NULL;
@@ -205,7 +257,8 @@ static struct nana_job *take_batch_locked(struct nana_engine *e)
 
 static int exec_txn(struct nana_engine *e, enum txn_stmt which)
 {
-    static const char *const sql[] = {"BEGIN IMMEDIATE", "BEGIN", "COMMIT", "ROLLBACK"};
+    static const char *const sql[] = {"BEGIN IMMEDIATE", "BEGIN", "BEGIN EXCLUSIVE", "COMMIT",
+                                      "ROLLBACK"};
     sqlite3_stmt **stmt = &e->txn_stmts[which];
     if (!*stmt) {
         int rc = sqlite3_prepare_v3(e->backend->writer, sql[which], -1,
@@ -298,8 +351,15 @@ static void extend_batch(struct nana_engine *e, struct nana_job *last, int n_job
  * transaction started with BEGIN IMMEDIATE -- the group commit: every write
  * future resolves after this COMMIT, and all of them fail if it fails.
  */
-static void run_batch(struct nana_engine *e, struct nana_job *batch)
+static void run_txn_batch(struct nana_engine *e, struct nana_engine_txn *t,
+                          struct nana_job *batch);
+
+static struct nana_job *run_batch(struct nana_engine *e, struct nana_job *batch)
 {
+    if (batch->txn) {
+        run_txn_batch(e, batch->txn, batch);
+        return NULL; /* resolved as it ran */
+    }
     sqlite3 *conn = e->backend->writer;
     struct batch_txn tx = {.segment = batch};
     bool any_write = false;
@@ -354,6 +414,7 @@ static void run_batch(struct nana_engine *e, struct nana_job *batch)
     for (struct nana_job *j = batch; j; j = j->next)
         if (j->ops->settle)
             j->ops->settle(j, committed && j->status == NANA_OK);
+    return batch;
 }
 
 /* After the role is given up: delivers and resolves every job's future. */
@@ -374,6 +435,418 @@ static void resolve_batch(struct nana_job *batch)
         nana__future_resolve(f, st, result, msg);
         batch = next;
     }
+}
+
+/* --------------------------------------------------------- transactions */
+
+/*
+ * A transaction is a lane of its own.  Its BEGIN is a job in the engine's
+ * queue, in order with everything else; once BEGIN ran, the transaction
+ * owns the writer (e->txn): a turn takes only its jobs, in the order they
+ * were submitted, and every other job waits in the queue until COMMIT or
+ * ROLLBACK -- so nothing outside it sees what it did, and nothing it reads
+ * moves under it.
+ *
+ * Its jobs run as any job does, but against the transaction's staging,
+ * which lives until the end: a read inside sees the transaction's own
+ * writes (staged) over the committed cache, and only COMMIT applies them.
+ * A job's future resolves as soon as it ran -- with the role held, right
+ * after it, since a transaction's jobs are submitted one after another by
+ * whoever drives it -- while its settle waits for the end: the pins it
+ * holds keep readers of its keys outside the transaction queued until the
+ * cache shows the outcome.
+ *
+ * The cache cannot follow a whole-table job or a SQL write inside a
+ * transaction (their effects are not staged per key, and later reads in it
+ * would see the committed cache), nor a rollback to a savepoint (it undoes
+ * staged effects we do not keep copies of).  After one of those the
+ * transaction is blind: its staging is dropped, its lookups read SQLite,
+ * and its COMMIT forgets every cached key of the root.
+ *
+ * A transaction ends by its COMMIT or ROLLBACK, or else: BEGIN failed,
+ * SQLite rolled it back (I/O error, full disk), it held the writer past its
+ * deadline, or the root closed.  Then its queued and later jobs fail with
+ * the reason.
+ */
+static void txn_release(struct nana_engine_txn *t)
+{
+    if (atomic_fetch_sub_explicit(&t->refs, 1, memory_order_acq_rel) != 1)
+        return;
+    free(t->end_why);
+    free(t->staged.refs);
+    free(t);
+}
+
+/* Past its deadline? */
+static bool txn_overdue(const struct nana_engine_txn *t)
+{
+    return t->state == TXN_OPEN && t->deadline_ns && monotonic_ns() >= t->deadline_ns;
+}
+
+/* To be rolled back now: overdue, or its root closing with nothing of it
+ * left queued (what it queued runs first). */
+static bool txn_expired(const struct nana_engine *e, const struct nana_engine_txn *t)
+{
+    return txn_overdue(t) || (t->state == TXN_OPEN && e->stopping && !t->head);
+}
+
+/* Is there a turn to take (lock held)?  While a transaction owns the
+ * writer, only its jobs -- or its expiry. */
+static bool has_work_locked(const struct nana_engine *e)
+{
+    if (e->txn)
+        return e->txn->head != NULL || txn_expired(e, e->txn);
+    return e->head != NULL;
+}
+
+/* Hands a job its outcome's future (role held): deliver, resolve. */
+static void resolve_now(struct nana_job *j)
+{
+    if (j->ops->deliver)
+        j->ops->deliver(j);
+    nana_future_t *f = j->future;
+    json_t *result = j->result;
+    char *msg = j->errmsg;
+    j->result = NULL;
+    j->errmsg = NULL;
+    j->future = NULL;
+    nana__future_resolve(f, j->status, result, msg);
+}
+
+static void settle_destroy(struct nana_job *j, bool committed)
+{
+    if (j->ops->settle)
+        j->ops->settle(j, committed && j->status == NANA_OK);
+    j->ops->destroy(j);
+}
+
+/* What a job of t gets once t ended or is ending (lock held, or role held
+ * after t ended): its status, and *why (malloc'd). */
+static nana_status_t ended_outcome(const struct nana_engine_txn *t, char **why)
+{
+    if (t->state == TXN_ENDED && t->end_status != NANA_OK) {
+        *why = strdup(t->end_why ? t->end_why : nana_errstr(t->end_status));
+        return t->end_status;
+    }
+    *why = strdup("the transaction has already been committed or rolled back");
+    return NANA_ECLOSED;
+}
+
+/* Fails a job that will not run because t ended (role held). */
+static void fail_ended(struct nana_engine_txn *t, struct nana_job *j)
+{
+    char *why;
+    nana_status_t st = ended_outcome(t, &why);
+    nana__job_fail(j, st, why);
+}
+
+/*
+ * Ends t (role held): the cache learns the outcome, every job that ran
+ * settles, the queue behind it is released.  committed: COMMIT succeeded.
+ * Otherwise st / why (taken) say why, for the jobs still queued in it
+ * and those submitted later (NANA_OK: it ended by request).
+ */
+static void end_txn(struct nana_engine *e, struct nana_engine_txn *t, bool committed,
+                    nana_status_t st, char *why)
+{
+    if (committed && t->staged.blind && e->forget_all)
+        e->forget_all(e->forget_ctx); /* before the pins go */
+    if (committed && !t->staged.blind)
+        nana__cache_staging_commit(&t->staged);
+    else
+        nana__cache_staging_discard(&t->staged);
+    /* Blind, the whole-table effects are not the outcome either: the
+     * forgetting above is. */
+    for (struct nana_job *j = t->ran, *next; j; j = next) {
+        next = j->next;
+        settle_destroy(j, committed && !t->staged.blind);
+    }
+    t->ran = t->ran_tail = NULL;
+
+    pthread_mutex_lock(&e->lock);
+    t->state = TXN_ENDED;
+    t->closing = true;
+    t->end_status = st;
+    t->end_why = why;
+    struct nana_job *queued = t->head;
+    t->head = t->tail = NULL;
+    if (e->txn == t)
+        e->txn = NULL;
+    e->txns_live--;
+    pthread_mutex_unlock(&e->lock);
+
+    for (struct nana_job *j = queued, *next; j; j = next) {
+        next = j->next;
+        fail_ended(t, j);
+        resolve_now(j);
+        settle_destroy(j, false);
+    }
+    txn_release(t); /* the engine's reference */
+}
+
+/* Rolls t back (role held) for why (st); false when SQLite had already. */
+static void roll_back(struct nana_engine *e, struct nana_engine_txn *t, nana_status_t st,
+                      char *why)
+{
+    if (!sqlite3_get_autocommit(e->backend->writer))
+        exec_txn(e, TXN_ROLLBACK);
+    end_txn(e, t, false, st, why);
+}
+
+/* An open transaction that is out of time, or whose root is closing, with
+ * nothing queued: roll it back (role held). */
+static void expire_txn(struct nana_engine *e)
+{
+    struct nana_engine_txn *t = e->txn;
+    if (!t || !txn_expired(e, t))
+        return;
+    if (!txn_overdue(t))
+        roll_back(e, t, NANA_ECLOSED,
+                  strdup("the root handle was closed before the transaction ended: "
+                         "it was rolled back"));
+    else
+        roll_back(e, t, NANA_EROLLEDBACK,
+                  nana__strdupf("the transaction held the writer past its deadline of "
+                                "%lld ms and was rolled back",
+                                (long long)(t->limit_ns / 1000000)));
+}
+
+static int exec_savepoint(sqlite3 *conn, const char *verb, int depth)
+{
+    char sql[64];
+    snprintf(sql, sizeof sql, "%s nana_txn_%d", verb, depth);
+    return sqlite3_exec(conn, sql, NULL, NULL, NULL);
+}
+
+static void ctl_fail(struct nana_job *j, const char *what, sqlite3 *conn, int rc)
+{
+    nana__job_fail(j, nana__status_from_sqlite(rc),
+                   nana__strdupf("%s failed: %s", what, sqlite3_errmsg(conn)));
+}
+
+/* The control steps (role held). */
+static void ctl_run(struct nana_job *base, struct nana_exec *ex)
+{
+    struct ctl_job *job = container_of(base, struct ctl_job, base);
+    struct nana_engine_txn *t = base->txn;
+    struct nana_engine *e = t->engine;
+    sqlite3 *conn = ex->conn;
+    int rc;
+    switch (job->op) {
+    case TXN_CTL_BEGIN: {
+        static const enum txn_stmt begin[] = {TXN_BEGIN_IMMEDIATE, TXN_BEGIN,
+                                              TXN_BEGIN_EXCLUSIVE};
+        rc = exec_txn(e, begin[t->mode]);
+        if (rc != SQLITE_OK) {
+            ctl_fail(base, "BEGIN", conn, rc);
+            end_txn(e, t, false, base->status,
+                    nana__strdupf("the transaction could not begin: %s", base->errmsg));
+            return;
+        }
+        pthread_mutex_lock(&e->lock);
+        t->state = TXN_OPEN;
+        t->deadline_ns = t->limit_ns ? monotonic_ns() + t->limit_ns : 0;
+        e->txn = t;
+        pthread_mutex_unlock(&e->lock);
+        return;
+    }
+    case NANA__TXN_SAVEPOINT:
+        if ((rc = exec_savepoint(conn, "SAVEPOINT", t->depth + 1)) != SQLITE_OK)
+            ctl_fail(base, "SAVEPOINT", conn, rc);
+        else
+            t->depth++;
+        return;
+    case NANA__TXN_RELEASE:
+    case NANA__TXN_ROLLBACK_TO:
+        if (t->depth == 0) {
+            /* Its SAVEPOINT failed. */
+            nana__job_fail(base, NANA_EINVAL, strdup("no savepoint is open"));
+            return;
+        }
+        if (job->op == NANA__TXN_ROLLBACK_TO) {
+            if ((rc = exec_savepoint(conn, "ROLLBACK TO", t->depth)) != SQLITE_OK) {
+                ctl_fail(base, "ROLLBACK TO", conn, rc);
+                return;
+            }
+            nana__cache_staging_discard(&t->staged);
+            t->staged.blind = true;
+        }
+        if ((rc = exec_savepoint(conn, "RELEASE", t->depth)) != SQLITE_OK)
+            ctl_fail(base, "RELEASE", conn, rc);
+        else
+            t->depth--;
+        return;
+    case NANA__TXN_COMMIT:
+        rc = exec_txn(e, TXN_COMMIT);
+        if (rc == SQLITE_OK) {
+            end_txn(e, t, true, NANA_OK, NULL);
+            return;
+        }
+        ctl_fail(base, "COMMIT", conn, rc);
+        roll_back(e, t, base->status,
+                  nana__strdupf("the transaction was rolled back: %s", base->errmsg));
+        return;
+    case NANA__TXN_ROLLBACK:
+        roll_back(e, t, NANA_OK, NULL);
+        return;
+    }
+}
+
+static void ctl_destroy(struct nana_job *base)
+{
+    nana__json_release(base->result);
+    free(base->errmsg);
+    free(container_of(base, struct ctl_job, base));
+}
+
+static const struct nana_job_ops ctl_ops = {ctl_run, NULL, NULL, ctl_destroy};
+
+static bool is_ctl(const struct nana_job *j)
+{
+    return j->ops == &ctl_ops;
+}
+
+/*
+ * Runs a batch of t's jobs (role held): each resolves right after it ran,
+ * and is kept to settle at the end while t is open.  A job that SQLite
+ * rolled the transaction back in ends it.
+ */
+static void run_txn_batch(struct nana_engine *e, struct nana_engine_txn *t,
+                          struct nana_job *batch)
+{
+    sqlite3 *conn = e->backend->writer;
+    struct nana_exec ex = {conn, &t->staged};
+    for (struct nana_job *j = batch, *next; j; j = next) {
+        next = j->next;
+        j->next = NULL;
+        bool ctl = is_ctl(j);
+        if (!ctl && txn_overdue(t))
+            expire_txn(e);
+        if (t->state == TXN_ENDED || (t->state == TXN_QUEUED && !ctl)) {
+            fail_ended(t, j);
+            resolve_now(j);
+            settle_destroy(j, false);
+            continue;
+        }
+        j->ops->run(j, &ex);
+        if (!ctl && t->state == TXN_OPEN) {
+            if (sqlite3_get_autocommit(conn)) {
+                const char *why = j->errmsg ? j->errmsg : "SQLite rolled it back";
+                if (j->status == NANA_OK)
+                    nana__job_fail(j, NANA_EROLLEDBACK,
+                                   nana__strdupf("transaction rolled back: %s", why));
+                end_txn(e, t, false, NANA_EROLLEDBACK,
+                        nana__strdupf("the transaction was rolled back: %s", why));
+            } else if ((j->flags & NANA__JOB_ALONE) && !t->staged.blind) {
+                nana__cache_staging_discard(&t->staged);
+                t->staged.blind = true;
+            }
+        }
+        resolve_now(j);
+        if (ctl || t->state != TXN_OPEN) {
+            settle_destroy(j, false);
+        } else {
+            if (t->ran_tail)
+                t->ran_tail->next = j;
+            else
+                t->ran = j;
+            t->ran_tail = j;
+        }
+    }
+}
+
+struct nana_engine_txn *nana__engine_txn_begin(struct nana_engine *e, int mode,
+                                               int64_t deadline_ms, nana_future_t **begun)
+{
+    struct nana_engine_txn *t = calloc(1, sizeof *t);
+    struct ctl_job *job = calloc(1, sizeof *job);
+    if (!t || !job) {
+        free(t);
+        free(job);
+        *begun = nana__future_new_done(NANA_ENOMEM, NULL, NULL);
+        return NULL;
+    }
+    t->engine = e;
+    atomic_init(&t->refs, 2);
+    t->mode = mode;
+    t->limit_ns = deadline_ms > 0 ? deadline_ms * 1000000LL : 0;
+    t->state = TXN_QUEUED;
+    job->base.ops = &ctl_ops;
+    job->base.flags = NANA__JOB_WRITES | NANA__JOB_ALONE;
+    job->base.txn = t;
+    job->op = TXN_CTL_BEGIN;
+    pthread_mutex_lock(&e->lock);
+    e->txns_live++;
+    pthread_mutex_unlock(&e->lock);
+    *begun = nana__engine_submit(e, &job->base);
+    if (nana_future_poll(*begun) && nana_future_status(*begun) == NANA_ECLOSED) {
+        pthread_mutex_lock(&e->lock);
+        e->txns_live--;
+        pthread_mutex_unlock(&e->lock);
+        free(t);
+        return NULL;
+    }
+    return t;
+}
+
+nana_future_t *nana__engine_txn_control(struct nana_engine_txn *t, enum nana_txn_ctl op)
+{
+    struct nana_engine *e = t->engine;
+    struct ctl_job *job = calloc(1, sizeof *job);
+    if (!job)
+        return nana__future_new_done(NANA_ENOMEM, NULL, NULL);
+    job->base.ops = &ctl_ops;
+    job->base.txn = t;
+    job->op = (int)op;
+    /* Misuse is refused here, in submission order. */
+    nana_status_t refused = NANA_OK;
+    char *why = NULL;
+    pthread_mutex_lock(&e->lock);
+    if (t->closing) {
+        refused = ended_outcome(t, &why);
+    } else if ((op == NANA__TXN_RELEASE || op == NANA__TXN_ROLLBACK_TO) &&
+               t->depth_queued == 0) {
+        refused = NANA_EINVAL;
+        why = strdup("no savepoint is open");
+    } else if (op == NANA__TXN_COMMIT || op == NANA__TXN_ROLLBACK) {
+        t->closing = true;
+    } else {
+        t->depth_queued += op == NANA__TXN_SAVEPOINT ? 1 : -1;
+    }
+    pthread_mutex_unlock(&e->lock);
+    if (refused != NANA_OK) {
+        free(job);
+        return nana__future_new_failed_owned(refused, why);
+    }
+    return nana__engine_submit(e, &job->base);
+}
+
+bool nana__engine_txn_closing(struct nana_engine_txn *t)
+{
+    pthread_mutex_lock(&t->engine->lock);
+    bool closing = t->closing;
+    pthread_mutex_unlock(&t->engine->lock);
+    return closing;
+}
+
+void nana__engine_txn_release(struct nana_engine_txn *t)
+{
+    if (t)
+        txn_release(t);
+}
+
+bool nana__engine_txn_any(struct nana_engine *e)
+{
+    pthread_mutex_lock(&e->lock);
+    bool any = e->txns_live > 0;
+    pthread_mutex_unlock(&e->lock);
+    return any;
+}
+
+void nana__engine_set_forget_all(struct nana_engine *e, void (*fn)(void *ctx), void *ctx)
+{
+    e->forget_all = fn;
+    e->forget_ctx = ctx;
 }
 
 /*
@@ -496,7 +969,7 @@ static void resolved_standbys_locked(struct nana_engine *e, unsigned *bits)
  */
 static void pass_role_locked(struct nana_engine *e, unsigned *bits, bool or_worker)
 {
-    if (!e->head || e->executing || e->promised)
+    if (!has_work_locked(e) || e->executing || e->promised)
         return;
     if (e->standbys) {
         e->promised = true;
@@ -514,6 +987,7 @@ static void pass_role_locked(struct nana_engine *e, unsigned *bits, bool or_work
  */
 static void run_turn_locked(struct nana_engine *e, const nana_future_t *target)
 {
+    /* No batch: the open transaction is to expire (see has_work_locked). */
     struct nana_job *batch = take_batch_locked(e);
     bool last_turn = target == NULL;
     for (struct nana_job *j = batch; j && !last_turn; j = j->next)
@@ -522,7 +996,10 @@ static void run_turn_locked(struct nana_engine *e, const nana_future_t *target)
     e->resolving++;
     pthread_mutex_unlock(&e->lock);
 
-    run_batch(e, batch);
+    if (batch)
+        batch = run_batch(e, batch);
+    else
+        expire_txn(e);
 
     unsigned bits = 0;
     pthread_mutex_lock(&e->lock);
@@ -551,7 +1028,7 @@ static void run_turn_locked(struct nana_engine *e, const nana_future_t *target)
 /* Whether a thread may take the role now (lock held). */
 static bool may_lead_locked(const struct nana_engine *e, bool promoted)
 {
-    return e->head && !e->executing && (!e->promised || promoted);
+    return has_work_locked(e) && !e->executing && (!e->promised || promoted);
 }
 
 /* A worker's turns: while there is work nobody else is about to take. */
@@ -778,7 +1255,7 @@ static void *worker_main(void *arg)
             pthread_mutex_lock(&e->lock);
             continue;
         }
-        if (e->stopping && !e->head)
+        if (e->stopping && !has_work_locked(e))
             break;
         int64_t now = monotonic_ns();
         if (!e->sentinel && now - e->last_submit_ns < SENTINEL_IDLE_POLLS * poll_interval(e)) {
@@ -786,7 +1263,14 @@ static void *worker_main(void *arg)
             continue;
         }
         e->idle_workers++;
-        pthread_cond_wait(&e->work_cond, &e->lock);
+        if (e->txn && e->txn->deadline_ns) {
+            /* Someone must end a transaction that overstays. */
+            int64_t d = e->txn->deadline_ns;
+            struct timespec until = {(time_t)(d / 1000000000LL), (long)(d % 1000000000LL)};
+            pthread_cond_timedwait(&e->work_cond, &e->lock, &until);
+        } else {
+            pthread_cond_wait(&e->work_cond, &e->lock);
+        }
         e->idle_workers--;
     }
     /* Let the others see the queue is drained. */
@@ -865,6 +1349,8 @@ static void unlist(struct nana_engine *e)
     pthread_mutex_unlock(&started_lock);
 }
 
+/* Stops e: the queue is drained, an open transaction runs what it has
+ * queued and is then rolled back (txn_expired: stopping). */
 void nana__engine_stop(struct nana_engine *e)
 {
     atomic_store_explicit(&e->open, false, memory_order_release);
@@ -883,7 +1369,7 @@ void nana__engine_stop(struct nana_engine *e)
     for (;;) {
         while (e->executing)
             pthread_cond_wait(&e->work_cond, &e->lock);
-        if (!e->head || !e->backend)
+        if (!has_work_locked(e) || !e->backend)
             break;
         run_turn_locked(e, NULL);
     }
@@ -946,15 +1432,37 @@ nana_future_t *nana__engine_submit(struct nana_engine *e, struct nana_job *job)
         nana__future_resolve(f, NANA_ECLOSED, NULL, strdup("the root handle is closed"));
         return f;
     }
-    if (e->tail)
-        e->tail->next = job;
+    struct nana_engine_txn *t = job->txn;
+    if (t && !is_ctl(job) && t->closing) {
+        /* After its COMMIT or ROLLBACK was queued: in order, it would run
+         * after the end. */
+        char *why;
+        nana_status_t st = ended_outcome(t, &why);
+        pthread_mutex_unlock(&e->lock);
+        job->future = NULL;
+        settle_destroy(job, false);
+        nana__future_resolve(f, st, NULL, why);
+        return f;
+    }
+    /* A transaction's jobs wait in its own queue; its BEGIN in the
+     * engine's. */
+    struct nana_job **head = &e->head, **tail = &e->tail;
+    if (t && !(is_ctl(job) && container_of(job, struct ctl_job, base)->op == TXN_CTL_BEGIN)) {
+        head = &t->head;
+        tail = &t->tail;
+    } else {
+        e->queued++;
+    }
+    if (*tail)
+        (*tail)->next = job;
     else
-        e->head = job;
-    e->tail = job;
-    e->queued++;
+        *head = job;
+    *tail = job;
     e->last_submit_ns = monotonic_ns();
-    /* With a sentinel polling, nobody needs waking (see above). */
-    if (!e->executing && !e->sentinel && !e->promised && e->idle_workers > 0)
+    /* With a sentinel polling, nobody needs waking (see above); nor when
+     * the job must wait for a transaction to end. */
+    if (!e->executing && !e->sentinel && !e->promised && e->idle_workers > 0 &&
+        has_work_locked(e))
         pthread_cond_signal(&e->work_cond);
     pthread_mutex_unlock(&e->lock);
     return f;

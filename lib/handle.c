@@ -29,6 +29,11 @@ static void set_errmsg(nana_db_t *db, char *msg)
     db->errmsg = msg;
 }
 
+void nana__db_set_errmsg(nana_db_t *db, char *msg)
+{
+    set_errmsg(db, msg);
+}
+
 NANA_API const char *nana_db_errmsg(const nana_db_t *db)
 {
     if (!db)
@@ -51,6 +56,18 @@ NANA_API void nana_options_init(nana_options_t *opts)
 }
 
 /* ----------------------------------------------------------------- roots */
+
+static void root_release(struct nana_root *root);
+
+void nana__root_hold(struct nana_root *root)
+{
+    atomic_fetch_add_explicit(&root->refs, 1, memory_order_relaxed);
+}
+
+void nana__root_release(struct nana_root *root)
+{
+    root_release(root);
+}
 
 static void root_release(struct nana_root *root)
 {
@@ -151,6 +168,8 @@ static nana_status_t bring_up(struct nana_root *root, nana_db_t *db, const nana_
         if ((st = nana__table_load(db->table, root->backend.writer, &loaded, msg)) != NANA_OK)
             return st;
     }
+    /* A transaction the cache could not follow forgets it all at COMMIT. */
+    nana__engine_set_forget_all(root->engine, nana__tables_forget_all, &root->tables);
     if (nana__engine_start(root->engine, &root->backend, o->max_workers,
                            o->thread_name_prefix) != 0) {
         *msg = nana__strdupf("cannot start %d worker threads", o->max_workers);
@@ -234,6 +253,11 @@ NANA_API nana_status_t nana_table(nana_db_t *db, const char *name, nana_db_t **o
         set_errmsg(db, strdup(bad_table_name));
         return NANA_EINVAL;
     }
+    if (db->txn) {
+        set_errmsg(db, strdup("a view inside a transaction makes no sub-table: call nana_table "
+                              "on a handle outside it, then nana_txn_db"));
+        return NANA_EINVAL;
+    }
     struct nana_root *root = db->root;
     nana_status_t st = nana__engine_check(root->engine, &why);
     if (st != NANA_OK) {
@@ -294,6 +318,10 @@ NANA_API nana_status_t nana_close(nana_db_t *db)
         /* Its threads do not exist here and its locks may be held forever:
          * touching it could hang.  Leak it. */
         return NANA_ECLOSED;
+    }
+    if (db->txn) {
+        set_errmsg(db, strdup("a view inside a transaction is not closed: nana_txn_free frees it"));
+        return NANA_EINVAL;
     }
     if (!db->is_root) {
         free(db->errmsg);

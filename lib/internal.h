@@ -321,10 +321,15 @@ struct nana_staging {
         struct nana_cache_entry *entry;
     } *refs;
     size_t n, cap;
+    /* The cache cannot follow what this transaction did (it ran a
+     * whole-table job or SQL write, or rolled back to a savepoint): nothing
+     * is staged any more, executor lookups read SQLite, and its COMMIT
+     * forgets every cached key of the root instead (engine.c). */
+    bool blind;
 };
 
 /* Stages state (and value, reference stolen) for key in c.  On allocation
- * failure the key is just left uncached. */
+ * failure, or when sg is blind, the key is just left uncached. */
 void nana__cache_stage(struct nana_staging *sg, struct nana_cache *c, const char *key,
                        uint32_t hash, int state, json_t *value);
 /* Stages "no longer known" for key, if the cache has an entry for it. */
@@ -378,14 +383,17 @@ const char *nana__backend_readonly_hint(sqlite3 *conn, int rc);
  *   settle  after the batch's COMMIT (committed) or rollback (!committed),
  *           role still held, staged effects applied: whole-table effects,
  *           release the pins that keep readers queued.  Also for a job that
- *           never runs (closed engine), with committed false.
+ *           never runs (closed engine), with committed false.  A job of a
+ *           transaction settles when the transaction ends, after its
+ *           future resolved: its pins keep readers outside it queued until
+ *           then.
  *   deliver optional: after the role is given up, before the future
- *           resolves.
+ *           resolves (a transaction's job: role held, after run).
  *   destroy always, last.
  */
 struct nana_exec {
     sqlite3 *conn;
-    struct nana_staging *staged;
+    struct nana_staging *staged; /* the batch's, or the open transaction's */
 };
 
 struct nana_job_ops {
@@ -405,8 +413,13 @@ enum nana_lane {
     NANA__LANE_READER,     /* any connection that reads (today: the writer) */
 };
 
+struct nana_engine_txn;
+
 struct nana_job {
     struct nana_job *next;     /* engine only */
+    /* The transaction it belongs to (NULL: none), set by whoever submits
+     * it (nana__db_submit); the engine runs it inside that transaction. */
+    struct nana_engine_txn *txn;
     const struct nana_job_ops *ops;
     /* The producer's reference; engine only, but for deliver, which may
      * attach a payload to it (nana__future_set_payload). */
@@ -444,6 +457,41 @@ nana_status_t nana__engine_check(const struct nana_engine *e, const char **msg);
  * settles and destroys the job and returns a future failed NANA_ECLOSED.
  * The job's status must be NANA_OK. */
 nana_future_t *nana__engine_submit(struct nana_engine *e, struct nana_job *job);
+/* What the engine calls, role held, when a transaction it cannot follow in
+ * the cache commits: forget every cached key (handle.c wires it to the
+ * tables, before the engine starts). */
+void nana__engine_set_forget_all(struct nana_engine *e, void (*fn)(void *ctx), void *ctx);
+
+/*
+ * Transactions.  A transaction is a lane of its own: BEGIN is queued in
+ * order with the engine's jobs; from when it ran until COMMIT or ROLLBACK
+ * the transaction owns the writer -- only its jobs run, in submission
+ * order, every other job waits in the queue behind it.  Its jobs stage
+ * cache effects in the transaction's staging, applied at COMMIT; their
+ * futures resolve when they ran, their settle waits for the end.
+ */
+enum nana_txn_ctl {
+    NANA__TXN_SAVEPOINT,   /* SAVEPOINT: a level deeper */
+    NANA__TXN_RELEASE,     /* the innermost savepoint's changes join its parent */
+    NANA__TXN_ROLLBACK_TO, /* the innermost savepoint's changes are undone */
+    NANA__TXN_COMMIT,
+    NANA__TXN_ROLLBACK,
+};
+/* A new transaction (mode: NANA_TXN_*; deadline_ms: the longest it may
+ * hold the writer, 0 none) with BEGIN queued; *begun is BEGIN's future.
+ * One reference, the caller's.  NULL when out of memory or closed, with
+ * *begun a failed future. */
+struct nana_engine_txn *nana__engine_txn_begin(struct nana_engine *e, int mode,
+                                               int64_t deadline_ms, nana_future_t **begun);
+/* Queues a control step in the transaction; misuse (after COMMIT or
+ * ROLLBACK was queued, RELEASE without a savepoint) fails at once. */
+nana_future_t *nana__engine_txn_control(struct nana_engine_txn *t, enum nana_txn_ctl op);
+/* Is a COMMIT or ROLLBACK queued, or has it ended? */
+bool nana__engine_txn_closing(struct nana_engine_txn *t);
+/* Drops the caller's reference; an open transaction goes on. */
+void nana__engine_txn_release(struct nana_engine_txn *t);
+/* Is some transaction open on e, or queued to begin? */
+bool nana__engine_txn_any(struct nana_engine *e);
 
 /* ------------------------------------------------------------- table.c */
 
@@ -507,6 +555,10 @@ sqlite3_stmt *nana__table_stmt(struct nana_table *t, sqlite3 *conn, enum nana_st
 /* Forgets every key of each table the SQL just committed wrote: all tables
  * when written says so (see authorize.c). */
 void nana__tables_forget_written(struct nana_tables *ts, const struct nana_auth *written);
+/* Forgets every key of every table of the root (tables: its struct
+ * nana_tables): the engine's forget-all, when a transaction the cache could
+ * not follow committed.  Executor only. */
+void nana__tables_forget_all(void *tables);
 
 /* One key and its encoded value, for multi-key writes and loads. */
 struct nana_kv_item {
@@ -578,8 +630,24 @@ struct nana_db {
     struct nana_root *root;
     struct nana_table *table;
     bool is_root;
+    /* A view inside a transaction (nana_txn_db): its operations run in it,
+     * and none is answered from the cache. */
+    struct nana_engine_txn *txn;
     char *errmsg;  /* last synchronous failure; NULL means "" */
 };
+
+/* Queues job on db's engine, inside db's transaction if it is a view. */
+static inline nana_future_t *nana__db_submit(nana_db_t *db, struct nana_job *job)
+{
+    job->txn = db->txn;
+    return nana__engine_submit(db->root->engine, job);
+}
+
+/* handle.c: a reference on a root, for a handle made above it (txn.c). */
+void nana__root_hold(struct nana_root *root);
+void nana__root_release(struct nana_root *root);
+/* Sets db's message of its last synchronous failure (msg malloc'd, taken). */
+void nana__db_set_errmsg(nana_db_t *db, char *msg);
 
 /* -------------------------------------------------------------- rows.c */
 

@@ -136,13 +136,17 @@ static nana_status_t take_value(struct kv_job *job, json_t *value)
 
 /*
  * The cache answers without a queue hop when nothing queued could change
- * the answer: no whole-table job pending and no write pending on the key.
+ * the answer: no whole-table job pending and no write pending on the key,
+ * and the handle is no view inside a transaction.
  * Returns NANA__PRESENT (*value: new reference), NANA__ABSENT, or
  * NANA__UNKNOWN (queue the read).
  */
 static int cache_answer(nana_db_t *db, const char *key, uint32_t hash, json_t **value)
 {
     struct nana_table *t = db->table;
+    /* Inside a transaction the committed cache is not what it sees. */
+    if (db->txn)
+        return NANA__UNKNOWN;
     if (atomic_load_explicit(&t->pending_table_ops, memory_order_acquire) != 0 ||
         atomic_load_explicit(&db->table->owner->pending_sql_writes, memory_order_acquire) != 0)
         return NANA__UNKNOWN;
@@ -185,7 +189,7 @@ static nana_future_t *read_key(nana_db_t *db, enum kv_kind kind, const char *key
     struct kv_job *job = key_job(db, kind, key, pin);
     if (!job || !take_default(job, dflt))
         return out_of_memory(job);
-    return nana__engine_submit(db->root->engine, &job->base);
+    return nana__db_submit(db, &job->base);
 }
 
 NANA_API nana_future_t *nana_get(nana_db_t *db, const char *key, json_t *dflt)
@@ -215,7 +219,7 @@ NANA_API nana_future_t *nana_refresh(nana_db_t *db, const char *key)
         if (f)
             return f;
         struct kv_job *job = table_job(db, KV_REFRESH_ALL);
-        return job ? nana__engine_submit(db->root->engine, &job->base) : out_of_memory(NULL);
+        return job ? nana__db_submit(db, &job->base) : out_of_memory(NULL);
     }
     return read_key(db, KV_REFRESH_KEY, key, NULL);
 }
@@ -235,7 +239,7 @@ static nana_future_t *write_key(nana_db_t *db, enum kv_kind kind, const char *ke
         nana__kv_discard(job);
         return reject(st, st == NANA_EINVAL ? "the value cannot be encoded as JSON" : NULL);
     }
-    return nana__engine_submit(db->root->engine, &job->base);
+    return nana__db_submit(db, &job->base);
 }
 
 NANA_API nana_future_t *nana_set(nana_db_t *db, const char *key, json_t *value)
@@ -256,7 +260,7 @@ NANA_API nana_future_t *nana_delete(nana_db_t *db, const char *key)
     if (f)
         return f;
     struct kv_job *job = key_job(db, KV_DELETE, key, true);
-    return job ? nana__engine_submit(db->root->engine, &job->base) : out_of_memory(NULL);
+    return job ? nana__db_submit(db, &job->base) : out_of_memory(NULL);
 }
 
 NANA_API nana_future_t *nana_pop(nana_db_t *db, const char *key, json_t *dflt)
@@ -267,7 +271,7 @@ NANA_API nana_future_t *nana_pop(nana_db_t *db, const char *key, json_t *dflt)
     struct kv_job *job = key_job(db, KV_POP, key, true);
     if (!job || !take_default(job, dflt))
         return out_of_memory(job);
-    return nana__engine_submit(db->root->engine, &job->base);
+    return nana__db_submit(db, &job->base);
 }
 
 static nana_future_t *submit_table_job(nana_db_t *db, enum kv_kind kind)
@@ -276,7 +280,7 @@ static nana_future_t *submit_table_job(nana_db_t *db, enum kv_kind kind)
     if (f)
         return f;
     struct kv_job *job = table_job(db, kind);
-    return job ? nana__engine_submit(db->root->engine, &job->base) : out_of_memory(NULL);
+    return job ? nana__db_submit(db, &job->base) : out_of_memory(NULL);
 }
 
 NANA_API nana_future_t *nana_len(nana_db_t *db) { return submit_table_job(db, KV_LEN); }
@@ -345,7 +349,7 @@ static nana_future_t *update_object(nana_db_t *db, json_t *object)
         nana__kv_discard(job);
         return reject(st, why);
     }
-    return nana__engine_submit(db->root->engine, &job->base);
+    return nana__db_submit(db, &job->base);
 }
 
 NANA_API nana_future_t *nana_update(nana_db_t *db, json_t *object)
@@ -378,7 +382,7 @@ NANA_API nana_future_t *nana_batch_delete(nana_db_t *db, const char *const *keys
         memcpy(job->items[i].key, keys[i], len + 1);
         job->items[i].hash = nana__cache_hash(keys[i], len);
     }
-    return nana__engine_submit(db->root->engine, &job->base);
+    return nana__db_submit(db, &job->base);
 }
 
 /* ------------------------------------------- for the other dict files */

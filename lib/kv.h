@@ -38,6 +38,7 @@ struct kv_job {
     enum kv_kind kind;
     struct nana_table *table;
     sqlite3 *conn;                  /* while it runs */
+    struct nana_staging *staged;    /* while it runs: where effects go */
     /* Inputs, owned. */
     char *key;
     uint32_t hash;
@@ -101,10 +102,10 @@ bool nana__kv_take_key(struct kv_job *job, nana_db_t *db, const char *key, bool 
 void nana__kv_unpin(struct kv_job *job);
 
 /* kvjob.c, executor side, as the dict's own jobs use them. */
-/* What the executor knows of key without asking SQLite (staged, else
- * committed): NANA__PRESENT (*value a new reference), NANA__ABSENT, or
- * NANA__UNKNOWN. */
-int nana__kv_lookup(struct nana_table *t, const char *key, uint32_t hash, json_t **value);
+/* What the executor knows of key in job's table without asking SQLite
+ * (staged, else committed; nothing in a blind transaction): NANA__PRESENT
+ * (*value a new reference), NANA__ABSENT, or NANA__UNKNOWN. */
+int nana__kv_lookup(struct kv_job *job, const char *key, uint32_t hash, json_t **value);
 /* job->key's value, known or read and staged as a cache fill: NANA__PRESENT
  * (*value a new reference), NANA__ABSENT, or -1 after failing the job. */
 int nana__kv_current_value(struct kv_job *job, struct nana_staging *sg, json_t **value);

@@ -108,10 +108,15 @@ static void fail_not_found(struct kv_job *job)
  *
  * In a fully loaded table a key with no entry, or an UNKNOWN one, is known
  * absent; a FORGOTTEN key (a batch write did not copy its value, its text
- * is not JSON) is not, and must be read.
+ * is not JSON) is not, and must be read.  In a blind transaction (one the
+ * cache cannot follow: see struct nana_staging) nothing is known.
  */
-static int lookup_exec(struct nana_table *t, const char *key, uint32_t hash, json_t **value)
+static int lookup_exec(struct kv_job *job, const char *key, uint32_t hash, json_t **value)
 {
+    struct nana_table *t = job->table;
+    *value = NULL;
+    if (job->staged && job->staged->blind)
+        return NANA__UNKNOWN;
     /* Submitters read the committed state concurrently: it is taken under
      * the shard lock.  The staged state is the executor's own. */
     struct nana_cache_entry *e;
@@ -164,7 +169,7 @@ static int current_value(struct kv_job *job, struct nana_staging *sg, bool fresh
                          bool not_json_ok, json_t **value)
 {
     struct nana_table *t = job->table;
-    int state = fresh ? NANA__UNKNOWN : lookup_exec(t, job->key, job->hash, value);
+    int state = fresh ? NANA__UNKNOWN : lookup_exec(job, job->key, job->hash, value);
     if (state == NANA__PRESENT)
         return state;
     if (state == NANA__ABSENT)
@@ -385,7 +390,7 @@ static void exec_scan(struct kv_job *job)
         }
         if (kind != KV_KEYS) {
             json_t *cached;
-            if (lookup_exec(t, key, nana__cache_hash(key, key_len), &cached) == NANA__PRESENT) {
+            if (lookup_exec(job, key, nana__cache_hash(key, key_len), &cached) == NANA__PRESENT) {
                 v = cached;
                 if (kind == KV_COPY) {
                     v = nana__json_copy(cached);
@@ -457,6 +462,7 @@ static void kv_run(struct nana_job *base, struct nana_exec *ex)
     struct kv_job *job = KV(base);
     struct nana_staging *sg = ex->staged;
     job->conn = ex->conn;
+    job->staged = sg;
     struct nana_table *t = job->table;
     int rc;
     bool changed = false;
@@ -482,7 +488,7 @@ static void kv_run(struct nana_job *base, struct nana_exec *ex)
             nana__json_release(v);
         break;
     case KV_IS_CACHED:
-        job->base.result = json_boolean(lookup_exec(t, job->key, job->hash, &v) != NANA__UNKNOWN);
+        job->base.result = json_boolean(lookup_exec(job, job->key, job->hash, &v) != NANA__UNKNOWN);
         nana__json_release(v);
         break;
     case KV_SET:
@@ -552,9 +558,9 @@ const struct nana_job_ops nana__kv_ops = {kv_run, kv_settle, NULL, kv_destroy};
 
 /* ------------------------------------------- for the other dict files */
 
-int nana__kv_lookup(struct nana_table *t, const char *key, uint32_t hash, json_t **value)
+int nana__kv_lookup(struct kv_job *job, const char *key, uint32_t hash, json_t **value)
 {
-    return lookup_exec(t, key, hash, value);
+    return lookup_exec(job, key, hash, value);
 }
 
 int nana__kv_current_value(struct kv_job *job, struct nana_staging *sg, json_t **value)

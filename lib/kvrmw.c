@@ -277,6 +277,7 @@ static void rmw_run(struct nana_job *base, struct nana_exec *ex)
     struct kv_job *kv = &job->kv;
     json_t *cur = NULL, *next, *result = NULL;
     kv->conn = ex->conn;
+    kv->staged = ex->staged;
     int state = nana__kv_current_value(kv, ex->staged, &cur);
     if (state < 0)
         return;
@@ -376,7 +377,7 @@ static nana_future_t *increment(nana_db_t *db, const char *key, const char *fiel
     job->real = real;
     job->idelta = idelta;
     job->rdelta = rdelta;
-    return nana__engine_submit(db->root->engine, &job->kv.base);
+    return nana__db_submit(db, &job->kv.base);
 }
 
 NANA_API nana_future_t *nana_increment(nana_db_t *db, const char *key, const char *field,
@@ -411,7 +412,7 @@ NANA_API nana_future_t *nana_patch(nana_db_t *db, const char *key, json_t *chang
     if (!job || !(job->changes = nana__json_copy(changes)))
         return discard(job, NANA_ENOMEM, NULL);
     job->create = create;
-    return nana__engine_submit(db->root->engine, &job->kv.base);
+    return nana__db_submit(db, &job->kv.base);
 }
 
 NANA_API nana_future_t *nana_compare_and_set(nana_db_t *db, const char *key, json_t *expected,
@@ -439,5 +440,5 @@ NANA_API nana_future_t *nana_compare_and_set(nana_db_t *db, const char *key, jso
         if (!(job->kv.value = nana__json_copy(value)))
             return discard(job, NANA_ENOMEM, NULL);
     }
-    return nana__engine_submit(db->root->engine, &job->kv.base);
+    return nana__db_submit(db, &job->kv.base);
 }

@@ -153,7 +153,7 @@ static void exec_batch_get(struct bulk_job *job, struct nana_staging *sg)
     }
     for (size_t i = 0; i < n; i++) {
         struct nana_kv_item *it = &kv->items[i];
-        int state = nana__kv_lookup(kv->table, it->key, it->hash, &it->value);
+        int state = nana__kv_lookup(kv, it->key, it->hash, &it->value);
         job->state[i] = state == NANA__UNKNOWN ? ITEM_MISS : (unsigned char)state;
         if (state == NANA__UNKNOWN)
             miss[n_miss++] = it;
@@ -234,7 +234,7 @@ static json_t *scan(struct bulk_job *job, const char *start, size_t start_len, b
         bool key_ok = key_json != NULL;
         /* A key holding NUL (written by someone else) cannot be cached. */
         if (key_ok && strlen(key) == key_len &&
-            nana__kv_lookup(t, key, nana__cache_hash(key, key_len), &cached) == NANA__PRESENT) {
+            nana__kv_lookup(&job->kv, key, nana__cache_hash(key, key_len), &cached) == NANA__PRESENT) {
             v = cached;
         } else if (key_ok) {
             nana__json_release(cached);
@@ -346,6 +346,7 @@ static void bulk_run(struct nana_job *base, struct nana_exec *ex)
 {
     struct bulk_job *job = BULK(base);
     job->kv.conn = ex->conn;
+    job->kv.staged = ex->staged;
     switch (job->kind) {
     case BULK_GET:
         exec_batch_get(job, ex->staged);
@@ -436,7 +437,8 @@ NANA_API nana_future_t *nana_batch_get(nana_db_t *db, const char *const *keys, s
     nana_future_t *f = nana__kv_check(db, NULL, false, NULL);
     if (f || (f = nana__kv_check_keys(keys, n)))
         return f;
-    if ((f = batch_from_cache(db, keys, n)))
+    /* A view's reads all go through its transaction, even of no key. */
+    if (!db->txn && (f = batch_from_cache(db, keys, n)))
         return f;
     struct bulk_job *job = bulk_new(db, BULK_GET);
     if (!job || !(job->kv.items = calloc(n ? n : 1, sizeof *job->kv.items)) ||
@@ -451,7 +453,7 @@ NANA_API nana_future_t *nana_batch_get(nana_db_t *db, const char *const *keys, s
         memcpy(it->key, keys[i], len + 1);
         it->hash = nana__cache_hash(keys[i], len);
     }
-    return nana__engine_submit(db->root->engine, &job->kv.base);
+    return nana__db_submit(db, &job->kv.base);
 }
 
 static char *dup_len(const char *s, size_t len)
@@ -512,7 +514,7 @@ static nana_future_t *submit_scan(nana_db_t *db, const char *start, const char *
         if (!(job->end = dup_len(end, job->end_len)))
             return out_of_memory(job);
     }
-    return nana__engine_submit(db->root->engine, &job->kv.base);
+    return nana__db_submit(db, &job->kv.base);
 }
 
 NANA_API nana_future_t *nana_scan_prefix(nana_db_t *db, const char *prefix, int64_t limit)
@@ -597,7 +599,7 @@ NANA_API nana_future_t *nana_cursor_next(nana_cursor_t *cur)
         return reject(NANA_ENOMEM, NULL);
     atomic_fetch_add_explicit(&cur->refs, 1, memory_order_relaxed);
     job->cursor = cur;
-    return nana__engine_submit(cur->db->root->engine, &job->kv.base);
+    return nana__db_submit(cur->db, &job->kv.base);
 }
 
 NANA_API void nana_cursor_close(nana_cursor_t *cur)

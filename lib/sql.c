@@ -646,7 +646,7 @@ nana_future_t *nana__sql_submit(nana_db_t *db, struct nana_sql_request *rq)
      * answered from a cache (settle drops the count). */
     if (rq->write)
         atomic_fetch_add_explicit(&job->tables->pending_sql_writes, 1, memory_order_relaxed);
-    return nana__engine_submit(db->root->engine, &job->base);
+    return nana__db_submit(db, &job->base);
 }
 
 static nana_future_t *direct(nana_db_t *db, const char *sql, json_t *params,

@@ -75,7 +75,7 @@ static nana_future_t *info(nana_db_t *db, enum info_kind kind)
     job->base.ops = &info_ops;
     job->base.lane = NANA__LANE_READER;
     job->kind = kind;
-    return nana__engine_submit(db->root->engine, &job->base);
+    return nana__db_submit(db, &job->base);
 }
 
 NANA_API nana_future_t *nana_get_last_insert_rowid(nana_db_t *db)

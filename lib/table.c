@@ -117,6 +117,17 @@ void nana__tables_forget_written(struct nana_tables *ts, const struct nana_auth 
     pthread_mutex_unlock(&ts->lock);
 }
 
+void nana__tables_forget_all(void *tables)
+{
+    struct nana_tables *ts = tables;
+    pthread_mutex_lock(&ts->lock);
+    for (struct nana_table *t = ts->list; t; t = t->next) {
+        nana__cache_reset(&t->cache, false);
+        atomic_store(&t->fully_loaded, false);
+    }
+    pthread_mutex_unlock(&ts->lock);
+}
+
 /* ----------------------------------------------------- the dict layout */
 
 int nana__table_create(sqlite3 *conn, const char *name)

@@ -15,6 +15,7 @@ static const struct {
     const char *file;
     int rank;
 } parts[] = {
+    {"txn.o", 8},                                  /* transaction handles: views of handles */
     {"handle.o", 7},                                                        /* composition */
     {"kv.o", 6},     {"kvjob.o", 6},    {"sql.o", 6},                       /* operations */
     {"sqlhelpers.o", 6}, {"model.o", 6},

@@ -275,6 +275,14 @@ nana_future_t *t_execute(nana_db_t *db, const char *sql, const char *params)
     return f;
 }
 
+nana_future_t *t_set_async(nana_db_t *db, const char *key, const char *text)
+{
+    json_t *v = t_json(text);
+    nana_future_t *f = nana_set(db, key, v);
+    json_decref(v);
+    return f;
+}
+
 void t_set_json(nana_db_t *db, const char *key, const char *text)
 {
     json_t *v = t_json(text);

@@ -117,6 +117,8 @@ nana_future_t *t_execute(nana_db_t *db, const char *sql, const char *params);
 
 /* Sets key to the value of JSON text; fails the test unless NANA_OK. */
 void t_set_json(nana_db_t *db, const char *key, const char *text);
+/* nana_set() of the value of JSON text, not awaited: its future. */
+nana_future_t *t_set_async(nana_db_t *db, const char *key, const char *text);
 
 /* -------------------------------------------- SQLite, beside the library
  * These use a connection of their own, as another process would. */

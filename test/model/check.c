@@ -643,13 +643,229 @@ static void run_pipeline(struct run *r, int si)
         compare_file(r, si);
 }
 
+/*
+ * A transaction pipeline: BEGIN, the operations -- those marked in_txn on
+ * the views of root A's handles inside the transaction, savepoints among
+ * them, the others on the handles themselves -- then its end, all
+ * submitted before anything is awaited.  The model takes the operations
+ * inside in order on a copy of the state kept at BEGIN; the end commits
+ * that state (forgetting root A's cache when the transaction was blind) or
+ * goes back to the copy.  An operation outside that resolved at once was
+ * answered from the cache: it must agree with the state at BEGIN, which is
+ * the committed one all along; every other one runs after the end, in
+ * submission order.
+ */
+static void run_txn_pipeline(struct run *r, int si)
+{
+    const struct step *st = &r->seq->steps[si];
+    nana_future_t *fs[M_MAX_PIPELINE] = {0}, *begun = NULL, *end = NULL;
+    bool at_once[M_MAX_PIPELINE] = {0};
+    int n = st->n_ops < M_MAX_PIPELINE ? st->n_ops : M_MAX_PIPELINE;
+    if (!r->h[H_A])
+        return;
+    if (st->locked && !raw_exec(r, si, "BEGIN IMMEDIATE"))
+        return;
+    r->m.locked = st->locked;
+    r->res->locked_pipelines += st->locked;
+    r->res->txn_pipelines++;
+
+    nana_txn_options_t o;
+    nana_txn_options_init(&o);
+    o.mode = (nana_txn_mode_t)(st->txn - 1);
+    nana_txn_t *txn = NULL;
+    begun = nana_txn_begin(r->h[H_A], &o, &txn);
+    nana_db_t *view[M_NHANDLES] = {0};
+    for (int h = H_A; h <= H_A_T2 && txn; h++)
+        view[h] = r->h[h] ? nana_txn_db(txn, r->h[h]) : NULL;
+    for (int i = 0; i < n && txn; i++) {
+        const struct op *op = &st->ops[i];
+        if (op->delay_us)
+            usleep((useconds_t)op->delay_us);
+        switch (op->kind) {
+        case OP_TXN_SAVEPOINT:
+            fs[i] = nana_txn_savepoint(txn);
+            break;
+        case OP_TXN_RELEASE:
+            fs[i] = nana_txn_release(txn);
+            break;
+        case OP_TXN_ROLLBACK_TO:
+            fs[i] = nana_txn_rollback_to(txn);
+            break;
+        default: {
+            nana_db_t *db = op->in_txn ? view[op->handle] : r->h[op->handle];
+            fs[i] = db ? m_submit(db, op, r->m.names) : NULL;
+            at_once[i] = fs[i] && !op->in_txn && nana_future_poll(fs[i]);
+        }
+        }
+    }
+    if (txn && st->txn_end == TXN_END_COMMIT)
+        end = nana_txn_commit(txn);
+    else if (txn && st->txn_end == TXN_END_ROLLBACK)
+        end = nana_txn_rollback(txn);
+    nana_txn_free(txn); /* rolls back unless COMMIT or ROLLBACK was queued */
+    if (!txn) {
+        fail_at(r, si, -1, "txn_begin", "nana_txn_begin gave no handle: %s (%s)",
+                m_status_name(nana_future_status(begun)), nana_future_errmsg(begun));
+        goto out;
+    }
+    nana_future_await(begun);
+    for (int i = 0; i < n; i++)
+        if (fs[i])
+            nana_future_await(fs[i]);
+    if (end)
+        nana_future_await(end);
+
+    /* BEGIN IMMEDIATE / EXCLUSIVE waits for the lock: refused, it ends the
+     * transaction and fails everything in it. */
+    bool refused = st->locked && st->txn != 1 + NANA_TXN_DEFERRED;
+    nana_status_t dead = refused ? NANA_EBUSY : NANA_OK; /* once it ended by itself */
+    if (nana_future_status(begun) != dead) {
+        fail_at(r, si, -1, "txn_begin", "BEGIN: %s (%s), want %s", m_status_name(nana_future_status(begun)),
+                nana_future_errmsg(begun), m_status_name(dead));
+        goto out;
+    }
+    struct model at_begin, saved[M_MAX_PIPELINE];
+    model_copy(&at_begin, &r->m);
+    int depth = 0, queued_depth = 0;
+    bool blind = false;
+    char why[1024];
+    for (int i = 0; i < n && !r->res->failed; i++) {
+        const struct op *op = &st->ops[i];
+        if (!fs[i] || !op->in_txn)
+            continue;
+        nana_status_t s = nana_future_status(fs[i]);
+        r->res->ops_checked++;
+        r->res->txn_ops++;
+        r->res->by_status[s & 15]++;
+        bool control = op->kind >= OP_TXN_SAVEPOINT;
+        /* Submission counts savepoints; a release with none is refused
+         * there (or, once the transaction ended, with its reason). */
+        bool no_savepoint = control && op->kind != OP_TXN_SAVEPOINT && queued_depth == 0;
+        if (control)
+            queued_depth += op->kind == OP_TXN_SAVEPOINT ? 1 : no_savepoint ? 0 : -1;
+        if (no_savepoint) {
+            if (s != NANA_EINVAL && (dead == NANA_OK || s != dead))
+                fail_at(r, si, i, "txn: no savepoint", "%s with no savepoint open: %s (%s)",
+                        m_op_names[op->kind], m_status_name(s), nana_future_errmsg(fs[i]));
+            continue;
+        }
+        if (dead != NANA_OK) {
+            if (s != dead)
+                fail_at(r, si, i, "txn: after its end", "%s after the transaction ended (%s): %s (%s)",
+                        m_op_names[op->kind], m_status_name(dead), m_status_name(s),
+                        nana_future_errmsg(fs[i]));
+            continue;
+        }
+        if (control) {
+            if (s != NANA_OK) {
+                fail_at(r, si, i, "txn: control", "%s: %s (%s)", m_op_names[op->kind],
+                        m_status_name(s), nana_future_errmsg(fs[i]));
+                continue;
+            }
+            if (op->kind == OP_TXN_SAVEPOINT) {
+                model_copy(&saved[depth++], &r->m);
+            } else if (op->kind == OP_TXN_RELEASE) {
+                model_free(&saved[--depth]);
+            } else {
+                model_free(&r->m);
+                r->m = saved[--depth];
+                blind = true;
+            }
+            continue;
+        }
+        if (blind)
+            model_forget_root(&r->m, ROOT_A);
+        struct expect e;
+        model_op(&r->m, op, &e);
+        bool rolls_back = e.poison_rollback; /* with the state: a write that hits it */
+        if (model_op_is_whole(op->kind))
+            blind = true;
+        if (!m_outcome_ok(fs[i], &e, r->m.names, why, sizeof why)) {
+            char sig[64];
+            snprintf(sig, sizeof sig, "txn %s", m_op_names[op->kind]);
+            fail_at(r, si, i, sig, "inside the transaction: %s", why);
+            model_print_cache(r->rep, &r->m, ROOT_A, op_table(op));
+            model_print_file(r->rep, &r->m, op_table(op));
+        } else if (e.st == NANA_OK && e.kind == E_JSON) {
+            take_and_scribble(r, si, i, fs[i], op->kind == OP_COPY);
+        }
+        expect_free(&e);
+        if (rolls_back) {
+            dead = NANA_EROLLEDBACK;
+            r->res->rolled_back++;
+        }
+    }
+    while (depth > 0)
+        model_free(&saved[--depth]);
+    /* The end. */
+    if (!r->res->failed && end) {
+        nana_status_t want = dead != NANA_OK ? dead : NANA_OK, s = nana_future_status(end);
+        if (s != want)
+            fail_at(r, si, -1, "txn: end", "%s: %s (%s), want %s",
+                    st->txn_end == TXN_END_COMMIT ? "COMMIT" : "ROLLBACK", m_status_name(s),
+                    nana_future_errmsg(end), m_status_name(want));
+    }
+    if (dead != NANA_OK || st->txn_end != TXN_END_COMMIT) {
+        model_free(&r->m);
+        model_copy(&r->m, &at_begin);
+    } else if (blind) {
+        model_forget_root(&r->m, ROOT_A);
+    }
+    /* Outside: at once against the state at BEGIN (the same as now when
+     * the transaction did not commit), else in order after the end. */
+    for (int i = 0; i < n && !r->res->failed; i++) {
+        const struct op *op = &st->ops[i];
+        if (!fs[i] || op->in_txn)
+            continue;
+        r->res->ops_checked++;
+        r->res->by_status[nana_future_status(fs[i]) & 15]++;
+        struct expect e;
+        struct model scratch;
+        struct model *m = &r->m;
+        if (at_once[i]) {
+            model_copy(&scratch, &at_begin);
+            m = &scratch;
+        }
+        model_op(m, op, &e);
+        if (!m_outcome_ok(fs[i], &e, r->m.names, why, sizeof why)) {
+            char sig[64];
+            snprintf(sig, sizeof sig, "txn outside %s", m_op_names[op->kind]);
+            fail_at(r, si, i, sig, "outside the transaction, %s: %s",
+                    at_once[i] ? "answered at once" : "run after it", why);
+            model_print_cache(r->rep, m, ROOT_A, op_table(op));
+            model_print_file(r->rep, m, op_table(op));
+        } else if (e.st == NANA_OK && e.kind == E_JSON) {
+            take_and_scribble(r, si, i, fs[i], op->kind == OP_COPY);
+        }
+        expect_free(&e);
+        if (at_once[i])
+            model_free(&scratch);
+    }
+    model_free(&at_begin);
+out:
+    r->m.locked = false;
+    nana_future_free(begun);
+    nana_future_free(end);
+    for (int i = 0; i < n; i++)
+        nana_future_free(fs[i]);
+    if (st->locked)
+        raw_exec(r, si, "ROLLBACK");
+    if (!r->res->failed)
+        probe_cache(r, si, ROOT_A);
+    if (!r->res->failed)
+        compare_file(r, si);
+}
+
 static void run_step(struct run *r, int si)
 {
     const struct step *st = &r->seq->steps[si];
     char sql[128];
     switch (st->kind) {
     case ST_PIPELINE:
-        run_pipeline(r, si);
+        if (st->txn)
+            run_txn_pipeline(r, si);
+        else
+            run_pipeline(r, si);
         break;
     case ST_RAW_PUT:
         snprintf(sql, sizeof sql, "INSERT OR REPLACE INTO \"%s\"(key, value) VALUES(?, ?)",

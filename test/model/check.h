@@ -19,6 +19,7 @@ struct check_result {
     long by_status[16];  /* answers checked, by status (coverage) */
     long rolled_back;    /* futures failed "transaction rolled back" */
     long locked_pipelines, sql_ops;
+    long txn_pipelines, txn_ops; /* transaction pipelines, operations inside */
 };
 
 /* Runs s in a fresh directory dir (created, and removed afterwards). */

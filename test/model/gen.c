@@ -76,6 +76,8 @@ const char *const m_op_names[OP__COUNT] = {
     [OP_SCAN_PREFIX] = "scan_prefix", [OP_SCAN_RANGE] = "scan_range",
     [OP_INCREMENT] = "increment", [OP_INCREMENT_REAL] = "increment_real",
     [OP_PATCH] = "patch", [OP_CAS] = "compare_and_set",
+    [OP_TXN_SAVEPOINT] = "txn_savepoint", [OP_TXN_RELEASE] = "txn_release",
+    [OP_TXN_ROLLBACK_TO] = "txn_rollback_to",
 };
 
 /* The member names values are made of (gen_value), so that increments often
@@ -366,10 +368,43 @@ void gen_sequence(struct seq *out, uint64_t seed, const struct gen_params *p)
             if (!st->locked && rng_pct(&r, 2)) /* a burst: group commit at scale */
                 st->n_ops = M_MAX_PIPELINE / 2 + (int)rng_below(&r, M_MAX_PIPELINE / 2);
             st->ops = calloc((size_t)st->n_ops, sizeof *st->ops);
+            /* A transaction pipeline: its operations mostly inside, on
+             * views, some outside, with savepoints. */
+            if (st->root == ROOT_A && !st->close_after && rng_pct(&r, 15)) {
+                st->txn = 1 + (int)rng_below(&r, 3);
+                unsigned e = rng_below(&r, 100);
+                st->txn_end = e < 60 ? TXN_END_COMMIT : e < 85 ? TXN_END_ROLLBACK : TXN_END_FREE;
+            }
+            /* Outside operations are checked by whether they were answered
+             * at once (from the cache, before the end) or queued (after):
+             * a transaction that may end before its last operation is
+             * submitted -- BEGIN refused, a RAISE(ROLLBACK) -- has none. */
+            /* DEFERRED under a held lock: whether an operation fails
+             * NANA_EBUSY depends on whether SQLite needed to write, which
+             * the model does not follow (a scenario test does). */
+            if (st->locked && st->txn == 2)
+                st->txn = 1;
+            bool outside_ok = !triggers && !st->locked;
+            int depth = 0;
             for (int k = 0; k < st->n_ops; k++) {
-                gen_op(&r, &st->ops[k], st->root, triggers);
+                struct op *op = &st->ops[k];
+                if (st->txn && rng_pct(&r, 12)) {
+                    unsigned c = rng_below(&r, 100);
+                    op->kind = depth == 0 || c < 40 ? OP_TXN_SAVEPOINT
+                               : c < 70             ? OP_TXN_RELEASE
+                                                    : OP_TXN_ROLLBACK_TO;
+                    depth += op->kind == OP_TXN_SAVEPOINT ? 1 : -1;
+                    op->handle = H_A;
+                    op->in_txn = true;
+                } else {
+                    gen_op(&r, op, st->root, triggers);
+                    /* nana_table would wait for the transaction to end. */
+                    if (st->txn && op->kind == OP_SUBTABLE)
+                        op->kind = OP_GET;
+                    op->in_txn = st->txn && (!outside_ok || rng_pct(&r, 75));
+                }
                 if (jitter && k > 0 && rng_pct(&r, 50))
-                    st->ops[k].delay_us = 20 + (int)rng_below(&r, 400);
+                    op->delay_us = 20 + (int)rng_below(&r, 400);
             }
         }
     }
@@ -575,10 +610,18 @@ void step_print(FILE *out, int index, const struct step *st, int upto_op)
                                     : "",
                 st->close_after ? ", root closed (draining) before the awaits, then reopened"
                                 : "");
+        if (st->txn)
+            fprintf(out, "    in a transaction (%s), ended by %s; \"in\": on its views\n",
+                    st->txn == 1 ? "IMMEDIATE" : st->txn == 2 ? "DEFERRED" : "EXCLUSIVE",
+                    st->txn_end == TXN_END_COMMIT     ? "COMMIT"
+                    : st->txn_end == TXN_END_ROLLBACK ? "ROLLBACK"
+                                                      : "nana_txn_free");
         for (int i = 0; i < st->n_ops; i++) {
             fprintf(out, "    %d.%d  ", index, i);
             if (st->ops[i].delay_us)
                 fprintf(out, "(%d us later) ", st->ops[i].delay_us);
+            if (st->txn)
+                fputs(st->ops[i].in_txn ? "in  " : "out ", out);
             op_print(out, &st->ops[i]);
             fputs(i == upto_op ? "    <-- diverges here\n" : "\n", out);
         }

@@ -33,7 +33,7 @@ struct opts {
     int steps;
 };
 
-static long total_ops, by_status[16], rolled_back, locked_pipelines, sql_ops;
+static long total_ops, by_status[16], rolled_back, locked_pipelines, sql_ops, txn_pipelines, txn_ops;
 static int seeds_run;
 
 /* Runs one seed; on a failure reports and shrinks it.  Returns true when
@@ -55,6 +55,8 @@ static bool run_seed(uint64_t seed, const struct gen_params *gp, const struct op
     rolled_back += res.rolled_back;
     locked_pipelines += res.locked_pipelines;
     sql_ops += res.sql_ops;
+    txn_pipelines += res.txn_pipelines;
+    txn_ops += res.txn_ops;
     seeds_run++;
     if (!res.failed) {
         check_result_free(&res);
@@ -153,8 +155,9 @@ int main(int argc, char **argv)
     for (int i = 0; i < 16; i++)
         if (by_status[i])
             printf(" %s %ld", m_status_name((nana_status_t)i), by_status[i]);
-    printf("; rolled back %ld; SQL-surface ops %ld; pipelines under a held write lock %ld\n",
-           rolled_back, sql_ops, locked_pipelines);
+    printf("; rolled back %ld; SQL-surface ops %ld; pipelines under a held write lock %ld; "
+           "transactions %ld (%ld operations inside)\n",
+           rolled_back, sql_ops, locked_pipelines, txn_pipelines, txn_ops);
     for (int i = 0; i < n_sigs; i++)
         printf("  distinct failure: %s\n", sigs[i]);
     m_base_dir_done();

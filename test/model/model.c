@@ -91,6 +91,42 @@ void model_free(struct model *m)
     memset(m, 0, sizeof *m);
 }
 
+void model_copy(struct model *dst, const struct model *src)
+{
+    memset(dst, 0, sizeof *dst);
+    dst->names = src->names;
+    dst->nkeys = src->nkeys;
+    dst->triggers = src->triggers;
+    dst->locked = src->locked;
+    for (int t = 0; t < M_NTABLES; t++) {
+        const struct mtable *from = &src->file[t];
+        struct mtable *to = &dst->file[t];
+        to->n = to->cap = from->n;
+        to->rows = calloc((size_t)(from->n ? from->n : 1), sizeof *to->rows);
+        for (int i = 0; i < from->n; i++) {
+            to->rows[i] = from->rows[i];
+            to->rows[i].text = from->rows[i].text ? strdup(from->rows[i].text) : NULL;
+        }
+        for (int r = 0; r < M_NROOTS; r++) {
+            for (int k = 0; k < M_NKEYS; k++)
+                centry_set(&dst->cache[r][t].e[k], src->cache[r][t].e[k].st,
+                           src->cache[r][t].e[k].v);
+            dst->cache[r][t].fully_loaded = src->cache[r][t].fully_loaded;
+        }
+    }
+}
+
+void model_forget_root(struct model *m, int root)
+{
+    for (int t = 0; t < M_NTABLES; t++)
+        cache_reset(&m->cache[root][t], C_NC);
+}
+
+bool model_op_is_whole(enum op_kind k)
+{
+    return k == OP_CLEAR || k == OP_LOAD_ALL || k == OP_REFRESH_ALL || op_is_sql(k);
+}
+
 void expect_free(struct expect *e)
 {
     json_decref(e->json);

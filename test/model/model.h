@@ -66,6 +66,16 @@ struct expect {
 
 void model_init(struct model *m, const char *const *names, int nkeys);
 void model_free(struct model *m);
+/* A deep copy of src into dst (uninitialised): a transaction's snapshot. */
+void model_copy(struct model *dst, const struct model *src);
+/* Nothing cached by root, in any table, not fully loaded: what a COMMIT of
+ * a transaction the cache cannot follow leaves, and what the reads inside
+ * such a transaction see of the cache. */
+void model_forget_root(struct model *m, int root);
+/* Does op run as a job of its own whose cache effects are not staged key by
+ * key (a whole-table op, a SQL write)?  Inside a transaction, the cache then
+ * cannot follow it. */
+bool model_op_is_whole(enum op_kind k);
 void expect_free(struct expect *e);
 
 /* Computes op's expected outcome (on the root and table of op->handle) and

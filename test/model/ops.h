@@ -89,6 +89,8 @@ enum op_kind {
      * in the middle of the pipeline (its CREATE TABLE runs as a batch of its
      * own, after the jobs queued before it); no future */
     OP_SUBTABLE,
+    /* transaction control, in a transaction pipeline only (no handle) */
+    OP_TXN_SAVEPOINT, OP_TXN_RELEASE, OP_TXN_ROLLBACK_TO,
     OP__COUNT
 };
 extern const char *const m_op_names[OP__COUNT];
@@ -114,6 +116,7 @@ struct op {
                           may run SQL on any table) */
     char table_spelling[16]; /* SQL ops: that table's name as written */
     int delay_us;      /* pause before submitting it: other batch boundaries */
+    bool in_txn;       /* transaction pipeline: on the handle's view inside it */
     /* read-modify-write and scans */
     int field;         /* increment: index into m_fields, -1: the value itself */
     bool create;       /* patch */
@@ -142,6 +145,9 @@ enum step_kind {
     ST__COUNT
 };
 
+/* How a transaction pipeline ends. */
+enum txn_end { TXN_END_COMMIT, TXN_END_ROLLBACK, TXN_END_FREE };
+
 struct step {
     enum step_kind kind;
     /* ST_PIPELINE */
@@ -151,6 +157,11 @@ struct step {
     bool await_reverse; /* awaited last to first (checked first to last) */
     bool close_after; /* root A closed (draining the queue) before the awaits,
                          then opened again */
+    /* A transaction pipeline (root A only): nana_txn_begin with mode
+     * txn - 1 (0: an ordinary pipeline), the operations marked in_txn on
+     * views inside it, the others outside, then txn_end. */
+    int txn;
+    enum txn_end txn_end;
     int n_ops;
     struct op *ops;
     /* raw steps */
