@@ -716,6 +716,9 @@ static void run_txn_batch(struct nana_engine *e, struct nana_engine_txn *t,
 {
     sqlite3 *conn = e->backend->writer;
     struct nana_exec ex = {conn, &t->staged};
+    /* Ending it drops the engine's reference, and the caller may have
+     * dropped its own: the batch holds one while it runs. */
+    atomic_fetch_add_explicit(&t->refs, 1, memory_order_relaxed);
     for (struct nana_job *j = batch, *next; j; j = next) {
         next = j->next;
         j->next = NULL;
@@ -753,6 +756,7 @@ static void run_txn_batch(struct nana_engine *e, struct nana_engine_txn *t,
             t->ran_tail = j;
         }
     }
+    txn_release(t);
 }
 
 struct nana_engine_txn *nana__engine_txn_begin(struct nana_engine *e, int mode,
