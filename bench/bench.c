@@ -1088,6 +1088,164 @@ static void conns_zipf_rmw(int n, struct run_result *r) { bench_mix = MIX_RMW; t
 
 /* ---------------------------------------------------------- workloads */
 
+/* ---------------------------------------------------------- transactions */
+
+/* txn_1000: n sets in transactions of TXN_OPS, each submitted on the view
+ * without awaiting, then COMMIT awaited -- against the twin's BEGIN,
+ * TXN_OPS INSERT OR REPLACE, COMMIT.  txn_rmw_10: interactive transactions
+ * of TXN_RMW read-modify-writes of a counter, each read awaited before its
+ * write is computed (the pattern a transaction exists for), against the
+ * twin doing the same in turn on one connection.  ops/s counts sets (and
+ * read-modify-writes). */
+#define TXN_OPS 1000
+#define TXN_RMW 10
+
+static nana_txn_t *lib_begin(nana_db_t *db)
+{
+    nana_txn_t *txn = NULL;
+    nana_future_t *f = nana_txn_begin(db, NULL, &txn);
+    await_ok(f);
+    nana_future_free(f);
+    return txn;
+}
+
+static void lib_txn_1000(int n, struct run_result *r)
+{
+    nana_db_t *db = lib_open(path_in_dir("run.db"), false);
+    nana_future_t **fs = malloc(TXN_OPS * sizeof *fs);
+    char key[32];
+    double t0 = now_s();
+    for (int done = 0; done < n; done += TXN_OPS) {
+        nana_txn_t *txn = lib_begin(db);
+        nana_db_t *in = nana_txn_db(txn, db);
+        int m = n - done < TXN_OPS ? n - done : TXN_OPS;
+        for (int i = 0; i < m; i++) {
+            json_t *v = value_of(done + i);
+            key_of(done + i, key, sizeof key);
+            fs[i] = nana_set(in, key, v);
+            json_decref(v);
+        }
+        nana_future_t *c = nana_txn_commit(txn);
+        await_ok(c);
+        nana_future_free(c);
+        for (int i = 0; i < m; i++) {
+            await_ok(fs[i]);
+            nana_future_free(fs[i]);
+        }
+        nana_txn_free(txn);
+    }
+    r->ops_per_s = n / (now_s() - t0);
+    free(fs);
+    nana_close(db);
+}
+
+static void twin_txn_1000(int n, struct run_result *r)
+{
+    sqlite3 *db = raw_open(path_in_dir("run.db"));
+    sqlite3_stmt *ins = prepare(db, "INSERT OR REPLACE INTO data (key, value) VALUES (?, ?)");
+    char key[32];
+    double t0 = now_s();
+    for (int done = 0; done < n; done += TXN_OPS) {
+        sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+        for (int i = done; i < n && i < done + TXN_OPS; i++) {
+            json_t *v = value_of(i);
+            char *text = json_dumps(v, JSON_COMPACT);
+            key_of(i, key, sizeof key);
+            sqlite3_bind_text(ins, 1, key, -1, SQLITE_STATIC);
+            sqlite3_bind_text(ins, 2, text, -1, SQLITE_STATIC);
+            if (sqlite3_step(ins) != SQLITE_DONE)
+                die("twin insert: %s", sqlite3_errmsg(db));
+            sqlite3_reset(ins);
+            free(text);
+            json_decref(v);
+        }
+        if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+            die("twin commit: %s", sqlite3_errmsg(db));
+    }
+    r->ops_per_s = n / (now_s() - t0);
+    sqlite3_finalize(ins);
+    sqlite3_close(db);
+}
+
+static void lib_txn_rmw(int n, struct run_result *r)
+{
+    const char *path = path_in_dir("run.db");
+    seed_counter(path);
+    nana_db_t *db = lib_open(path, false);
+    int txns = n / TXN_RMW;
+    double *lat = malloc((size_t)txns * sizeof *lat);
+    double t0 = now_s();
+    for (int t = 0; t < txns; t++) {
+        double s = now_s();
+        nana_txn_t *txn = lib_begin(db);
+        nana_db_t *in = nana_txn_db(txn, db);
+        for (int i = 0; i < TXN_RMW; i++) {
+            nana_future_t *g = nana_get(in, "counter", NULL);
+            int64_t c = 0;
+            await_ok(g);
+            nana_future_int(g, &c);
+            nana_future_free(g);
+            json_t *v = json_integer(c + 1);
+            nana_future_t *f = nana_set(in, "counter", v);
+            json_decref(v);
+            await_ok(f);
+            nana_future_free(f);
+        }
+        nana_future_t *c = nana_txn_commit(txn);
+        await_ok(c);
+        nana_future_free(c);
+        nana_txn_free(txn);
+        lat[t] = now_s() - s;
+    }
+    r->ops_per_s = txns * TXN_RMW / (now_s() - t0);
+    percentiles(lat, txns, r);
+    free(lat);
+    nana_close(db);
+    check_counter(path, txns * TXN_RMW);
+}
+
+static void twin_txn_rmw(int n, struct run_result *r)
+{
+    const char *path = path_in_dir("run.db");
+    seed_counter(path);
+    sqlite3 *db = raw_open(path);
+    sqlite3_stmt *get = prepare(db, "SELECT value FROM data WHERE key = 'counter'");
+    sqlite3_stmt *put = prepare(db, "INSERT OR REPLACE INTO data (key, value) VALUES ('counter', ?)");
+    int txns = n / TXN_RMW;
+    double *lat = malloc((size_t)txns * sizeof *lat);
+    double t0 = now_s();
+    for (int t = 0; t < txns; t++) {
+        double s = now_s();
+        sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+        for (int i = 0; i < TXN_RMW; i++) {
+            if (sqlite3_step(get) != SQLITE_ROW)
+                die("twin rmw: %s", sqlite3_errmsg(db));
+            json_error_t err;
+            json_t *v = json_loads((const char *)sqlite3_column_text(get, 0), JSON_DECODE_ANY, &err);
+            sqlite3_reset(get);
+            json_t *next = json_integer(json_integer_value(v) + 1);
+            char *text = json_dumps(next, JSON_ENCODE_ANY | JSON_COMPACT);
+            sqlite3_bind_text(put, 1, text, -1, SQLITE_STATIC);
+            if (sqlite3_step(put) != SQLITE_DONE)
+                die("twin rmw: %s", sqlite3_errmsg(db));
+            sqlite3_reset(put);
+            free(text);
+            json_decref(next);
+            json_decref(v);
+        }
+        if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+            die("twin commit: %s", sqlite3_errmsg(db));
+        lat[t] = now_s() - s;
+    }
+    r->ops_per_s = txns * TXN_RMW / (now_s() - t0);
+    percentiles(lat, txns, r);
+    free(lat);
+    sqlite3_finalize(get);
+    sqlite3_finalize(put);
+    sqlite3_close(db);
+    check_counter(path, txns * TXN_RMW);
+}
+
 static const struct workload workloads[] = {
     {"set_seq", 10000, 2000, true, lib_set_seq, twin_set_seq, NULL, NULL, 0},
     {"set_conc", 10000, 2000, false, lib_set_conc, twin_set_conc, NULL, NULL, 0},
@@ -1115,6 +1273,8 @@ static const struct workload workloads[] = {
     {"zipf_rmw", 16000, 4000, true, lib_zipf_rmw, twin_zipf_rmw, "seed1kb.db", conns_zipf_rmw, 8},
     {"increment_8", 16000, 4000, true, lib_increment, twin_increment, NULL, twin_increment_conns,
      8},
+    {"txn_1000", 100000, 20000, false, lib_txn_1000, twin_txn_1000, NULL, NULL, 0},
+    {"txn_rmw_10", 20000, 4000, true, lib_txn_rmw, twin_txn_rmw, NULL, NULL, 0},
 };
 #define N_WORKLOADS (sizeof workloads / sizeof workloads[0])
 

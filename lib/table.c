@@ -29,6 +29,13 @@
  *     zero.  Each is raised before the write is queued and dropped only in
  *     its settle, after the batch's effects were applied; otherwise the
  *     read is queued behind the write and runs after it in order.
+ *   - A transaction (engine.c) keeps its staged states until it ends:
+ *     COMMIT applies them, ROLLBACK drops them, and its jobs settle only
+ *     then, so their pins keep readers outside it queued meanwhile.  After
+ *     a whole-table job, a SQL write or a rollback to a savepoint inside
+ *     it, it stages nothing and its COMMIT forgets every key of the root
+ *     (nana__tables_forget_all).  Views inside it are never answered from
+ *     the cache.
  *   - A batch_get answered from the cache reads the cache's generation
  *     before and after its lookups (cache.c bumps it around every committed
  *     state and reset): the answers are one state, or the read is queued.
