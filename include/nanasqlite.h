@@ -198,6 +198,17 @@ nana_status_t nana_future_bool(const nana_future_t *f, bool *out);
  * and its result is dropped.  f NULL: does nothing. */
 void nana_future_free(nana_future_t *f);
 
+/* Cancels f's operation.  NANA_OK: it was still queued, and will never run;
+ * f has resolved NANA_ECANCELED.  NANA_PENDING: it already runs (or is in
+ * the batch about to): a read stops at its next step and f resolves
+ * NANA_ECANCELED, a write completes -- await f for the outcome, exactly one
+ * of the two.  A future of nana_future_then() passes the cancel to the
+ * future it waits for, and then fails with it.  NANA_EINVAL: f is NULL,
+ * resolved, or not cancellable (not an operation's, or a transaction's
+ * BEGIN, COMMIT, ROLLBACK or savepoint step).  Never blocks; any thread,
+ * callbacks included. */
+nana_status_t nana_future_cancel(nana_future_t *f);
+
 /* Waits for every future; returns the first failure in array order, or
  * NANA_OK.  NULL fs with n > 0, or a NULL element: NANA_EINVAL (after the
  * others settled). */
@@ -478,6 +489,42 @@ nana_status_t nana_cursor_open_prefix(nana_db_t *db, const char *prefix, size_t 
 nana_future_t *nana_cursor_next(nana_cursor_t *cur);
 /* Frees the cursor; pages still pending resolve as usual.  NULL: nothing. */
 void nana_cursor_close(nana_cursor_t *cur);
+
+/* ------------------------------------------------------------------ stats */
+
+/*
+ * A snapshot of what a root's engine and one table's cache have done, each
+ * field read on its own (relaxed): the fields may be a few operations apart
+ * from each other while the root is busy.  Counters count from the open.
+ */
+typedef struct nana_stats {
+    /* The root (the same through every handle of it): */
+    uint64_t queued;           /* jobs waiting now, in the root's queue and its
+                                  transactions' */
+    uint64_t in_flight;        /* jobs taken to run and not yet resolved */
+    uint64_t submitted;        /* jobs accepted */
+    uint64_t batches_committed; /* group commits (one COMMIT each) */
+    uint64_t jobs_committed;   /* jobs in those batches */
+    double mean_jobs_per_commit; /* jobs_committed / batches_committed, or 0 */
+    uint64_t batches_failed;   /* batches whose transaction failed or was refused */
+    uint64_t txns_committed;   /* transactions (nana_txn_begin) committed */
+    uint64_t txns_rolled_back; /* ... and rolled back, by request or not */
+    uint64_t cancelled;        /* jobs that nana_future_cancel() stopped */
+    uint64_t checkpoints;      /* WAL checkpoints run (see nana_pragma(3)) */
+    uint64_t busy_retries;     /* waits of the busy handler for another
+                                  connection's lock */
+    uint64_t readers_busy;     /* reader connections running a read: 0 (one
+                                  connection does everything today) */
+    /* The table of the handle passed: */
+    uint64_t cache_entries;    /* keys the cache holds an entry for */
+    uint64_t cache_hits;       /* reads answered from the cache at once */
+    uint64_t cache_misses;     /* reads that had to be queued */
+} nana_stats_t;
+
+/* Fills *out for db (a root or sub-table handle).  Never blocks on the
+ * pool; any thread.  NANA_EINVAL when db or out is NULL; NANA_ECLOSED when
+ * the root is closed (*out then holds the counts at close). */
+nana_status_t nana_stats(nana_db_t *db, nana_stats_t *out);
 
 /* ------------------------------------------------------------ transactions */
 

@@ -87,6 +87,8 @@ int nana__cache_init(struct nana_cache *c)
     for (int i = 0; i < NANA_CACHE_SHARDS; i++) {
         struct nana_cache_shard *s = &c->shards[i];
         atomic_init(&s->lock, 0);
+        atomic_init(&s->hits, 0);
+        atomic_init(&s->misses, 0);
         s->buckets = calloc(INITIAL_BUCKETS, sizeof *s->buckets);
         s->mask = INITIAL_BUCKETS - 1;
         s->count = 0;
@@ -147,8 +149,24 @@ int nana__cache_lookup(struct nana_cache *c, const char *key, uint32_t hash,
         if (answer == NANA__PRESENT)
             *value = nana__json_ref(e->value);
     }
+    atomic_fetch_add_explicit(answer == NANA__UNKNOWN ? &s->misses : &s->hits, 1,
+                              memory_order_relaxed);
     shard_unlock(s);
     return answer;
+}
+
+void nana__cache_counts(struct nana_cache *c, uint64_t *entries, uint64_t *hits,
+                        uint64_t *misses)
+{
+    *entries = *hits = *misses = 0;
+    for (int i = 0; i < NANA_CACHE_SHARDS; i++) {
+        struct nana_cache_shard *s = &c->shards[i];
+        shard_lock(s);
+        *entries += s->count;
+        shard_unlock(s);
+        *hits += atomic_load_explicit(&s->hits, memory_order_relaxed);
+        *misses += atomic_load_explicit(&s->misses, memory_order_relaxed);
+    }
 }
 
 static void grow_locked(struct nana_cache_shard *s)

@@ -75,6 +75,16 @@ struct nana_engine {
     struct nana_engine_txn *txn; /* the open one, owning the writer; role
                                     holder writes it, under lock */
     int txns_live;              /* begun or queued to begin, not ended */
+    struct nana_engine_txn *live_txns; /* those, linked by live_next */
+    /* The read job running now (its future), for the progress handler
+     * that stops it when it is cancelled (see run_one). */
+    _Atomic(nana_future_t *) running_read;
+    /* What nana_stats() reports: relaxed counters, each written where its
+     * event happens. */
+    struct {
+        atomic_ulong queued, in_flight, submitted, batches_committed, jobs_committed,
+            batches_failed, txns_committed, txns_rolled_back, cancelled, checkpoints;
+    } stat;
     void (*forget_all)(void *ctx);
     void *forget_ctx;
     int64_t poll_cost_ns;       /* what a sentinel's poll costs, smoothed */
@@ -104,6 +114,7 @@ struct nana_engine_txn {
     int64_t deadline_ns;          /* CLOCK_MONOTONIC; 0: none (from BEGIN) */
     nana_status_t end_status;     /* why it ended other than by request */
     char *end_why;
+    struct nana_engine_txn *live_next; /* in e->live_txns until it ended */
     /* Role holder only: */
     struct nana_staging staged;
     struct nana_job *ran, *ran_tail; /* jobs run, settled at the end */
@@ -119,6 +130,11 @@ struct ctl_job {
 };
 
 static bool has_work_locked(const struct nana_engine *e);
+
+static void count(atomic_ulong *counter, long delta)
+{
+    atomic_fetch_add_explicit(counter, (unsigned long)delta, memory_order_relaxed);
+}
 
 static int64_t monotonic_ns(void)
 {
@@ -234,6 +250,10 @@ static struct nana_job *take_batch_locked(struct nana_engine *e)
          * after another, whatever their flags (see "transactions"). */
         struct nana_job *jobs = e->txn->head;
         e->txn->head = e->txn->tail = NULL;
+        for (struct nana_job *j = jobs; j; j = j->next) {
+            count(&e->stat.queued, -1);
+            count(&e->stat.in_flight, 1);
+        }
         return jobs;
     }
     struct nana_job *first = e->head, *last = first;
@@ -250,8 +270,11 @@ static struct nana_job *take_batch_locked(struct nana_engine *e)
     if (!e->head)
         e->tail = NULL;
     last->next = NULL;
-    for (struct nana_job *j = first; j; j = j->next)
+    for (struct nana_job *j = first; j; j = j->next) {
         e->queued--;
+        count(&e->stat.queued, -1);
+        count(&e->stat.in_flight, 1);
+    }
     return first;
 }
 
@@ -278,6 +301,43 @@ struct batch_txn {
     bool in_txn, txn_writes;
 };
 
+static bool is_ctl(const struct nana_job *j);
+
+/*
+ * Runs one job (role held).  Cancelling (nana_future_cancel) stops only
+ * reads: one whose future was cancelled before it started does not start,
+ * and one cancelled while it reads is stopped at its next step by the
+ * connection's progress handler (on_progress), scoped to this job -- not
+ * sqlite3_interrupt(), which would stop whatever the connection runs.  A
+ * write runs to its end: others in its batch depend on the COMMIT.
+ */
+static void run_one(struct nana_engine *e, struct nana_job *j, struct nana_exec *ex)
+{
+    bool read = !(j->flags & NANA__JOB_WRITES) && !is_ctl(j);
+    if (read && nana__future_cancel_requested(j->future)) {
+        nana__job_fail(j, NANA_ECANCELED, strdup("cancelled before it ran"));
+        count(&e->stat.cancelled, 1);
+        return;
+    }
+    if (read)
+        atomic_store_explicit(&e->running_read, j->future, memory_order_relaxed);
+    j->ops->run(j, ex);
+    if (read) {
+        atomic_store_explicit(&e->running_read, NULL, memory_order_relaxed);
+        if (j->status != NANA_OK && nana__future_cancel_requested(j->future)) {
+            nana__job_fail(j, NANA_ECANCELED, strdup("cancelled while it ran"));
+            count(&e->stat.cancelled, 1);
+        }
+    }
+}
+
+static int on_progress(void *ctx)
+{
+    struct nana_engine *e = ctx;
+    nana_future_t *f = atomic_load_explicit(&e->running_read, memory_order_relaxed);
+    return f && nana__future_cancel_requested(f);
+}
+
 /* Runs jobs from..end of list; returns the last one. */
 static struct nana_job *run_jobs(struct nana_engine *e, struct nana_job *from,
                                  struct batch_txn *tx)
@@ -289,7 +349,7 @@ static struct nana_job *run_jobs(struct nana_engine *e, struct nana_job *from,
         last = j;
         if (j->done_early)
             continue;
-        j->ops->run(j, &ex);
+        run_one(e, j, &ex);
         if (tx->in_txn && sqlite3_get_autocommit(conn)) {
             /* An error (I/O, full disk, a trigger's RAISE(ROLLBACK)) rolled
              * the transaction back: every earlier job of this segment lost
@@ -410,6 +470,18 @@ static struct nana_job *run_batch(struct nana_engine *e, struct nana_job *batch)
         nana__cache_staging_commit(&tx.staged);
     else
         nana__cache_staging_discard(&tx.staged);
+    if (any_write) {
+        bool began = tx.txn_writes || tx.in_txn;
+        if (committed && began) {
+            int n_all = 0;
+            for (struct nana_job *j = batch; j; j = j->next)
+                n_all++;
+            count(&e->stat.batches_committed, 1);
+            count(&e->stat.jobs_committed, n_all);
+        } else {
+            count(&e->stat.batches_failed, 1);
+        }
+    }
     free(tx.staged.refs);
     for (struct nana_job *j = batch; j; j = j->next)
         if (j->ops->settle)
@@ -418,9 +490,10 @@ static struct nana_job *run_batch(struct nana_engine *e, struct nana_job *batch)
 }
 
 /* After the role is given up: delivers and resolves every job's future. */
-static void resolve_batch(struct nana_job *batch)
+static void resolve_batch(struct nana_engine *e, struct nana_job *batch)
 {
     while (batch) {
+        count(&e->stat.in_flight, -1);
         struct nana_job *next = batch->next;
         if (batch->ops->deliver)
             batch->ops->deliver(batch);
@@ -468,6 +541,17 @@ static void resolve_batch(struct nana_job *batch)
  * deadline, or the root closed.  Then its queued and later jobs fail with
  * the reason.
  */
+static void unlist_txn_locked(struct nana_engine *e, struct nana_engine_txn *t)
+{
+    for (struct nana_engine_txn **link = &e->live_txns; *link; link = &(*link)->live_next) {
+        if (*link == t) {
+            *link = t->live_next;
+            e->txns_live--;
+            return;
+        }
+    }
+}
+
 static void txn_release(struct nana_engine_txn *t)
 {
     if (atomic_fetch_sub_explicit(&t->refs, 1, memory_order_acq_rel) != 1)
@@ -572,11 +656,13 @@ static void end_txn(struct nana_engine *e, struct nana_engine_txn *t, bool commi
     t->head = t->tail = NULL;
     if (e->txn == t)
         e->txn = NULL;
-    e->txns_live--;
+    unlist_txn_locked(e, t);
     pthread_mutex_unlock(&e->lock);
 
+    count(committed ? &e->stat.txns_committed : &e->stat.txns_rolled_back, 1);
     for (struct nana_job *j = queued, *next; j; j = next) {
         next = j->next;
+        count(&e->stat.queued, -1);
         fail_ended(t, j);
         resolve_now(j);
         settle_destroy(j, false);
@@ -722,6 +808,7 @@ static void run_txn_batch(struct nana_engine *e, struct nana_engine_txn *t,
     for (struct nana_job *j = batch, *next; j; j = next) {
         next = j->next;
         j->next = NULL;
+        count(&e->stat.in_flight, -1); /* resolved in this pass, one way or another */
         bool ctl = is_ctl(j);
         if (!ctl && txn_overdue(t))
             expire_txn(e);
@@ -731,7 +818,7 @@ static void run_txn_batch(struct nana_engine *e, struct nana_engine_txn *t,
             settle_destroy(j, false);
             continue;
         }
-        j->ops->run(j, &ex);
+        run_one(e, j, &ex);
         if (!ctl && t->state == TXN_OPEN) {
             if (sqlite3_get_autocommit(conn)) {
                 const char *why = j->errmsg ? j->errmsg : "SQLite rolled it back";
@@ -781,11 +868,13 @@ struct nana_engine_txn *nana__engine_txn_begin(struct nana_engine *e, int mode,
     job->op = TXN_CTL_BEGIN;
     pthread_mutex_lock(&e->lock);
     e->txns_live++;
+    t->live_next = e->live_txns;
+    e->live_txns = t;
     pthread_mutex_unlock(&e->lock);
     *begun = nana__engine_submit(e, &job->base);
     if (nana_future_poll(*begun) && nana_future_status(*begun) == NANA_ECLOSED) {
         pthread_mutex_lock(&e->lock);
-        e->txns_live--;
+        unlist_txn_locked(e, t);
         pthread_mutex_unlock(&e->lock);
         free(t);
         return NULL;
@@ -1018,7 +1107,7 @@ static void run_turn_locked(struct nana_engine *e, const nana_future_t *target)
     pthread_mutex_unlock(&e->lock);
     wake_now(e, bits);
     bits = 0;
-    resolve_batch(batch);
+    resolve_batch(e, batch);
     pthread_mutex_lock(&e->lock);
     resolved_standbys_locked(e, &bits);
     /* fork() waits until no batch is anywhere in flight. */
@@ -1109,10 +1198,61 @@ static void helper_release(void *ctx)
     nana__engine_release(ctx);
 }
 
+/* Takes f's job out of the list at *head (lock held): the job, or NULL;
+ * *found tells a control step, which stays. */
+static struct nana_job *unlink_from(struct nana_job **head, struct nana_job **tail,
+                                    const nana_future_t *f, bool *found)
+{
+    struct nana_job *prev = NULL;
+    for (struct nana_job *j = *head; j; prev = j, j = j->next) {
+        if (j->future != f)
+            continue;
+        *found = true;
+        if (is_ctl(j))
+            return NULL;
+        if (prev)
+            prev->next = j->next;
+        else
+            *head = j->next;
+        if (*tail == j)
+            *tail = prev;
+        j->next = NULL;
+        return j;
+    }
+    return NULL;
+}
+
+/* A queued job is taken off its queue and fails NANA_ECANCELED; one taken
+ * into a batch is left to run (run_one stops a read).  Transaction control
+ * steps are not cancelled: the transaction's jobs depend on them. */
+static nana_status_t helper_cancel(void *ctx, nana_future_t *f)
+{
+    struct nana_engine *e = ctx;
+    bool found = false;
+    pthread_mutex_lock(&e->lock);
+    struct nana_job *j = unlink_from(&e->head, &e->tail, f, &found);
+    if (j)
+        e->queued--;
+    for (struct nana_engine_txn *t = e->live_txns; t && !found; t = t->live_next)
+        j = unlink_from(&t->head, &t->tail, f, &found);
+    pthread_mutex_unlock(&e->lock);
+    if (found && !j)
+        return NANA_EINVAL; /* a control step */
+    if (!j)
+        return NANA_PENDING;
+    count(&e->stat.queued, -1);
+    count(&e->stat.cancelled, 1);
+    j->future = NULL;
+    settle_destroy(j, false);
+    nana__future_resolve(f, NANA_ECANCELED, NULL, strdup("cancelled before it ran"));
+    return NANA_OK;
+}
+
 static const struct nana_future_helper engine_helper = {
     helper_hold,
     helper_run_until,
     helper_release,
+    helper_cancel,
 };
 
 /* ----------------------------------------------------------- checkpoints */
@@ -1153,11 +1293,13 @@ static int on_wal_commit(void *ctx, sqlite3 *conn, const char *schema, int frame
         e->ckpt_waiters--;
         pthread_mutex_unlock(&e->lock);
         sqlite3_wal_checkpoint_v2(conn, schema, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+        count(&e->stat.checkpoints, 1);
         e->ckpt_mark = 0;
         return SQLITE_OK;
     }
     if (frames >= CKPT_FRAMES && atomic_load_explicit(&e->ckpt_inline, memory_order_relaxed)) {
         sqlite3_wal_checkpoint_v2(conn, schema, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+        count(&e->stat.checkpoints, 1);
         e->ckpt_mark = 0;
         return SQLITE_OK;
     }
@@ -1182,6 +1324,8 @@ static bool checkpoint_if_wanted_locked(struct nana_engine *e)
     e->checkpointing = true;
     pthread_mutex_unlock(&e->lock);
     bool ok = nana__backend_checkpoint(e->backend);
+    if (ok)
+        count(&e->stat.checkpoints, 1);
     pthread_mutex_lock(&e->lock);
     e->checkpointing = false;
     if (!ok)
@@ -1308,6 +1452,8 @@ int nana__engine_start(struct nana_engine *e, struct nana_backend *b, int n, con
     sigset_t all, old;
     e->backend = b;
     sqlite3_wal_hook(b->writer, on_wal_commit, e);
+    /* Every 1000 virtual-machine steps: a cancelled read stops. */
+    sqlite3_progress_handler(b->writer, 1000, on_progress, e);
     e->threads = calloc((size_t)n, sizeof *e->threads);
     if (!e->threads)
         return -1;
@@ -1462,6 +1608,8 @@ nana_future_t *nana__engine_submit(struct nana_engine *e, struct nana_job *job)
     else
         *head = job;
     *tail = job;
+    count(&e->stat.queued, 1);
+    count(&e->stat.submitted, 1);
     e->last_submit_ns = monotonic_ns();
     /* With a sentinel polling, nobody needs waking (see above); nor when
      * the job must wait for a transaction to end. */
@@ -1470,4 +1618,22 @@ nana_future_t *nana__engine_submit(struct nana_engine *e, struct nana_job *job)
         pthread_cond_signal(&e->work_cond);
     pthread_mutex_unlock(&e->lock);
     return f;
+}
+
+void nana__engine_stats(struct nana_engine *e, nana_stats_t *out)
+{
+#define READ_(f) atomic_load_explicit(&e->stat.f, memory_order_relaxed)
+    out->queued = READ_(queued);
+    out->in_flight = READ_(in_flight);
+    out->submitted = READ_(submitted);
+    out->batches_committed = READ_(batches_committed);
+    out->jobs_committed = READ_(jobs_committed);
+    out->batches_failed = READ_(batches_failed);
+    out->txns_committed = READ_(txns_committed);
+    out->txns_rolled_back = READ_(txns_rolled_back);
+    out->cancelled = READ_(cancelled);
+    out->checkpoints = READ_(checkpoints);
+#undef READ_
+    out->mean_jobs_per_commit =
+        out->batches_committed ? (double)out->jobs_committed / (double)out->batches_committed : 0;
 }

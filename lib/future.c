@@ -143,6 +143,8 @@ static nana_future_t *future_alloc(int refs)
     f->helper = NULL;
     f->helper_ctx = NULL;
     f->payload = NULL;
+    f->upstream = NULL;
+    atomic_init(&f->cancel_requested, false);
     return f;
 }
 
@@ -510,10 +512,26 @@ static char *copy_errmsg(const nana_future_t *f)
 }
 
 /* The next future settled: the chained one takes its outcome. */
+/* chained waits for up now (NULL: nothing): a cancel of chained goes
+ * there.  The previous one's reference is dropped. */
+static void set_upstream(nana_future_t *chained, nana_future_t *up)
+{
+    struct stripe *s = stripe_of(chained);
+    if (up)
+        atomic_fetch_add_explicit(&up->refs, 1, memory_order_relaxed);
+    pthread_mutex_lock(&s->lock);
+    nana_future_t *old = chained->upstream;
+    chained->upstream = up;
+    pthread_mutex_unlock(&s->lock);
+    if (old)
+        future_unref(old);
+}
+
 static void then_forward(nana_future_t *next, void *arg)
 {
     nana_future_t *chained = arg;
     nana_status_t st = next->status;
+    set_upstream(chained, NULL);
     pass_payload(next, chained);
     nana__future_resolve(chained, st, nana_future_take_json(next),
                          st == NANA_OK ? NULL : copy_errmsg(next));
@@ -525,6 +543,7 @@ static void then_run(nana_future_t *done, void *arg)
     struct then_step *step = arg;
     nana_future_t *chained = step->chained;
 
+    set_upstream(chained, NULL);
     if (done->status != NANA_OK) {
         if (step->owns_arg)
             free(step->arg);
@@ -534,9 +553,13 @@ static void then_run(nana_future_t *done, void *arg)
         if (!next || next == done) {
             pass_payload(done, chained);
             nana__future_resolve(chained, NANA_OK, nana_future_take_json(done), NULL);
-        } else if (nana_future_on_ready(next, then_forward, chained) != NANA_OK) {
-            nana_future_free(next);
-            nana__future_resolve(chained, NANA_ENOMEM, NULL, NULL);
+        } else {
+            set_upstream(chained, next);
+            if (nana_future_on_ready(next, then_forward, chained) != NANA_OK) {
+                set_upstream(chained, NULL);
+                nana_future_free(next);
+                nana__future_resolve(chained, NANA_ENOMEM, NULL, NULL);
+            }
         }
     }
     free(step);
@@ -580,7 +603,9 @@ static nana_future_t *then_impl(nana_future_t *f, nana_then_fn fn, void *arg, bo
     step->arg = arg;
     step->owns_arg = owns_arg;
     step->chained = chained;
+    set_upstream(chained, f);
     if (nana_future_on_ready(f, then_run, step) != NANA_OK) {
+        set_upstream(chained, NULL);
         if (owns_arg)
             free(arg);
         free(step);
@@ -588,4 +613,40 @@ static nana_future_t *then_impl(nana_future_t *f, nana_then_fn fn, void *arg, bo
         nana__future_resolve(chained, NANA_ENOMEM, NULL, NULL);
     }
     return chained;
+}
+
+/* ----------------------------------------------------------- cancelling */
+
+NANA_API nana_status_t nana_future_cancel(nana_future_t *f)
+{
+    if (!f || is_done(f))
+        return NANA_EINVAL;
+    struct stripe *s = stripe_of(f);
+    const struct nana_future_helper *helper = NULL;
+    void *ctx = NULL;
+    nana_future_t *up = NULL;
+    pthread_mutex_lock(&s->lock);
+    if (is_done(f)) {
+        pthread_mutex_unlock(&s->lock);
+        return NANA_EINVAL;
+    }
+    atomic_store_explicit(&f->cancel_requested, true, memory_order_relaxed);
+    if ((up = f->upstream)) {
+        atomic_fetch_add_explicit(&up->refs, 1, memory_order_relaxed);
+    } else if (f->helper && f->helper->cancel) {
+        helper = f->helper;
+        ctx = f->helper_ctx;
+        helper->hold(ctx);
+    }
+    pthread_mutex_unlock(&s->lock);
+    nana_status_t st = NANA_EINVAL;
+    if (up) {
+        /* A chain: cancelling what it waits for resolves it, failed. */
+        st = nana_future_cancel(up);
+        future_unref(up);
+    } else if (helper) {
+        st = helper->cancel(ctx, f);
+        helper->release(ctx);
+    }
+    return st;
 }

@@ -79,6 +79,28 @@ static void root_release(struct nana_root *root)
     free(root);
 }
 
+/*
+ * The writer's busy handler: SQLite's own back-off for a busy timeout
+ * (sleeps of 1, 2, 5, 10, 15, 20, 25, 25, 25, 50, 50 ms, then 100 ms each,
+ * until the timeout is spent), counting its waits for nana_stats().
+ */
+static int busy_wait(void *ctx, int count)
+{
+    static const int delays[] = {1, 2, 5, 10, 15, 20, 25, 25, 25, 50, 50, 100};
+    static const int totals[] = {0, 1, 3, 8, 18, 33, 53, 78, 103, 128, 178, 228};
+    enum { N = sizeof delays / sizeof delays[0] };
+    struct nana_root *root = ctx;
+    int delay = count < N ? delays[count] : delays[N - 1];
+    int prior = count < N ? totals[count] : totals[N - 1] + (count - (N - 1)) * delays[N - 1];
+    if (prior + delay > root->busy_timeout_ms)
+        delay = root->busy_timeout_ms - prior;
+    if (delay <= 0)
+        return 0;
+    atomic_fetch_add_explicit(&root->busy_retries, 1, memory_order_relaxed);
+    sqlite3_sleep(delay);
+    return 1;
+}
+
 static nana_status_t configure_connection(struct nana_root *root, const nana_options_t *o,
                                           char **errmsg)
 {
@@ -89,7 +111,8 @@ static nana_status_t configure_connection(struct nana_root *root, const nana_opt
      * not a column silently becomes a string literal. */
     sqlite3_db_config(conn, SQLITE_DBCONFIG_DQS_DML, 0, (int *)NULL);
     sqlite3_db_config(conn, SQLITE_DBCONFIG_DQS_DDL, 0, (int *)NULL);
-    sqlite3_busy_timeout(conn, o->busy_timeout_ms);
+    root->busy_timeout_ms = o->busy_timeout_ms;
+    sqlite3_busy_handler(conn, busy_wait, root);
     if (!o->optimize)
         return NANA_OK;
     /* NanaSQLite's settings, so both libraries behave alike on one file.

@@ -178,6 +178,11 @@ struct nana_future_helper {
     void (*hold)(void *ctx);
     nana_status_t (*run_until)(void *ctx, nana_future_t *f);
     void (*release)(void *ctx);
+    /* nana_future_cancel(f), between hold and release: NANA_OK when the job
+     * was taken off the queue and f resolved NANA_ECANCELED, NANA_PENDING
+     * when it already runs (or is about to), NANA_EINVAL when it cannot be
+     * cancelled.  NULL: nothing can be. */
+    nana_status_t (*cancel)(void *ctx, nana_future_t *f);
 };
 
 struct nana_callback {
@@ -198,6 +203,12 @@ struct nana_future {
     const struct nana_future_helper *helper;
     void *helper_ctx;
     struct nana_future_payload *payload; /* a non-JSON result, or NULL: see below */
+    /* A then-chain's future: the one it waits for now (a reference), whom
+     * a cancel is passed on to.  Under the stripe lock. */
+    nana_future_t *upstream;
+    /* nana_future_cancel() was called: a job that has not started reading
+     * does not, one that reads stops at its next step. */
+    atomic_bool cancel_requested;
 };
 
 enum { NANA__FUT_PENDING = 0, NANA__FUT_DONE = 1 };
@@ -219,6 +230,11 @@ void nana__future_lock_all(void);
 void nana__future_unlock_all(void);
 /* nana_future_then(), and arg is free()d when fn is skipped (f failed). */
 nana_future_t *nana__future_then_owning(nana_future_t *f, nana_then_fn fn, void *arg);
+/* Was nana_future_cancel() called on f?  Any thread, while f is alive. */
+static inline bool nana__future_cancel_requested(nana_future_t *f)
+{
+    return atomic_load_explicit(&f->cancel_requested, memory_order_relaxed);
+}
 /* Thread-local: false while a callback runs, or on pool threads. */
 bool nana__future_may_block(void);
 void nana__future_mark_worker(void);
@@ -275,6 +291,9 @@ struct nana_cache_shard {
     struct nana_cache_entry **buckets;
     size_t mask;   /* bucket count - 1 */
     size_t count;
+    /* Submitters' lookups answered / not (nana_stats): counted under the
+     * lock, read without it. */
+    atomic_ulong hits, misses;
 } __attribute__((aligned(64)));
 
 struct nana_cache {
@@ -307,6 +326,9 @@ int nana__cache_peek(struct nana_cache *c, const char *key, uint32_t hash,
  * lookups saw one state of the cache when both reads return the same even
  * value. */
 unsigned nana__cache_generation(struct nana_cache *c);
+/* Entries, and lookups answered and not, summed over the shards. */
+void nana__cache_counts(struct nana_cache *c, uint64_t *entries, uint64_t *hits,
+                        uint64_t *misses);
 /* pending - 1 (under the shard lock). */
 void nana__cache_unpin(struct nana_cache *c, struct nana_cache_entry *e);
 /* Forgets every entry without pending writes; keeps pinned ones as UNKNOWN
@@ -493,6 +515,9 @@ void nana__engine_txn_release(struct nana_engine_txn *t);
 /* Is some transaction open on e, or queued to begin? */
 bool nana__engine_txn_any(struct nana_engine *e);
 
+/* What the engine counts (relaxed atomics; nana_stats fills its fields). */
+void nana__engine_stats(struct nana_engine *e, nana_stats_t *out);
+
 /* ------------------------------------------------------------- table.c */
 
 #define NANA_GET_MANY_MAX 256
@@ -624,6 +649,8 @@ struct nana_root {
     struct nana_auth auth;
     char *path;
     atomic_int refs;           /* the root handle + open sub-table handles */
+    int busy_timeout_ms;       /* the writer's busy handler waits this long */
+    atomic_ulong busy_retries; /* ... and counts its waits */
 };
 
 struct nana_db {

@@ -16,6 +16,7 @@ static const struct {
     int rank;
 } parts[] = {
     {"txn.o", 8},                                  /* transaction handles: views of handles */
+    {"stats.o", 8},                                /* a snapshot of every part's counts */
     {"handle.o", 7},                                                        /* composition */
     {"kv.o", 6},     {"kvjob.o", 6},    {"sql.o", 6},                       /* operations */
     {"sqlhelpers.o", 6}, {"model.o", 6},

@@ -1,0 +1,25 @@
+/*
+ * stats.c -- nana_stats(): a snapshot composed from what each part counts
+ * (the engine's jobs and batches, the root's busy waits, the table's
+ * cache).  Every count is a relaxed atomic written where its event
+ * happens; reading them takes no lock the pool holds, so a monitoring
+ * thread never waits for a batch.
+ */
+#include <string.h>
+
+#include "internal.h"
+
+NANA_API nana_status_t nana_stats(nana_db_t *db, nana_stats_t *out)
+{
+    if (!db || !out)
+        return NANA_EINVAL;
+    memset(out, 0, sizeof *out);
+    struct nana_root *root = db->root;
+    nana__engine_stats(root->engine, out);
+    out->busy_retries = atomic_load_explicit(&root->busy_retries, memory_order_relaxed);
+    out->readers_busy = 0;
+    nana__cache_counts(&db->table->cache, &out->cache_entries, &out->cache_hits,
+                       &out->cache_misses);
+    const char *why;
+    return nana__engine_check(root->engine, &why);
+}
