@@ -65,7 +65,8 @@ int nana_libversion_number(void);
     X(NANA_ENOMEM, "out of memory")                                            \
     X(NANA_EIO, "disk I/O error")                                              \
     X(NANA_ERANGE, "result out of range")                                      \
-    X(NANA_EROLLEDBACK, "the transaction was rolled back")
+    X(NANA_EROLLEDBACK, "the transaction was rolled back")                      \
+    X(NANA_EAGAIN, "the queue is full; the operation was not queued")
 
 typedef enum nana_status {
 #define NANA_STATUS_ENUM_(name, text) name,
@@ -489,6 +490,19 @@ nana_status_t nana_cursor_open_prefix(nana_db_t *db, const char *prefix, size_t 
 nana_future_t *nana_cursor_next(nana_cursor_t *cur);
 /* Frees the cursor; pages still pending resolve as usual.  NULL: nothing. */
 void nana_cursor_close(nana_cursor_t *cur);
+
+/* ------------------------------------------------------------ backpressure */
+
+/*
+ * Bounds the jobs waiting in db's root's queue to max_queued (0, the
+ * default: no bound).  A submission that finds the queue full waits for
+ * room up to wait_ms milliseconds (< 0: as long as it takes; 0: not at
+ * all), then resolves at once NANA_EAGAIN, queuing nothing.  A callback or
+ * pool thread never waits.  Jobs of a transaction are never held back (the
+ * queue may be full of jobs waiting for it).  Any thread, any time; applies
+ * to later submissions.  NANA_OK; NANA_EINVAL for db NULL; NANA_ECLOSED.
+ */
+nana_status_t nana_set_queue_limit(nana_db_t *db, size_t max_queued, int64_t wait_ms);
 
 /* ------------------------------------------------------------------ stats */
 

@@ -53,6 +53,12 @@ struct nana_engine {
 
     pthread_mutex_t lock;
     pthread_cond_t work_cond;   /* idle workers, close and fork wait here */
+    /* Backpressure (nana_set_queue_limit): submitters wait on room_cond
+     * while the queue holds queue_limit jobs (0: no limit). */
+    pthread_cond_t room_cond;
+    size_t queue_limit;
+    int64_t queue_wait_ms;      /* < 0: no deadline; 0: do not wait */
+    int room_waiters;
     struct nana_job *head, *tail;
     size_t queued;
     bool executing;             /* someone holds the executor role */
@@ -130,6 +136,13 @@ struct ctl_job {
 };
 
 static bool has_work_locked(const struct nana_engine *e);
+
+/* The queue shrank (lock held): submitters waiting for room may go on. */
+static void room_made_locked(struct nana_engine *e)
+{
+    if (e->room_waiters > 0 && (e->stopping || e->queued < e->queue_limit))
+        pthread_cond_broadcast(&e->room_cond);
+}
 
 static void count(atomic_ulong *counter, long delta)
 {
@@ -275,6 +288,7 @@ static struct nana_job *take_batch_locked(struct nana_engine *e)
         count(&e->stat.queued, -1);
         count(&e->stat.in_flight, 1);
     }
+    room_made_locked(e);
     return first;
 }
 
@@ -1231,8 +1245,10 @@ static nana_status_t helper_cancel(void *ctx, nana_future_t *f)
     bool found = false;
     pthread_mutex_lock(&e->lock);
     struct nana_job *j = unlink_from(&e->head, &e->tail, f, &found);
-    if (j)
+    if (j) {
         e->queued--;
+        room_made_locked(e);
+    }
     for (struct nana_engine_txn *t = e->live_txns; t && !found; t = t->live_next)
         j = unlink_from(&t->head, &t->tail, f, &found);
     pthread_mutex_unlock(&e->lock);
@@ -1443,6 +1459,7 @@ struct nana_engine *nana__engine_new(void)
     pthread_condattr_init(&cond_attr);
     pthread_condattr_setclock(&cond_attr, CLOCK_MONOTONIC);
     pthread_cond_init(&e->work_cond, &cond_attr);
+    pthread_cond_init(&e->room_cond, &cond_attr);
     pthread_condattr_destroy(&cond_attr);
     return e;
 }
@@ -1507,6 +1524,7 @@ void nana__engine_stop(struct nana_engine *e)
     pthread_mutex_lock(&e->lock);
     e->stopping = true;
     pthread_cond_broadcast(&e->work_cond);
+    pthread_cond_broadcast(&e->room_cond);
     pthread_mutex_unlock(&e->lock);
     for (int i = 0; i < e->n_threads; i++)
         pthread_join(e->threads[i], NULL);
@@ -1540,6 +1558,7 @@ void nana__engine_release(struct nana_engine *e)
         return;
     pthread_mutex_destroy(&e->lock);
     pthread_cond_destroy(&e->work_cond);
+    pthread_cond_destroy(&e->room_cond);
     free(e);
 }
 
@@ -1561,6 +1580,36 @@ nana_status_t nana__engine_check(const struct nana_engine *e, const char **msg)
     return NANA_OK;
 }
 
+/* Waits (lock held) for the queue to fall below its limit, as long as the
+ * limit's deadline allows and the caller may block; true when there is
+ * room (or the root is stopping: the caller says so). */
+static bool wait_for_room_locked(struct nana_engine *e)
+{
+    if (e->queue_wait_ms == 0 || !nana__future_may_block())
+        return false;
+    int64_t d = e->queue_wait_ms > 0 ? monotonic_ns() + e->queue_wait_ms * 1000000LL : 0;
+    struct timespec until = {(time_t)(d / 1000000000LL), (long)(d % 1000000000LL)};
+    while (e->queued >= e->queue_limit && e->queue_limit && !e->stopping) {
+        e->room_waiters++;
+        int rc = d ? pthread_cond_timedwait(&e->room_cond, &e->lock, &until)
+                   : pthread_cond_wait(&e->room_cond, &e->lock);
+        e->room_waiters--;
+        if (rc != 0 && e->queued >= e->queue_limit && !e->stopping)
+            return false;
+    }
+    return true;
+}
+
+void nana__engine_set_queue_limit(struct nana_engine *e, size_t max_queued, int64_t wait_ms)
+{
+    pthread_mutex_lock(&e->lock);
+    e->queue_limit = max_queued;
+    e->queue_wait_ms = wait_ms;
+    if (e->room_waiters > 0)
+        pthread_cond_broadcast(&e->room_cond); /* a larger limit, or none */
+    pthread_mutex_unlock(&e->lock);
+}
+
 nana_future_t *nana__engine_submit(struct nana_engine *e, struct nana_job *job)
 {
     nana_future_t *f = nana__future_new_pending(&engine_helper, e);
@@ -1573,6 +1622,20 @@ nana_future_t *nana__engine_submit(struct nana_engine *e, struct nana_job *job)
     job->future = f;
 
     pthread_mutex_lock(&e->lock);
+    struct nana_engine_txn *t = job->txn;
+    /* A full queue holds back jobs outside transactions only: a
+     * transaction's jobs are what the queue behind it waits for. */
+    if (!t && e->queue_limit && e->queued >= e->queue_limit && !wait_for_room_locked(e)) {
+        size_t limit = e->queue_limit;
+        pthread_mutex_unlock(&e->lock);
+        job->future = NULL;
+        settle_destroy(job, false);
+        nana__future_resolve(f, NANA_EAGAIN,
+                             NULL, nana__strdupf("the root's queue is full (%zu jobs, the limit "
+                                                 "set with nana_set_queue_limit): not queued",
+                                                 limit));
+        return f;
+    }
     if (e->stopping || !e->backend) {
         pthread_mutex_unlock(&e->lock);
         job->future = NULL;
@@ -1582,7 +1645,6 @@ nana_future_t *nana__engine_submit(struct nana_engine *e, struct nana_job *job)
         nana__future_resolve(f, NANA_ECLOSED, NULL, strdup("the root handle is closed"));
         return f;
     }
-    struct nana_engine_txn *t = job->txn;
     if (t && !is_ctl(job) && t->closing) {
         /* After its COMMIT or ROLLBACK was queued: in order, it would run
          * after the end. */

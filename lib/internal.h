@@ -515,6 +515,11 @@ void nana__engine_txn_release(struct nana_engine_txn *t);
 /* Is some transaction open on e, or queued to begin? */
 bool nana__engine_txn_any(struct nana_engine *e);
 
+/* Backpressure: at most max_queued jobs (0: no limit) wait in the queue;
+ * a submission past it waits up to wait_ms (< 0: as long as it takes; 0:
+ * not at all) and then fails NANA_EAGAIN. */
+void nana__engine_set_queue_limit(struct nana_engine *e, size_t max_queued, int64_t wait_ms);
+
 /* What the engine counts (relaxed atomics; nana_stats fills its fields). */
 void nana__engine_stats(struct nana_engine *e, nana_stats_t *out);
 

@@ -1,5 +1,8 @@
 /*
- * stats.c -- nana_stats(): a snapshot composed from what each part counts
+ * stats.c -- watching and bounding the load of a root: nana_stats() and
+ * nana_set_queue_limit().
+ *
+ * nana_stats(): a snapshot composed from what each part counts
  * (the engine's jobs and batches, the root's busy waits, the table's
  * cache).  Every count is a relaxed atomic written where its event
  * happens; reading them takes no lock the pool holds, so a monitoring
@@ -22,4 +25,16 @@ NANA_API nana_status_t nana_stats(nana_db_t *db, nana_stats_t *out)
                        &out->cache_misses);
     const char *why;
     return nana__engine_check(root->engine, &why);
+}
+
+NANA_API nana_status_t nana_set_queue_limit(nana_db_t *db, size_t max_queued, int64_t wait_ms)
+{
+    if (!db)
+        return NANA_EINVAL;
+    const char *why;
+    nana_status_t st = nana__engine_check(db->root->engine, &why);
+    if (st != NANA_OK)
+        return st;
+    nana__engine_set_queue_limit(db->root->engine, max_queued, wait_ms);
+    return NANA_OK;
 }

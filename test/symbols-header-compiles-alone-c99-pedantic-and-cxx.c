@@ -45,7 +45,7 @@ static const char uses_macros[] =
     "    const char *version = NANA_VERSION;\n"
     "    int number = NANA_VERSION_MAJOR * 1000000 + NANA_VERSION_MINOR * 1000 +\n"
     "                 NANA_VERSION_PATCH;\n"
-    "    nana_status_t st = NANA_EROLLEDBACK; /* the last code */\n"
+    "    nana_status_t st = NANA_EAGAIN; /* the last code */\n"
     "    if (number != NANA_VERSION_NUMBER || version[0] == '\\0')\n"
     "        return 1;\n"
     "    if (user_model.n_fields != 5 || address_model.n_fields != 2)\n"
