@@ -38,6 +38,8 @@ NANA_API const char *nana_db_errmsg(const nana_db_t *db)
 {
     if (!db)
         return "NULL handle";
+    if (db->magic != NANA__DB_OPEN)
+        return "the handle was closed (nana_close)";
     return db->errmsg ? db->errmsg : "";
 }
 
@@ -242,6 +244,7 @@ NANA_API nana_status_t nana_open_v2(const char *path, const nana_options_t *opts
     root->engine = engine;
     atomic_init(&root->refs, 1);
     nana__tables_init(&root->tables);
+    db->magic = NANA__DB_OPEN;
     db->root = root;
     db->is_root = true;
     *out = db;
@@ -272,6 +275,8 @@ NANA_API nana_status_t nana_table(nana_db_t *db, const char *name, nana_db_t **o
         *out = NULL;
     if (!db || !out)
         return NANA_EINVAL;
+    if (db->magic != NANA__DB_OPEN)
+        return NANA_ECLOSED;
     if (!name || !nana__ident_valid(name)) {
         set_errmsg(db, strdup(bad_table_name));
         return NANA_EINVAL;
@@ -323,6 +328,7 @@ NANA_API nana_status_t nana_table(nana_db_t *db, const char *name, nana_db_t **o
         }
     }
     atomic_fetch_add_explicit(&root->refs, 1, memory_order_relaxed);
+    sub->magic = NANA__DB_OPEN;
     sub->root = root;
     sub->table = t;
     sub->is_root = false;
@@ -332,10 +338,45 @@ NANA_API nana_status_t nana_table(nana_db_t *db, const char *name, nana_db_t **o
 
 /* ----------------------------------------------------------------- close */
 
+/* A closed handle's memory: overwritten magic first, so that a use after
+ * close that finds it unreused is told NANA_ECLOSED; kept (never reused)
+ * in builds with NANA_DEBUG_HANDLES, where that is then certain. */
+void nana__handle_free(nana_db_t *db, void *block)
+{
+    free(db->errmsg);
+    db->errmsg = NULL;
+    db->magic = NANA__DB_CLOSED;
+#ifdef NANA_DEBUG_HANDLES
+    /* Kept where a leak checker still sees it reachable. */
+    static pthread_mutex_t kept_lock = PTHREAD_MUTEX_INITIALIZER;
+    static struct kept {
+        void *block;
+        struct kept *next;
+    } *kept;
+    struct kept *k = malloc(sizeof *k);
+    if (k) {
+        pthread_mutex_lock(&kept_lock);
+        k->block = block;
+        k->next = kept;
+        kept = k;
+        pthread_mutex_unlock(&kept_lock);
+        return;
+    }
+#endif
+    free(block);
+}
+
+static void handle_free(nana_db_t *db)
+{
+    nana__handle_free(db, db);
+}
+
 NANA_API nana_status_t nana_close(nana_db_t *db)
 {
     if (!db)
         return NANA_OK;
+    if (db->magic != NANA__DB_OPEN)
+        return NANA_ECLOSED; /* closed twice */
     struct nana_root *root = db->root;
     if (nana__engine_inherited(root->engine)) {
         /* Its threads do not exist here and its locks may be held forever:
@@ -347,8 +388,7 @@ NANA_API nana_status_t nana_close(nana_db_t *db)
         return NANA_EINVAL;
     }
     if (!db->is_root) {
-        free(db->errmsg);
-        free(db);
+        handle_free(db);
         root_release(root);
         return NANA_OK;
     }
@@ -359,8 +399,7 @@ NANA_API nana_status_t nana_close(nana_db_t *db)
     nana__engine_stop(root->engine);
     nana__tables_close(&root->tables);
     nana__backend_close(&root->backend);
-    free(db->errmsg);
-    free(db);
+    handle_free(db);
     root_release(root);
     return NANA_OK;
 }

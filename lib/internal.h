@@ -658,7 +658,12 @@ struct nana_root {
     atomic_ulong busy_retries; /* ... and counts its waits */
 };
 
+/* A handle's magic: open, or closed (see nana__db_check). */
+#define NANA__DB_OPEN 0x616e616eu
+#define NANA__DB_CLOSED 0x65736f6cu
+
 struct nana_db {
+    uint32_t magic;            /* NANA__DB_OPEN until nana_close */
     struct nana_root *root;
     struct nana_table *table;
     bool is_root;
@@ -667,6 +672,27 @@ struct nana_db {
     struct nana_engine_txn *txn;
     char *errmsg;  /* last synchronous failure; NULL means "" */
 };
+
+/*
+ * Checks a handle a call was given: NANA_OK, or NANA_EINVAL (NULL) /
+ * NANA_ECLOSED (closed, its root closed or inherited across fork()) with
+ * *why a static text.  A handle is invalid after nana_close(), as memory is
+ * after free(): its magic is overwritten before it is freed, so a use
+ * after close is caught as long as the memory was not reused -- and always
+ * in builds with NANA_DEBUG_HANDLES, which keep closed handles' memory.
+ */
+static inline nana_status_t nana__db_check(const nana_db_t *db, const char **why)
+{
+    if (!db) {
+        *why = "NULL handle";
+        return NANA_EINVAL;
+    }
+    if (db->magic != NANA__DB_OPEN) {
+        *why = "the handle was closed (nana_close): it must not be used again";
+        return NANA_ECLOSED;
+    }
+    return nana__engine_check(db->root->engine, why);
+}
 
 /* Queues job on db's engine, inside db's transaction if it is a view. */
 static inline nana_future_t *nana__db_submit(nana_db_t *db, struct nana_job *job)
@@ -678,6 +704,9 @@ static inline nana_future_t *nana__db_submit(nana_db_t *db, struct nana_job *job
 /* handle.c: a reference on a root, for a handle made above it (txn.c). */
 void nana__root_hold(struct nana_root *root);
 void nana__root_release(struct nana_root *root);
+/* Frees a closed handle db (embedded in the allocation block): its magic
+ * overwritten; kept instead with NANA_DEBUG_HANDLES (nana__db_check). */
+void nana__handle_free(nana_db_t *db, void *block);
 /* Sets db's message of its last synchronous failure (msg malloc'd, taken). */
 void nana__db_set_errmsg(nana_db_t *db, char *msg);
 

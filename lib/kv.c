@@ -41,8 +41,8 @@ static const char key_not_utf8[] = "the key is not valid UTF-8";
 static nana_future_t *check_key_call(nana_db_t *db, const char *key, bool need_key,
                                      size_t *key_len)
 {
-    const char *why = "NULL handle";
-    nana_status_t st = db ? nana__engine_check(db->root->engine, &why) : NANA_EINVAL;
+    const char *why;
+    nana_status_t st = nana__db_check(db, &why);
     if (st != NANA_OK)
         return reject(st, why);
     if (!need_key)

@@ -538,7 +538,7 @@ static nana_status_t cursor_open(nana_db_t *db, const char *start, const char *e
         *out = NULL;
     if (!db || !out || (prefix && !start) || page_size == 0)
         return NANA_EINVAL;
-    nana_status_t st = nana__engine_check(db->root->engine, &why);
+    nana_status_t st = nana__db_check(db, &why);
     if (st != NANA_OK)
         return st;
     if (check_bound(start, "") || check_bound(end, ""))

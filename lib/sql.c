@@ -580,8 +580,8 @@ nana_future_t *nana__sql_reject(nana_status_t st, const char *msg)
 
 nana_future_t *nana__sql_check_db(nana_db_t *db)
 {
-    const char *why = "NULL handle";
-    nana_status_t st = db ? nana__engine_check(db->root->engine, &why) : NANA_EINVAL;
+    const char *why;
+    nana_status_t st = nana__db_check(db, &why);
     return st == NANA_OK ? NULL : nana__sql_reject(st, why);
 }
 

@@ -14,25 +14,25 @@
 
 NANA_API nana_status_t nana_stats(nana_db_t *db, nana_stats_t *out)
 {
-    if (!db || !out)
+    const char *why;
+    if (!out || nana__db_check(db, &why) == NANA_EINVAL)
         return NANA_EINVAL;
     memset(out, 0, sizeof *out);
+    if (db->magic != NANA__DB_OPEN)
+        return NANA_ECLOSED;
     struct nana_root *root = db->root;
     nana__engine_stats(root->engine, out);
     out->busy_retries = atomic_load_explicit(&root->busy_retries, memory_order_relaxed);
     out->readers_busy = 0;
     nana__cache_counts(&db->table->cache, &out->cache_entries, &out->cache_hits,
                        &out->cache_misses);
-    const char *why;
     return nana__engine_check(root->engine, &why);
 }
 
 NANA_API nana_status_t nana_set_queue_limit(nana_db_t *db, size_t max_queued, int64_t wait_ms)
 {
-    if (!db)
-        return NANA_EINVAL;
     const char *why;
-    nana_status_t st = nana__engine_check(db->root->engine, &why);
+    nana_status_t st = nana__db_check(db, &why);
     if (st != NANA_OK)
         return st;
     nana__engine_set_queue_limit(db->root->engine, max_queued, wait_ms);

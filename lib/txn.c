@@ -56,13 +56,13 @@ NANA_API nana_future_t *nana_txn_begin(nana_db_t *db, const nana_txn_options_t *
         return refuse(NANA_EINVAL, "nana_txn_begin: mode is not a nana_txn_mode_t");
     if (o.deadline_ms < 0)
         return refuse(NANA_EINVAL, "nana_txn_begin: deadline_ms must be >= 0");
+    const char *why;
+    nana_status_t st = nana__db_check(db, &why);
+    if (st != NANA_OK)
+        return refuse(st, why);
     if (db->txn)
         return refuse(NANA_EINVAL, "nana_txn_begin: a view is already inside a transaction; "
                                    "use a savepoint to nest");
-    const char *why;
-    nana_status_t st = nana__engine_check(db->root->engine, &why);
-    if (st != NANA_OK)
-        return refuse(st, why);
 
     struct nana_txn *txn = calloc(1, sizeof *txn);
     if (!txn)
@@ -82,7 +82,10 @@ NANA_API nana_future_t *nana_txn_begin(nana_db_t *db, const nana_txn_options_t *
 
 NANA_API nana_db_t *nana_txn_db(nana_txn_t *txn, nana_db_t *table)
 {
-    if (!txn || !table)
+    const char *why;
+    if (!txn || nana__db_check(table, &why) == NANA_EINVAL)
+        return NULL;
+    if (table->magic != NANA__DB_OPEN)
         return NULL;
     if (table->root != txn->root) {
         nana__db_set_errmsg(table, strdup("nana_txn_db: the handle belongs to another root"));
@@ -100,6 +103,7 @@ NANA_API nana_db_t *nana_txn_db(nana_txn_t *txn, nana_db_t *table)
     while (v && v->db.table != table->table)
         v = v->next;
     if (!v && (v = calloc(1, sizeof *v))) {
+        v->db.magic = NANA__DB_OPEN;
         v->db.root = txn->root;
         v->db.table = table->table;
         v->db.txn = txn->engine_txn;
@@ -155,8 +159,7 @@ NANA_API void nana_txn_free(nana_txn_t *txn)
         nana_future_free(control(txn, NANA__TXN_ROLLBACK));
     for (struct txn_view *v = txn->views, *next; v; v = next) {
         next = v->next;
-        free(v->db.errmsg);
-        free(v);
+        nana__handle_free(&v->db, v);
     }
     nana__engine_txn_release(txn->engine_txn);
     nana__root_release(txn->root);
