@@ -747,6 +747,10 @@ static void ctl_run(struct nana_job *base, struct nana_exec *ex)
         t->state = TXN_OPEN;
         t->deadline_ns = t->limit_ns ? monotonic_ns() + t->limit_ns : 0;
         e->txn = t;
+        /* A worker asleep without a timeout must learn of the deadline:
+         * woken, it finds no work and sleeps until then (worker_main). */
+        if (t->deadline_ns && e->idle_workers > 0)
+            pthread_cond_signal(&e->work_cond);
         pthread_mutex_unlock(&e->lock);
         return;
     }
