@@ -74,7 +74,7 @@ static void fail_sql(struct kv_job *job, const char *what, int rc)
     const char *sqlmsg = sqlite3_errmsg(job->conn);
     if (!sqlmsg || rc == SQLITE_NOMEM)
         sqlmsg = sqlite3_errstr(rc);
-    const char *hint = nana__backend_readonly_hint(job->conn, rc);
+    const char *hint = nana__backend_error_hint(job->conn, rc);
     char *msg = job->key && job->table
                     ? nana__strdupf("%s key %s in table \"%s\": %s%s", what,
                                     nana__key_for_msg(job->key, kb, sizeof kb),
@@ -305,7 +305,7 @@ static void exec_multi(struct kv_job *job, struct nana_staging *sg, bool deletin
                                deleting ? "delete" : "write",
                                nana__key_for_msg(job->items[i].key, kb, sizeof kb),
                                job->table->name, sqlite3_errmsg(conn),
-                               nana__backend_readonly_hint(job->conn, rc)));
+                               nana__backend_error_hint(job->conn, rc)));
         if (!sqlite3_get_autocommit(conn)) {
             sqlite3_exec(conn, "ROLLBACK TO nana_multi", NULL, NULL, NULL);
             sqlite3_exec(conn, "RELEASE nana_multi", NULL, NULL, NULL);
