@@ -73,8 +73,9 @@ static bool mount_small_tmpfs(const char *dir, const char *size)
 {
     if (geteuid() != 0 || unshare(CLONE_NEWNS) != 0)
         return false;
-    /* Keep the mount from propagating back to the parent's namespace. */
-    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
+    /* Keep the mount from propagating back to the parent's namespace
+     * (source and type are ignored; named for valgrind, which checks them). */
+    if (mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) != 0)
         return false;
     char opts[64];
     snprintf(opts, sizeof opts, "size=%s,mode=0700", size);
