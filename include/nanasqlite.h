@@ -107,7 +107,8 @@ void nana_options_init(nana_options_t *opts);
  * Always sets *out (when out is not NULL): to NULL when no handle could be
  * allocated or an argument is invalid, otherwise to a handle -- also on
  * failure, like sqlite3_open(), so that nana_db_errmsg() can say why; that
- * handle must be passed to nana_close().
+ * handle must be passed to nana_close().  A table opts->table that exists
+ * must have the dict's layout (nana_open(3)), else NANA_ESQL.
  * Returns NANA_OK, NANA_EINVAL, NANA_ESQL, NANA_EBUSY, NANA_EIO, NANA_ENOMEM.
  * Same as nana_open_v2(path, opts, 0, out).
  */
@@ -123,6 +124,9 @@ nana_status_t nana_open(const char *path, const nana_options_t *opts,
  *     reads work, every write fails with NANA_EIO.  Implies NOCREATE.
  *   NANA_OPEN_NOCREATE: the file must exist (else NANA_ENOTFOUND, and no
  *     file is created); otherwise as nana_open(), table creation included.
+ *   NANA_OPEN_CHECK: PRAGMA quick_check before anything is written: a
+ *     damaged file is refused with NANA_ESQL and a message naming the file
+ *     and the first problems found.  Reads every page of the file.
  * The options struct is not extended for these: its layout is part of the
  * ABI (README), and a field added to it would be read past the end of the
  * struct of a program built against the older header.  Added after 0.1.0:
@@ -130,6 +134,7 @@ nana_status_t nana_open(const char *path, const nana_options_t *opts,
  */
 #define NANA_OPEN_READONLY 0x1u
 #define NANA_OPEN_NOCREATE 0x2u
+#define NANA_OPEN_CHECK 0x4u
 
 /* nana_open() with flags (above); everything else as nana_open(). */
 nana_status_t nana_open_v2(const char *path, const nana_options_t *opts, unsigned flags,
@@ -143,10 +148,11 @@ const char *nana_db_errmsg(const nana_db_t *db);
 /*
  * A handle on table name of the same file as db (a root or sub-table), sharing
  * its worker pool, connection and, for the same table, its cache.  Creates the
- * table if missing.  *out is set to NULL on failure.
+ * table if missing; one that exists must have the dict's layout, as for
+ * nana_open().  *out is set to NULL on failure.
  * Returns NANA_OK, NANA_EINVAL (bad name), NANA_ECLOSED, NANA_EDEADLK (called
- * from a callback or pool thread while the table had to be created), or the
- * status of the CREATE TABLE.
+ * from a callback or pool thread while the table had to be created),
+ * NANA_ESQL (another layout), or the status of the CREATE TABLE.
  */
 nana_status_t nana_table(nana_db_t *db, const char *name, nana_db_t **out);
 

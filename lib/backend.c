@@ -5,9 +5,13 @@
  * same functions.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "internal.h"
 
@@ -122,13 +126,92 @@ bool nana__backend_read_only(const struct nana_backend *b)
     return b->writer && sqlite3_db_readonly(b->writer, "main") == 1;
 }
 
-const char *nana__backend_readonly_hint(sqlite3 *conn, int rc)
+/* The file of conn, cut to fit buf from the left (the end, which names the
+ * file, is what a reader needs most); "" for a temporary or in-memory one. */
+static const char *file_of(sqlite3 *conn, char *buf, size_t size)
 {
-    if ((rc & 0xff) != SQLITE_READONLY || sqlite3_db_readonly(conn, "main") != 1)
+    const char *path = sqlite3_db_filename(conn, "main");
+    size_t len = path ? strlen(path) : 0;
+    if (len < size)
+        return path ? path : "";
+    const char *tail = path + len - (size - 4);
+    /* Cut on a UTF-8 boundary so the message stays valid text. */
+    while (*tail && ((unsigned char)*tail & 0xC0) == 0x80)
+        tail++;
+    snprintf(buf, size, "...%s", tail);
+    return buf;
+}
+
+/* Can this process create files in the directory of path?  (A journal, a
+ * WAL and its -shm are made beside the database.) */
+static bool dir_writable(const char *path)
+{
+    char dir[PATH_MAX];
+    const char *slash = strrchr(path, '/');
+    size_t n = !slash ? 1 : slash == path ? 1 : (size_t)(slash - path);
+    if (n >= sizeof dir)
+        return true; /* not knowable here: no claim */
+    memcpy(dir, slash ? path : ".", n);
+    dir[n] = '\0';
+    /* The effective ids, which SQLite's open() is checked against. */
+    return faccessat(AT_FDCWD, dir, W_OK, AT_EACCESS) == 0;
+}
+
+bool nana__backend_dir_unwritable(sqlite3 *conn)
+{
+    const char *path = sqlite3_db_filename(conn, "main");
+    return path && *path && !dir_writable(path);
+}
+
+/* Room for the longest hint with a file name of HINT_FILE_MAX bytes. */
+#define HINT_FILE_MAX 1024
+static _Thread_local char hint_text[HINT_FILE_MAX + 256];
+
+const char *nana__backend_error_hint(sqlite3 *conn, int rc)
+{
+    char file[HINT_FILE_MAX];
+    switch (rc & 0xff) {
+    case SQLITE_READONLY:
+        /* SQLite could not make the journal, the WAL or its -shm beside
+         * the file: the directory, not the file, is read-only (EACCES). */
+        if (rc == SQLITE_READONLY_DIRECTORY)
+            break;
+        if (sqlite3_db_readonly(conn, "main") != 1)
+            return "";
+        if (is_readonly_requested(conn))
+            return " (the database is opened read-only: the handle was opened with "
+                   "NANA_OPEN_READONLY)";
+        return " (the database was opened read-only because the file was not writable; "
+               "reopen the handle once it is)";
+    case SQLITE_CANTOPEN:
+        /* The same from the immutable flag or a read-only mount, which
+         * SQLite reports as "unable to open database file". */
+        if (!nana__backend_dir_unwritable(conn))
+            return "";
+        break;
+    case SQLITE_CORRUPT:
+        snprintf(hint_text, sizeof hint_text,
+                 " (file %s; run PRAGMA integrity_check, or open with NANA_OPEN_CHECK)",
+                 file_of(conn, file, sizeof file));
+        return hint_text;
+    case SQLITE_NOTADB:
+        /* integrity_check cannot run on it either: say what it may be. */
+        snprintf(hint_text, sizeof hint_text,
+                 " (file %s: its header is not SQLite's -- another kind of file, an "
+                 "encrypted database, or a damaged first page)",
+                 file_of(conn, file, sizeof file));
+        return hint_text;
+    default:
         return "";
-    if (is_readonly_requested(conn))
-        return " (the database is opened read-only: the handle was opened with "
-               "NANA_OPEN_READONLY)";
-    return " (the database was opened read-only because the file was not writable; "
-           "reopen the handle once it is)";
+    }
+    /* The directory: the file's name without its last component. */
+    const char *path = file_of(conn, file, sizeof file);
+    const char *slash = strrchr(path, '/');
+    int dir_len = !slash ? 1 : slash == path ? 1 : (int)(slash - path);
+    snprintf(hint_text, sizeof hint_text,
+             " (the directory %.*s is not writable: SQLite must create the journal, or the "
+             "-wal and -shm files, beside the file; writes, and reads of a WAL database, "
+             "work once it is)",
+             dir_len, slash ? path : ".");
+    return hint_text;
 }

@@ -456,7 +456,8 @@ static struct nana_job *run_batch(struct nana_engine *e, struct nana_job *batch)
             for (struct nana_job *j = batch; j; j = j->next) {
                 if (!(j->flags & NANA__JOB_WRITES))
                     continue;
-                nana__job_fail(j, st, nana__strdupf("cannot start a write transaction: %s", why));
+                nana__job_fail(j, st, nana__strdupf("cannot start a write transaction: %s%s", why,
+                                                    nana__backend_error_hint(conn, rc)));
                 j->done_early = true;
             }
         }
@@ -472,7 +473,8 @@ static struct nana_job *run_batch(struct nana_engine *e, struct nana_job *batch)
     if (tx.in_txn) {
         int rc = exec_txn(e, TXN_COMMIT);
         if (rc != SQLITE_OK) {
-            char *why = nana__strdupf("COMMIT failed: %s", sqlite3_errmsg(conn));
+            char *why = nana__strdupf("COMMIT failed: %s%s", sqlite3_errmsg(conn),
+                                      nana__backend_error_hint(conn, rc));
             exec_txn(e, TXN_ROLLBACK);
             fail_segment(tx.segment, NULL, nana__status_from_sqlite(rc),
                          why ? why : "COMMIT failed", NULL);
@@ -721,7 +723,8 @@ static int exec_savepoint(sqlite3 *conn, const char *verb, int depth)
 static void ctl_fail(struct nana_job *j, const char *what, sqlite3 *conn, int rc)
 {
     nana__job_fail(j, nana__status_from_sqlite(rc),
-                   nana__strdupf("%s failed: %s", what, sqlite3_errmsg(conn)));
+                   nana__strdupf("%s failed: %s%s", what, sqlite3_errmsg(conn),
+                                 nana__backend_error_hint(conn, rc)));
 }
 
 /* The control steps (role held). */

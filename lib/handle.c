@@ -103,8 +103,77 @@ static int busy_wait(void *ctx, int count)
     return 1;
 }
 
-static nana_status_t configure_connection(struct nana_root *root, const nana_options_t *o,
-                                          char **errmsg)
+/* PRAGMA quick_check(N) stops after N problems; the message shows a few. */
+#define CHECK_PROBLEMS_SHOWN 3
+#define CHECK_LINE_MAX 160
+
+/* Adds the problems of one row of quick_check (one per line) to said. */
+static void add_problems(struct nana_sqlbuf *said, const char *text, int *problems)
+{
+    /* SQLite heads the first problem with the schema's name. */
+    static const char head[] = "*** in database main ***\n";
+    if (strncmp(text, head, sizeof head - 1) == 0)
+        text += sizeof head - 1;
+    while (*text) {
+        size_t len = strcspn(text, "\n");
+        if (len > 0 && ++*problems <= CHECK_PROBLEMS_SHOWN) {
+            char shown[CHECK_LINE_MAX + 8];
+            snprintf(shown, sizeof shown, "%s%.*s%s", *problems > 1 ? "; " : "",
+                     (int)(len < CHECK_LINE_MAX ? len : CHECK_LINE_MAX), text,
+                     len > CHECK_LINE_MAX ? "..." : "");
+            nana__sqlbuf_add(said, shown);
+        } else if (len > 0 && *problems == CHECK_PROBLEMS_SHOWN + 1) {
+            nana__sqlbuf_add(said, "; ...");
+        }
+        text += len + (text[len] == '\n');
+    }
+}
+
+/* NANA_OPEN_CHECK: quick_check before the file is written to (the journal
+ * mode, the table), so that a damaged file is refused rather than written
+ * into.  It reads every page. */
+static nana_status_t check_file(struct nana_root *root, char **errmsg)
+{
+    sqlite3 *conn = root->backend.writer;
+    sqlite3_stmt *stmt = NULL;
+    char sql[64];
+    snprintf(sql, sizeof sql, "PRAGMA quick_check(%d)", CHECK_PROBLEMS_SHOWN + 1);
+    struct nana_sqlbuf said = {0};
+    int problems = 0;
+    int rc = sqlite3_prepare_v2(conn, sql, -1, &stmt, NULL);
+    while (rc == SQLITE_OK || rc == SQLITE_ROW) {
+        if ((rc = sqlite3_step(stmt)) != SQLITE_ROW)
+            break;
+        const char *text = (const char *)sqlite3_column_text(stmt, 0);
+        if (text && strcmp(text, "ok") != 0)
+            add_problems(&said, text, &problems);
+    }
+    sqlite3_finalize(stmt);
+    char *lines = nana__sqlbuf_take(&said);
+    nana_status_t st = NANA_OK;
+    if (rc != SQLITE_DONE) {
+        /* The check itself stopped: a page it could not read, a lock.  A
+         * file that is not a database is told apart from a damaged one. */
+        *errmsg = nana__strdupf("cannot open database \"%s\" (NANA_OPEN_CHECK): PRAGMA "
+                                "quick_check %s%s%s: %s%s; nothing was written to it",
+                                root->path, problems ? "reported " : "failed",
+                                problems && lines ? lines : "", problems ? ", then failed" : "",
+                                sqlite3_errmsg(conn),
+                                (rc & 0xff) == SQLITE_CORRUPT ? ""
+                                                              : nana__backend_error_hint(conn, rc));
+        st = nana__status_from_sqlite(rc);
+    } else if (problems) {
+        *errmsg = nana__strdupf("cannot open database \"%s\" (NANA_OPEN_CHECK): PRAGMA "
+                                "quick_check reported %s; nothing was written to it",
+                                root->path, lines ? lines : "problems");
+        st = NANA_ESQL;
+    }
+    free(lines);
+    return st;
+}
+
+/* What every connection gets before its first statement. */
+static void prepare_connection(struct nana_root *root, const nana_options_t *o)
 {
     sqlite3 *conn = root->backend.writer;
     sqlite3_extended_result_codes(conn, 1);
@@ -115,33 +184,53 @@ static nana_status_t configure_connection(struct nana_root *root, const nana_opt
     sqlite3_db_config(conn, SQLITE_DBCONFIG_DQS_DDL, 0, (int *)NULL);
     root->busy_timeout_ms = o->busy_timeout_ms;
     sqlite3_busy_handler(conn, busy_wait, root);
+}
+
+/* The options' settings; the first write to the file (journal_mode). */
+static nana_status_t configure_connection(struct nana_root *root, const nana_options_t *o,
+                                          bool *journal_kept, char **errmsg)
+{
+    sqlite3 *conn = root->backend.writer;
     if (!o->optimize)
         return NANA_OK;
     /* NanaSQLite's settings, so both libraries behave alike on one file.
      * A file opened read-only keeps its journal mode: changing it is a
      * write, and reads work in either. */
+    int rc = SQLITE_OK;
+    if (!nana__backend_read_only(&root->backend)) {
+        rc = sqlite3_exec(conn, "PRAGMA journal_mode=WAL", NULL, NULL, NULL);
+        /* In a directory it cannot create the WAL in, a file in another
+         * mode is kept in it, as a file that cannot be written keeps its
+         * mode: it can be read, and written once the directory can. */
+        if (((rc & 0xff) == SQLITE_CANTOPEN || rc == SQLITE_READONLY_DIRECTORY) &&
+            nana__backend_dir_unwritable(conn)) {
+            *journal_kept = true;
+            rc = SQLITE_OK;
+        }
+    }
     char sql[512];
     snprintf(sql, sizeof sql,
-             "%s PRAGMA synchronous=NORMAL; "
+             "PRAGMA synchronous=NORMAL; "
              "PRAGMA mmap_size=268435456; PRAGMA cache_size=-%lld; PRAGMA temp_store=MEMORY;",
-             nana__backend_read_only(&root->backend) ? "" : "PRAGMA journal_mode=WAL;",
              (long long)o->cache_size_mb * 1024);
-    int rc = sqlite3_exec(conn, sql, NULL, NULL, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_exec(conn, sql, NULL, NULL, NULL);
     if (rc != SQLITE_OK) {
-        *errmsg = nana__strdupf("cannot configure %s: %s", root->path, sqlite3_errmsg(conn));
+        *errmsg = nana__strdupf("cannot configure %s: %s%s", root->path, sqlite3_errmsg(conn),
+                                nana__backend_error_hint(conn, rc));
         return nana__status_from_sqlite(rc);
     }
     return NANA_OK;
 }
 
 /* The flags nana_open_v2() knows. */
-#define OPEN_FLAGS_KNOWN (NANA_OPEN_READONLY | NANA_OPEN_NOCREATE)
+#define OPEN_FLAGS_KNOWN (NANA_OPEN_READONLY | NANA_OPEN_NOCREATE | NANA_OPEN_CHECK)
 
 static nana_status_t validate_options(const nana_options_t *o, unsigned flags, const char **why)
 {
     if (flags & ~OPEN_FLAGS_KNOWN)
-        *why = "unknown nana_open_v2 flags (this release knows NANA_OPEN_READONLY and "
-               "NANA_OPEN_NOCREATE)";
+        *why = "unknown nana_open_v2 flags (this release knows NANA_OPEN_READONLY, "
+               "NANA_OPEN_NOCREATE and NANA_OPEN_CHECK)";
     else if (o->max_workers < 1)
         *why = "max_workers must be at least 1";
     else if (o->cache_size_mb < 0)
@@ -158,7 +247,7 @@ static nana_status_t validate_options(const nana_options_t *o, unsigned flags, c
 /* Opens the file and brings the root up; the steps after a failure are
  * skipped, and *msg says why. */
 static nana_status_t bring_up(struct nana_root *root, nana_db_t *db, const nana_options_t *o,
-                              unsigned flags, char **msg)
+                              unsigned flags, bool *journal_kept, char **msg)
 {
     const char *why = NULL;
     /* Refused options still give a handle that says why, as every other
@@ -170,20 +259,31 @@ static nana_status_t bring_up(struct nana_root *root, nana_db_t *db, const nana_
     }
     if ((st = nana__backend_open(&root->backend, root->path, flags, msg)) != NANA_OK)
         return st;
-    if ((st = configure_connection(root, o, msg)) != NANA_OK)
+    prepare_connection(root, o);
+    /* What may refuse the file comes before anything is written to it. */
+    if ((flags & NANA_OPEN_CHECK) && (st = check_file(root, msg)) != NANA_OK)
+        return st;
+    /* A table of that name made by something else may lack what the
+     * dict's statements rely on. */
+    if ((st = nana__table_check_layout(root->backend.writer, o->table, msg)) != NANA_OK)
+        return st;
+    if ((st = configure_connection(root, o, journal_kept, msg)) != NANA_OK)
         return st;
     /* IF NOT EXISTS writes nothing when the table is there: on a read-only
-     * connection it fails only when the table is missing. */
+     * connection it fails only when the table is missing -- with the plain
+     * code; SQLITE_READONLY_DIRECTORY is a WAL file whose -shm cannot be
+     * made, the table unread. */
     int rc = nana__table_create(root->backend.writer, o->table);
-    if ((rc & 0xff) == SQLITE_READONLY && (flags & NANA_OPEN_READONLY)) {
+    if (rc == SQLITE_READONLY && (flags & NANA_OPEN_READONLY)) {
         *msg = nana__strdupf("no table \"%s\" in %s, and a handle opened with "
                              "NANA_OPEN_READONLY cannot create it",
                              o->table, root->path);
         return NANA_ENOTFOUND;
     }
     if (rc != SQLITE_OK) {
-        *msg = nana__strdupf("cannot create table \"%s\" in %s: %s", o->table, root->path,
-                             sqlite3_errmsg(root->backend.writer));
+        *msg = nana__strdupf("cannot create table \"%s\" in %s: %s%s", o->table, root->path,
+                             sqlite3_errmsg(root->backend.writer),
+                             nana__backend_error_hint(root->backend.writer, rc));
         return nana__status_from_sqlite(rc);
     }
     if (!(db->table = nana__table_lookup(&root->tables, o->table, true)))
@@ -250,13 +350,20 @@ NANA_API nana_status_t nana_open_v2(const char *path, const nana_options_t *opts
     *out = db;
 
     char *msg = NULL;
-    nana_status_t st = bring_up(root, db, &o, flags, &msg);
+    bool journal_kept = false;
+    nana_status_t st = bring_up(root, db, &o, flags, &journal_kept, &msg);
     /* Read-only by request is no failure: no note. */
     if (st == NANA_OK && nana__backend_read_only(&root->backend) &&
         !(flags & NANA_OPEN_READONLY))
         set_errmsg(db, nana__strdupf("\"%s\" is opened read-only: the file is not writable "
                                      "by this process; reads work, writes fail with "
                                      "NANA_EIO until the handle is reopened",
+                                     path));
+    else if (st == NANA_OK && journal_kept)
+        set_errmsg(db, nana__strdupf("\"%s\" is opened, but its directory is not writable "
+                                     "by this process: its journal mode is kept (no WAL); "
+                                     "reads work, writes fail with NANA_EIO until the "
+                                     "directory is writable",
                                      path));
     if (st != NANA_OK) {
         /* Like sqlite3_open(): the handle stays, to say why, and is closed

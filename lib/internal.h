@@ -389,9 +389,16 @@ void nana__backend_close(struct nana_backend *b);
 bool nana__backend_checkpoint(struct nana_backend *b);
 /* Did the backend open the file read-only? */
 bool nana__backend_read_only(const struct nana_backend *b);
-/* What to add to the message of a write that SQLite refused with rc on
- * conn: when the file was opened read-only, why and what to do; else "". */
-const char *nana__backend_readonly_hint(sqlite3 *conn, int rc);
+/* What to add after SQLite's message when a statement on conn failed with
+ * rc, so that the message says what to do: for a write refused on a file
+ * opened read-only, why; for a damaged file (SQLITE_CORRUPT, SQLITE_NOTADB),
+ * which file and the check to run; for a journal that could not be made,
+ * the directory.  "" or a text starting with a space, in a buffer of the
+ * calling thread: valid until its next call.  Every message built from an
+ * SQLite failure adds it. */
+const char *nana__backend_error_hint(sqlite3 *conn, int rc);
+/* Is conn's file in a directory this process cannot create files in? */
+bool nana__backend_dir_unwritable(sqlite3 *conn);
 
 /* ---------------------------------------------------------------- jobs */
 
@@ -576,8 +583,14 @@ void nana__tables_free(struct nana_tables *ts);
 struct nana_table *nana__table_lookup(struct nana_tables *ts, const char *name, bool create);
 /* CREATE TABLE IF NOT EXISTS of the dict layout, on conn: SQLite's code. */
 int nana__table_create(sqlite3 *conn, const char *name);
-/* A job that creates table name in order with the queued jobs; NULL when
- * out of memory. */
+/* Can the dict use table name on conn -- a table with columns key and
+ * value of TEXT (or no) affinity, key unique byte for byte, a rowid -- as
+ * it uses the tables it makes?  NANA_OK, also when there is no such table
+ * (it is made next); NANA_ESQL with *why (malloc'd) saying what differs; or
+ * the status of an SQLite failure, with *why.  Reads only. */
+nana_status_t nana__table_check_layout(sqlite3 *conn, const char *name, char **why);
+/* A job that checks the layout of table name (when it exists) and creates
+ * it, in order with the queued jobs; NULL when out of memory. */
 struct nana_job *nana__table_create_job(const char *name);
 /* The table's statement id on conn, prepared on first use.  Executor only. */
 sqlite3_stmt *nana__table_stmt(struct nana_table *t, sqlite3 *conn, enum nana_stmt_id id,

@@ -4,6 +4,7 @@
  * effects (table.c states the rules they follow); settle applies the
  * whole-table effects of a committed job and releases its pins.
  */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -74,7 +75,7 @@ static void fail_sql(struct kv_job *job, const char *what, int rc)
     const char *sqlmsg = sqlite3_errmsg(job->conn);
     if (!sqlmsg || rc == SQLITE_NOMEM)
         sqlmsg = sqlite3_errstr(rc);
-    const char *hint = nana__backend_readonly_hint(job->conn, rc);
+    const char *hint = nana__backend_error_hint(job->conn, rc);
     char *msg = job->key && job->table
                     ? nana__strdupf("%s key %s in table \"%s\": %s%s", what,
                                     nana__key_for_msg(job->key, kb, sizeof kb),
@@ -145,7 +146,10 @@ static enum row_outcome read_row(struct kv_job *job, const char *key, json_t **v
         fail_sql(job, "cannot read", rc);
         return ROW_ERROR;
     }
-    sqlite3_bind_text(stmt, 1, key, -1, SQLITE_STATIC);
+    if ((rc = sqlite3_bind_text(stmt, 1, key, -1, SQLITE_STATIC)) != SQLITE_OK) {
+        fail_sql(job, "cannot read", rc);
+        return ROW_ERROR;
+    }
     rc = sqlite3_step(stmt);
     enum row_outcome out = ROW_ABSENT;
     if (rc == SQLITE_ROW) {
@@ -200,8 +204,15 @@ static int write_row(struct kv_job *job, const char *key, const char *text, size
     sqlite3_stmt *stmt = nana__table_stmt(job->table, job->conn, NANA__ST_SET, &rc);
     if (!stmt)
         return rc;
-    sqlite3_bind_text(stmt, 1, key, -1, SQLITE_STATIC);
-    sqlite3_bind_text(stmt, 2, text, (int)len, SQLITE_STATIC);
+    /* A bind that fails (a text past SQLite's length limit) would leave
+     * NULL bound: the row would be written as NULL and acknowledged. */
+    if (len > INT_MAX)
+        return SQLITE_TOOBIG;
+    if ((rc = sqlite3_bind_text(stmt, 1, key, -1, SQLITE_STATIC)) != SQLITE_OK ||
+        (rc = sqlite3_bind_text(stmt, 2, text, (int)len, SQLITE_STATIC)) != SQLITE_OK) {
+        sqlite3_clear_bindings(stmt);
+        return rc;
+    }
     rc = sqlite3_step(stmt);
     sqlite3_reset(stmt);
     return rc == SQLITE_DONE ? SQLITE_OK : rc;
@@ -214,7 +225,9 @@ static int delete_row(struct kv_job *job, const char *key, bool *changed)
     sqlite3_stmt *stmt = nana__table_stmt(job->table, job->conn, NANA__ST_DELETE, &rc);
     if (!stmt)
         return rc;
-    sqlite3_bind_text(stmt, 1, key, -1, SQLITE_STATIC);
+    *changed = false;
+    if ((rc = sqlite3_bind_text(stmt, 1, key, -1, SQLITE_STATIC)) != SQLITE_OK)
+        return rc; /* not NULL bound: that would delete the rows keyed NULL */
     rc = sqlite3_step(stmt);
     *changed = rc == SQLITE_DONE && sqlite3_changes(job->conn) > 0;
     sqlite3_reset(stmt);
@@ -310,7 +323,7 @@ static void exec_multi(struct kv_job *job, struct nana_staging *sg, bool deletin
                                deleting ? "delete" : "write",
                                nana__key_for_msg(job->items[i].key, kb, sizeof kb),
                                job->table->name, sqlite3_errmsg(conn),
-                               nana__backend_readonly_hint(job->conn, rc)));
+                               nana__backend_error_hint(job->conn, rc)));
         if (!sqlite3_get_autocommit(conn)) {
             sqlite3_exec(conn, "ROLLBACK TO nana_multi", NULL, NULL, NULL);
             sqlite3_exec(conn, "RELEASE nana_multi", NULL, NULL, NULL);

@@ -234,7 +234,7 @@ static void sql_fail_sqlite(struct sql_job *job, int rc)
         msg = job->auth->denied;
     nana_status_t st = refused ? NANA_EINVAL : nana__status_from_sqlite(rc);
     sql_fail(job, st, nana__strdupf("%s: %s%s", job->what, msg ? msg : sqlite3_errstr(rc),
-                                    nana__backend_readonly_hint(job->conn, rc)));
+                                    nana__backend_error_hint(job->conn, rc)));
 }
 
 /* Prepares exactly one statement with the job's authorizer mode. */
@@ -438,8 +438,8 @@ static void exec_many(struct sql_job *job, sqlite3_stmt *stmt)
         sqlite3_reset(stmt);
         if (rc != SQLITE_DONE) {
             sql_fail(job, (rc & 0xff) == SQLITE_AUTH ? NANA_EINVAL : nana__status_from_sqlite(rc),
-                     nana__strdupf("%s: row %zu: %s; nothing was written", job->what, i,
-                                   sqlite3_errmsg(conn)));
+                     nana__strdupf("%s: row %zu: %s%s; nothing was written", job->what, i,
+                                   sqlite3_errmsg(conn), nana__backend_error_hint(conn, rc)));
             return;
         }
         total += changed;

@@ -147,6 +147,129 @@ int nana__table_create(sqlite3 *conn, const char *name)
     return sqlite3_exec(conn, sql, NULL, NULL, NULL);
 }
 
+/* SQLite's affinity of a column declared decl (datatype3.html, 3.1). */
+static const char *affinity_of(const char *decl)
+{
+    if (strcasestr(decl, "INT"))
+        return "INTEGER";
+    if (strcasestr(decl, "CHAR") || strcasestr(decl, "CLOB") || strcasestr(decl, "TEXT"))
+        return "TEXT";
+    if (!*decl || strcasestr(decl, "BLOB"))
+        return "BLOB";
+    if (strcasestr(decl, "REAL") || strcasestr(decl, "FLOA") || strcasestr(decl, "DOUB"))
+        return "REAL";
+    return "NUMERIC";
+}
+
+/* The first column of the first row of sql with ?1 bound to name, copied
+ * into out; *found: there was a row.  SQLite's code. */
+static int first_text(sqlite3 *conn, const char *sql, const char *name, char *out, size_t size,
+                      bool *found)
+{
+    sqlite3_stmt *stmt = NULL;
+    out[0] = '\0';
+    *found = false;
+    int rc = sqlite3_prepare_v2(conn, sql, -1, &stmt, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
+        rc = sqlite3_step(stmt);
+        if (rc == SQLITE_ROW) {
+            const char *text = (const char *)sqlite3_column_text(stmt, 0);
+            snprintf(out, size, "%s", text ? text : "");
+            *found = true;
+        }
+        rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
+    }
+    sqlite3_finalize(stmt);
+    return rc;
+}
+
+/* What the statements of the dict rely on, each a way in which a table of
+ * the same name made by something else may differ; names resolve as the
+ * statements resolve them (temp first). */
+static const char layout_type_sql[] =
+    "SELECT type FROM (SELECT 0 AS o, type FROM temp.sqlite_master WHERE name = ?1 "
+    "COLLATE NOCASE AND type IN ('table', 'view') UNION ALL SELECT 1, type FROM "
+    "main.sqlite_master WHERE name = ?1 COLLATE NOCASE AND type IN ('table', 'view')) "
+    "ORDER BY o LIMIT 1";
+static const char layout_key_sql[] =
+    "SELECT type FROM pragma_table_info(?1) WHERE name = 'key' COLLATE NOCASE";
+static const char layout_value_sql[] =
+    "SELECT type FROM pragma_table_info(?1) WHERE name = 'value' COLLATE NOCASE";
+/* A unique index (the primary key's, a UNIQUE constraint's or one made
+ * with CREATE UNIQUE INDEX), not partial, of the one column key, compared
+ * byte for byte: what INSERT OR REPLACE and WHERE key = ? need so that a
+ * key is one row. */
+static const char layout_unique_sql[] =
+    "SELECT il.name FROM pragma_index_list(?1) AS il WHERE il.\"unique\" AND NOT il.partial "
+    "AND (SELECT count(*) FROM pragma_index_xinfo(il.name) WHERE key) = 1 "
+    "AND EXISTS (SELECT 1 FROM pragma_index_xinfo(il.name) WHERE key AND "
+    "name = 'key' COLLATE NOCASE AND coll = 'BINARY' COLLATE NOCASE)";
+
+static bool affinity_keeps_text(const char *decl)
+{
+    const char *a = affinity_of(decl);
+    return strcmp(a, "TEXT") == 0 || strcmp(a, "BLOB") == 0;
+}
+
+nana_status_t nana__table_check_layout(sqlite3 *conn, const char *name, char **why)
+{
+    char type[16], key_type[256], value_type[256], unique[NANA_TABLE_NAME_MAX + 64];
+    bool found_table, has_key, has_value, has_unique;
+    int rc = first_text(conn, layout_type_sql, name, type, sizeof type, &found_table);
+    if (rc == SQLITE_OK)
+        rc = first_text(conn, layout_key_sql, name, key_type, sizeof key_type, &has_key);
+    if (rc == SQLITE_OK)
+        rc = first_text(conn, layout_value_sql, name, value_type, sizeof value_type, &has_value);
+    if (rc == SQLITE_OK)
+        rc = first_text(conn, layout_unique_sql, name, unique, sizeof unique, &has_unique);
+    const char *file = sqlite3_db_filename(conn, "main");
+    if (!file || !*file)
+        file = "the database";
+    if (rc != SQLITE_OK) {
+        *why = nana__strdupf("cannot read the schema of %s (table \"%s\"): %s%s", file, name,
+                             sqlite3_errmsg(conn), nana__backend_error_hint(conn, rc));
+        return nana__status_from_sqlite(rc);
+    }
+    if (!found_table)
+        return NANA_OK; /* made next, in the dict's layout */
+    char differs[sizeof key_type + 160] = "";
+    if (strcmp(type, "view") == 0) {
+        snprintf(differs, sizeof differs, "it is a view");
+    } else if (!has_key || !has_value) {
+        snprintf(differs, sizeof differs, "it has no column \"%s\"", has_key ? "value" : "key");
+    } else if (!affinity_keeps_text(key_type)) {
+        snprintf(differs, sizeof differs,
+                 "column \"key\" is declared \"%s\", a numeric affinity, which would store "
+                 "keys such as \"1\" and \"01\" as one number",
+                 key_type);
+    } else if (!affinity_keeps_text(value_type)) {
+        snprintf(differs, sizeof differs,
+                 "column \"value\" is declared \"%s\", a numeric affinity, which would "
+                 "store JSON text such as 1.0 as a number",
+                 value_type);
+    } else if (!has_unique) {
+        snprintf(differs, sizeof differs,
+                 "column \"key\" is neither its PRIMARY KEY nor UNIQUE (with the BINARY "
+                 "collation), so a write would add a row beside the old one");
+    } else {
+        /* The dict lists keys in rowid order. */
+        char sql[NANA_TABLE_NAME_MAX + 64];
+        sqlite3_stmt *stmt = NULL;
+        snprintf(sql, sizeof sql, "SELECT rowid FROM \"%s\" LIMIT 0", name);
+        if (sqlite3_prepare_v2(conn, sql, -1, &stmt, NULL) != SQLITE_OK)
+            snprintf(differs, sizeof differs, "it has no rowid (WITHOUT ROWID)");
+        sqlite3_finalize(stmt);
+    }
+    if (!differs[0])
+        return NANA_OK;
+    *why = nana__strdupf("table \"%s\" in %s is not a dict table: %s; the dict's layout is "
+                         "(key TEXT PRIMARY KEY, value TEXT), NanaSQLite's; the table was "
+                         "left as it is",
+                         name, file, differs);
+    return NANA_ESQL;
+}
+
 /* nana_table of a table not yet made: CREATE TABLE in queue order. */
 struct create_job {
     struct nana_job base;
@@ -156,12 +279,18 @@ struct create_job {
 static void create_run(struct nana_job *base, struct nana_exec *ex)
 {
     struct create_job *job = container_of(base, struct create_job, base);
+    char *why = NULL;
+    nana_status_t st = nana__table_check_layout(ex->conn, job->name, &why);
+    if (st != NANA_OK) {
+        nana__job_fail(base, st, why);
+        return;
+    }
     int rc = nana__table_create(ex->conn, job->name);
     if (rc != SQLITE_OK)
         nana__job_fail(base, nana__status_from_sqlite(rc),
                        nana__strdupf("cannot create table \"%s\": %s%s", job->name,
                                      sqlite3_errmsg(ex->conn),
-                                     nana__backend_readonly_hint(ex->conn, rc)));
+                                     nana__backend_error_hint(ex->conn, rc)));
 }
 
 static void create_destroy(struct nana_job *base)
@@ -320,7 +449,8 @@ nana_status_t nana__table_load(struct nana_table *t, sqlite3 *conn, int64_t *cou
     size_t n = 0, skipped = 0;
     int rc = nana__table_read_all(t, conn, &items, &n, &skipped);
     if (rc != SQLITE_OK) {
-        *errmsg = nana__strdupf("cannot load table \"%s\": %s", t->name, sqlite3_errmsg(conn));
+        *errmsg = nana__strdupf("cannot load table \"%s\": %s%s", t->name, sqlite3_errmsg(conn),
+                                nana__backend_error_hint(conn, rc));
         return nana__status_from_sqlite(rc);
     }
     nana__table_apply_loaded(t, items, n, skipped);

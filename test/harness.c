@@ -334,6 +334,66 @@ int t_raw_int(const char *db_path, const char *sql)
     return n;
 }
 
+char *t_raw_text(const char *db_path, const char *sql)
+{
+    sqlite3 *c = NULL;
+    CHECK(sqlite3_open_v2(db_path, &c, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK);
+    sqlite3_busy_timeout(c, 5000);
+    sqlite3_stmt *st = NULL;
+    CHECK(sqlite3_prepare_v2(c, sql, -1, &st, NULL) == SQLITE_OK);
+    int rc = sqlite3_step(st);
+    char *out = NULL;
+    if (rc == SQLITE_ROW)
+        out = strdup(sqlite3_column_text(st, 0) ? (const char *)sqlite3_column_text(st, 0) : "");
+    else if (rc != SQLITE_DONE && asprintf(&out, "error %d: %s", rc, sqlite3_errmsg(c)) < 0)
+        out = NULL;
+    sqlite3_finalize(st);
+    sqlite3_close(c);
+    return out;
+}
+
+long t_page_holding(const char *db_path, const char *needle)
+{
+    FILE *fp = fopen(db_path, "rb");
+    if (!fp)
+        t_fail(__FILE__, __LINE__, "open %s: %s", db_path, strerror(errno));
+    unsigned char header[100];
+    CHECK(fread(header, 1, sizeof header, fp) == sizeof header);
+    /* The header's page size: big-endian at offset 16, 1 meaning 65536. */
+    long page_size = header[16] << 8 | header[17];
+    if (page_size == 1)
+        page_size = 65536;
+    char *page = malloc((size_t)page_size);
+    CHECK(page != NULL);
+    size_t n = strlen(needle);
+    long found = 0;
+    rewind(fp);
+    for (long pgno = 1; !found && fread(page, 1, (size_t)page_size, fp) == (size_t)page_size;
+         pgno++)
+        for (long i = 0; i + (long)n <= page_size && !found; i++)
+            if (memcmp(page + i, needle, n) == 0)
+                found = pgno;
+    free(page);
+    fclose(fp);
+    return found;
+}
+
+void t_damage_page(const char *db_path, long pgno)
+{
+    unsigned char header[100];
+    FILE *fp = fopen(db_path, "r+b");
+    if (!fp)
+        t_fail(__FILE__, __LINE__, "open %s: %s", db_path, strerror(errno));
+    CHECK(fread(header, 1, sizeof header, fp) == sizeof header);
+    long page_size = header[16] << 8 | header[17];
+    if (page_size == 1)
+        page_size = 65536;
+    CHECK(fseek(fp, (pgno - 1) * page_size, SEEK_SET) == 0);
+    for (long i = 0; i < page_size; i++)
+        CHECK(fputc(0xA5, fp) != EOF);
+    CHECK(fclose(fp) == 0);
+}
+
 sqlite3 *t_gate_lock(const char *db_path)
 {
     sqlite3 *conn = NULL;

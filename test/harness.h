@@ -132,6 +132,16 @@ void t_raw_put(const char *db_path, const char *key, const char *text);
 /* The first column of the first row of sql, read-only, as an int. */
 int t_raw_int(const char *db_path, const char *sql);
 
+/* The first column of the first row of sql, read-only, as text (malloc'd;
+ * "error N: message" when the statement fails, NULL when no row). */
+char *t_raw_text(const char *db_path, const char *sql);
+
+/* Damaged files.  The page (1-based) of the closed database file db_path
+ * whose bytes hold needle, or 0; and writing garbage (0xA5) over a whole
+ * page, as a failing disk or a stray write would. */
+long t_page_holding(const char *db_path, const char *needle);
+void t_damage_page(const char *db_path, long pgno);
+
 /* A connection holding the write lock (BEGIN IMMEDIATE plus a write), so that
  * the library's next write stays blocked in SQLite's busy handler -- a future
  * that is pending for as long as the test wants.  t_gate_release() commits

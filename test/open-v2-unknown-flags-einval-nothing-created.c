@@ -12,8 +12,9 @@
 #include <pthread.h>
 #include <sys/stat.h>
 
-static const unsigned unknown[] = {0x4u, 0x8u, 0x10u, 0x80000000u, ~0u,
-                                   NANA_OPEN_READONLY | 0x4u, NANA_OPEN_NOCREATE | 0x100u};
+static const unsigned unknown[] = {0x8u, 0x10u, 0x20u, 0x80000000u, ~0u,
+                                   NANA_OPEN_READONLY | 0x8u, NANA_OPEN_NOCREATE | 0x100u,
+                                   NANA_OPEN_CHECK | 0x8u};
 
 static void refused(const char *path, unsigned flags)
 {
@@ -61,7 +62,7 @@ int main(void)
     CHECK_ST(nana_open_v2(NULL, NULL, NANA_OPEN_NOCREATE, &db), NANA_EINVAL);
     CHECK(db == NULL);
     CHECK_ST(nana_open_v2(path, NULL, NANA_OPEN_READONLY, NULL), NANA_EINVAL);
-    CHECK_ST(nana_open_v2(NULL, NULL, 0x4u, NULL), NANA_EINVAL);
+    CHECK_ST(nana_open_v2(NULL, NULL, 0x8u, NULL), NANA_EINVAL);
 
     /* A refused option with known flags names the option. */
     opts.max_workers = 0;
