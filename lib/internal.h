@@ -7,7 +7,7 @@
  *   handle.c      nana_open / nana_table / nana_close: composes a root from
  *                 the parts below and configures its connection.
  *   kv.c kvjob.c  sql.c  sqlhelpers.c  model.c
- *   kvrmw.c kvscan.c  sqlutil.c
+ *   kvrmw.c kvscan.c  sqlutil.c  backup.c
  *                 the operations: answer from the cache, or build a job
  *                 (a base plus an ops table, kv.h for the dict's) and
  *                 submit it.
@@ -222,6 +222,11 @@ nana_future_t *nana__future_then_owning(nana_future_t *f, nana_then_fn fn, void 
 /* Thread-local: false while a callback runs, or on pool threads. */
 bool nana__future_may_block(void);
 void nana__future_mark_worker(void);
+/* Around user code that a job runs itself (not a future's callback): the
+ * thread then counts as inside a callback, so that a wait or a close there
+ * returns NANA_EDEADLK instead of waiting for the role the job holds. */
+void nana__future_callback_enter(void);
+void nana__future_callback_leave(void);
 
 /*
  * A result that is not JSON (the row set of nana_fetch_rows), embedded in
@@ -507,6 +512,12 @@ sqlite3_stmt *nana__table_stmt(struct nana_table *t, sqlite3 *conn, enum nana_st
 /* Forgets every key of each table the SQL just committed wrote: all tables
  * when written says so (see authorize.c). */
 void nana__tables_forget_written(struct nana_tables *ts, const struct nana_auth *written);
+/* Forgets every key of every table and finalizes their statements: the
+ * whole file was replaced (nana_restore).  Executor only, in a settle. */
+void nana__tables_forget_all(struct nana_tables *ts);
+/* Creates each table of the registry the file lacks (after a restore);
+ * SQLite's code, *failed naming the table that failed.  Executor only. */
+int nana__tables_create_all(struct nana_tables *ts, sqlite3 *conn, const char **failed);
 
 /* One key and its encoded value, for multi-key writes and loads. */
 struct nana_kv_item {
