@@ -384,7 +384,7 @@ static nana_status_t seal(struct backup_op *op, char **msg)
 /*
  * After the role is given up: seals or discards the copy, and resolves the
  * caller's future.  The check and the sync of a large copy take seconds
- * (about 0.6 s for 85 MB), and the thread that ran the last step may be a
+ * (over half a second for 85 MB), and the thread that ran the last step may be a
  * caller's, awaiting a future of its own, that only helped run the queue:
  * then the work is passed to a relay job at the end of the queue, whose
  * deliver runs on whichever thread runs that batch, until a pool thread
