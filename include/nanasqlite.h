@@ -871,6 +871,53 @@ nana_future_t *nana_export_table_to_dict(nana_db_t *db, const char *table);
  * of rows inserted (0 for an empty array). */
 nana_future_t *nana_import_from_dict_list(nana_db_t *db, const char *table, json_t *rows);
 
+/* ------------------------------------------------------ backup and restore */
+
+/*
+ * Online backup and restore of the whole file of db's root, through
+ * SQLite's backup API, from and into the root's own connection.  Added
+ * after 0.1.0: version node NANA_0.2.  See nana_backup(3).
+ */
+
+/* Called after each step of a backup, with the pages still to copy and the
+ * file's pages in all (remaining 0 after the last step); nonzero cancels
+ * the backup.  It runs on the thread running the root's queue, which holds
+ * the connection: keep it short; awaiting a future or closing a root there
+ * returns NANA_EDEADLK. */
+typedef int (*nana_backup_progress_fn)(int64_t remaining, int64_t total, void *arg);
+
+/* Its layout is part of the ABI: it does not grow (README). */
+typedef struct nana_backup_options {
+    int pages_per_step;               /* default 64; -1: every page in one
+                                         step; 0 or below -1: NANA_EINVAL */
+    nana_backup_progress_fn progress; /* default NULL: none */
+    void *progress_arg;               /* passed to progress */
+} nana_backup_options_t;
+
+/* Sets every field of *opts to its default.  opts NULL: does nothing. */
+void nana_backup_options_init(nana_backup_options_t *opts);
+
+/* Copies the database into dest_path (borrowed), one job per step of
+ * opts->pages_per_step pages so that other operations run between steps
+ * (what they commit reaches the copy: it is the database as of the last
+ * step); the copy is written to a temporary file in dest_path's directory, checked
+ * (PRAGMA integrity_check), synced, and renamed over dest_path.  A copy in
+ * rollback-journal mode (journal_mode DELETE), one self-contained file.
+ * opts NULL: defaults.  Integer: the size of the copy in bytes.  A
+ * cancelled backup resolves NANA_ECANCELED; a cancelled or failed one
+ * leaves no file behind. */
+nana_future_t *nana_backup(nana_db_t *db, const char *dest_path,
+                           const nana_backup_options_t *opts);
+
+/* Replaces the whole database with the SQLite file src_path (borrowed),
+ * after checking it (PRAGMA integrity_check), as one job that runs alone;
+ * tables the root has handles on and src_path lacks are then created,
+ * empty, and every cache of the root forgets what it held.  A file that is not
+ * SQLite, is empty, is the database itself or has another page size than a
+ * WAL database: NANA_EINVAL; a damaged one: NANA_ESQL; a transaction of the
+ * root open: NANA_EBUSY; nothing is changed.  No value. */
+nana_future_t *nana_restore(nana_db_t *db, const char *src_path);
+
 /* ------------------------------------------------------------------ models */
 
 /*

@@ -7,7 +7,7 @@
  *   handle.c      nana_open / nana_table / nana_close: composes a root from
  *                 the parts below and configures its connection.
  *   kv.c kvjob.c  sql.c  sqlhelpers.c  model.c
- *   kvrmw.c kvscan.c  sqlutil.c
+ *   kvrmw.c kvscan.c  sqlutil.c  backup.c
  *                 the operations: answer from the cache, or build a job
  *                 (a base plus an ops table, kv.h for the dict's) and
  *                 submit it.
@@ -238,6 +238,11 @@ static inline bool nana__future_cancel_requested(nana_future_t *f)
 /* Thread-local: false while a callback runs, or on pool threads. */
 bool nana__future_may_block(void);
 void nana__future_mark_worker(void);
+/* Around user code that a job runs itself (not a future's callback): the
+ * thread then counts as inside a callback, so that a wait or a close there
+ * returns NANA_EDEADLK instead of waiting for the role the job holds. */
+void nana__future_callback_enter(void);
+void nana__future_callback_leave(void);
 
 /*
  * A result that is not JSON (the row set of nana_fetch_rows), embedded in
@@ -602,6 +607,12 @@ void nana__tables_forget_written(struct nana_tables *ts, const struct nana_auth 
  * nana_tables): the engine's forget-all, when a transaction the cache could
  * not follow committed.  Executor only. */
 void nana__tables_forget_all(void *tables);
+/* Forgets every key of every table and finalizes their statements: the
+ * whole file was replaced (nana_restore).  Executor only, in a settle. */
+void nana__tables_replaced(struct nana_tables *ts);
+/* Creates each table of the registry the file lacks (after a restore);
+ * SQLite's code, *failed naming the table that failed.  Executor only. */
+int nana__tables_create_all(struct nana_tables *ts, sqlite3 *conn, const char **failed);
 
 /* One key and its encoded value, for multi-key writes and loads. */
 struct nana_kv_item {

@@ -22,7 +22,8 @@
  *   - Whole-table events run as batches of their own and reset the cache:
  *     clear (every key ABSENT, fully loaded), load_all (rows PRESENT, fully
  *     loaded when every row decoded), refresh(NULL) and a committed SQL
- *     write to the table (nothing cached, not fully loaded).
+ *     write to the table (nothing cached, not fully loaded); a restore
+ *     (backup.c) does so to every table, holding pending_sql_writes.
  *   - Why a cached answer is never older than a queued write: a submitter
  *     answers from the cache only when the key's pending count, the
  *     table's pending_table_ops and the root's pending_sql_writes are all
@@ -457,4 +458,46 @@ nana_status_t nana__table_load(struct nana_table *t, sqlite3 *conn, int64_t *cou
     nana__table_items_free(items, n);
     *count = (int64_t)n;
     return NANA_OK;
+}
+
+/* ------------------------------------------------ the whole file replaced */
+
+/*
+ * After every page of the file was replaced (backup.c's restore), nothing a
+ * cache holds is known any more: every table forgets every key (pinned
+ * entries stay, as UNKNOWN, for the writes still queued) and is no longer
+ * fully loaded.  Their statements are finalized too, to be prepared again
+ * on first use: SQLite would also re-prepare them on SQLITE_SCHEMA (the
+ * restore changes the schema cookie), but this costs one prepare each and
+ * leaves nothing compiled against the file that was replaced.  Executor
+ * only, in a settle: the coherence rules above.
+ */
+void nana__tables_replaced(struct nana_tables *ts)
+{
+    pthread_mutex_lock(&ts->lock);
+    for (struct nana_table *t = ts->list; t; t = t->next) {
+        for (int i = 0; i < NANA__ST_COUNT_OF; i++) {
+            sqlite3_finalize(t->stmts[i]);
+            t->stmts[i] = NULL;
+        }
+        nana__cache_reset(&t->cache, false);
+        atomic_store(&t->fully_loaded, false);
+    }
+    pthread_mutex_unlock(&ts->lock);
+}
+
+/* After the whole file was replaced: the tables of the registry the new
+ * file lacks are created, empty, as nana_table() made them, so that every
+ * open handle stays usable.  SQLite's code; on failure *failed names the
+ * table.  Executor only. */
+int nana__tables_create_all(struct nana_tables *ts, sqlite3 *conn, const char **failed)
+{
+    int rc = SQLITE_OK;
+    pthread_mutex_lock(&ts->lock);
+    for (struct nana_table *t = ts->list; t && rc == SQLITE_OK; t = t->next) {
+        rc = nana__table_create(conn, t->name);
+        *failed = t->name; /* entries live as long as the root */
+    }
+    pthread_mutex_unlock(&ts->lock);
+    return rc;
 }

@@ -21,6 +21,7 @@ static const struct {
     {"kv.o", 6},     {"kvjob.o", 6},    {"sql.o", 6},                       /* operations */
     {"sqlhelpers.o", 6}, {"model.o", 6},
     {"kvrmw.o", 6},  {"kvscan.o", 6},   {"sqlutil.o", 6},
+    {"backup.o", 6},
     {"table.o", 5},                                                         /* tables */
     {"authorize.o", 4}, {"engine.o", 4},                                    /* guard, engine */
     {"rows.o", 4},      {"cq.o", 4},        {"futuretext.o", 4},            /* future clients */

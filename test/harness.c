@@ -773,3 +773,28 @@ void t_write_file(const char *path, const char *text)
     CHECK(fputs(text, fp) >= 0);
     CHECK(fclose(fp) == 0);
 }
+
+/* ------------------------------------------------------------ directories */
+
+char *t_dir_listing(const char *dir)
+{
+    struct dirent **entries;
+    int n = scandir(dir, &entries, NULL, alphasort);
+    if (n < 0)
+        t_fail(__FILE__, __LINE__, "scandir %s: %s", dir, strerror(errno));
+    size_t cap = 1, len = 0;
+    for (int i = 0; i < n; i++)
+        cap += strlen(entries[i]->d_name) + 1;
+    char *out = malloc(cap);
+    CHECK(out != NULL);
+    out[0] = '\0';
+    for (int i = 0; i < n; i++) {
+        const char *name = entries[i]->d_name;
+        /* The runner keeps its log in the scenario's directory. */
+        if (strcmp(name, ".") != 0 && strcmp(name, "..") != 0 && strcmp(name, ".log") != 0)
+            len += (size_t)sprintf(out + len, "%s%s", len ? " " : "", name);
+        free(entries[i]);
+    }
+    free(entries);
+    return out;
+}

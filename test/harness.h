@@ -302,4 +302,9 @@ void t_names_add(struct t_names *s, const char *name, size_t len);
 bool t_names_has(const struct t_names *s, const char *name);
 void t_names_free(struct t_names *s);
 
+/* The names in dir, sorted, separated by one space ("." and "..", and the
+ * runner's .log, left out): what a scenario expects a directory to hold,
+ * compared as one string.  Malloc'd. */
+char *t_dir_listing(const char *dir);
+
 #endif
