@@ -278,5 +278,7 @@ int main(int argc, char **argv)
         unlink(file);
     }
     unlink(err_path);
+    if (!getenv("NANA_TEST_DIR")) /* run by hand: the directory is ours */
+        rmdir(t_dir());
     return 0;
 }
