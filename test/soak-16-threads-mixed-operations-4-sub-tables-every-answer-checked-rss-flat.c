@@ -230,5 +230,14 @@ int main(int argc, char **argv)
     for (int i = 0; i < SOAK_THREADS; i++)
         for (int tb = 0; tb < SOAK_TABLES; tb++)
             json_decref(threads[i].mirror[tb]);
+    /* A passing run leaves nothing behind. */
+    static const char *const suffixes[] = {"", "-wal", "-shm"};
+    for (int i = 0; i < 3; i++) {
+        char file[4200];
+        snprintf(file, sizeof file, "%s%s", t_path("soak.db"), suffixes[i]);
+        unlink(file);
+    }
+    if (!getenv("NANA_TEST_DIR")) /* run by hand: the directory is ours */
+        rmdir(t_dir());
     return 0;
 }
