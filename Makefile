@@ -9,6 +9,10 @@
 #   make deps     install what the build and the tests need (Debian, as root)
 #   make http-service  build examples/http-service/http-service (libevent)
 #   make http-bench    wrk against that service and its blocking-sqlite3 twin
+#   make crash    1,000 SIGKILLs of an 8-thread writer, every acknowledged
+#                 write checked after each (CRASH_KILLS=N, CRASH_SEED=S)
+#   make soak     60 s of 16 threads of mixed operations, every answer and
+#                 the RSS checked (SECONDS=N)
 #   make install  (and uninstall) under PREFIX, staged under DESTDIR
 #   make clean
 #
@@ -267,8 +271,8 @@ $(BUILD)/test/harness.o: test/harness.c test/harness.h $(HEADER) | $(DEPS_STAMP)
 $(BUILD)/test/%: test/%.c $(BUILD)/test/harness.o test/harness.h $(TEST_LIBDEP)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
-	$(Q)$(CC) $(CFLAGS_APP) $(LOOP_FLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/test/harness.o $(TEST_LINK) \
-	    $(DEP_LIBS) $(LOOP_LIBS)
+	$(Q)$(CC) $(CFLAGS_APP) $(LOOP_FLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/test/harness.o $(PART_OBJ) \
+	    $(TEST_LINK) $(DEP_LIBS) $(LOOP_LIBS)
 
 # The adapters' tests also use their loop library.  When it is not installed
 # they still compile (they test __has_include) and fail saying what to
@@ -389,6 +393,48 @@ valgrind: all test-deps
 	$(MAKE) --no-print-directory VARIANT=plain WERROR=$(WERROR) TEST_TIMEOUT=600 \
 	    RUN_WRAP="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite" \
 	    check-variant
+
+# ------------------------------------------------ crash and soak (begin)
+# Two scenarios of test/ with parts of their own (PART_OBJ, linked in by the
+# scenario rule), run with the others by check-variant:
+#   crash-sigkill-...  20 kills of an 8-thread writer (parts: test/crash/)
+#   soak-...           5 s of 16 threads of mixed operations (test/soak/)
+# and for as long as asked, in the plain build:
+#   make crash [CRASH_KILLS=1000] [CRASH_SEED=S]
+#   make soak [SECONDS=60]
+CRASH_BIN   := $(BUILD)/test/crash-sigkill-8-writers-at-random-moments-acknowledged-writes-hold
+CRASH_OBJ   := $(patsubst test/crash/%.c,$(BUILD)/test/crash/%.o,$(sort $(wildcard test/crash/*.c)))
+CRASH_KILLS ?= 1000
+CRASH_SEED  ?=
+
+$(BUILD)/test/crash/%.o: test/crash/%.c test/crash/crash.h $(HEADER) | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(CFLAGS_APP) -c $< -o $@
+$(CRASH_BIN): $(CRASH_OBJ)
+$(CRASH_BIN): PART_OBJ = $(CRASH_OBJ)
+
+SOAK_BIN := $(BUILD)/test/soak-16-threads-mixed-operations-4-sub-tables-every-answer-checked-rss-flat
+SOAK_OBJ := $(patsubst test/soak/%.c,$(BUILD)/test/soak/%.o,$(sort $(wildcard test/soak/*.c)))
+# SECONDS is model-check's too (default 600): the soak's default is 60.
+SOAK_SECONDS = $(if $(filter command line,$(origin SECONDS)),$(SECONDS),60)
+
+$(BUILD)/test/soak/%.o: test/soak/%.c test/soak/soak.h $(HEADER) | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(CFLAGS_APP) -c $< -o $@
+$(SOAK_BIN): $(SOAK_OBJ)
+$(SOAK_BIN): PART_OBJ = $(SOAK_OBJ)
+
+.PHONY: crash soak
+crash soak: WERROR = 1
+crash: all
+	$(MAKE) --no-print-directory VARIANT=plain WERROR=$(WERROR) $(CRASH_BIN)
+	$(CRASH_BIN) --kills $(CRASH_KILLS) $(if $(CRASH_SEED),--seed $(CRASH_SEED))
+soak: all
+	$(MAKE) --no-print-directory VARIANT=plain WERROR=$(WERROR) $(SOAK_BIN)
+	$(SOAK_BIN) --seconds $(SOAK_SECONDS)
+# ------------------------------------------------- crash and soak (end)
 
 # -------------------------------------------------------------- benchmarks
 # Never part of `make test`: timings on a shared machine are noise there.
