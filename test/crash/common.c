@@ -18,6 +18,7 @@ const char *const crash_op_names[CRASH_OP_COUNT] = {
     [CRASH_BATCH] = "batch_update",
     [CRASH_INCR_OWN] = "increment of its counter",
     [CRASH_INCR_SHARED] = "increment of the shared counter",
+    [CRASH_TXN] = "transaction",
 };
 
 bool crash_op_own_visible(enum crash_op op)

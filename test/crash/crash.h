@@ -53,12 +53,11 @@ enum crash_op {
     CRASH_BATCH,       /* nana_batch_update (or nana_update) of several keys of a table */
     CRASH_INCR_OWN,    /* nana_increment(root, "n<t>", "n", 1) */
     CRASH_INCR_SHARED, /* nana_increment(last table, "shared", NULL, 1) */
-    /* Transactions (nana_txn_*) go here once they exist: writes to the
-     * thread's keys of several tables as one submission, all or nothing.
-     * The record and the check already take a key mask per table, and
-     * each key written holds crash_value(thread, table, key, seq) of the
-     * one seq, as a batch's keys do; a transaction that also increments
-     * the thread's counter needs that counted in verify.c's replay. */
+    /* A transaction (nana_txn_*): sets of the thread's keys in several
+     * tables, through views, as one submission, all or nothing; each key
+     * holds crash_value(thread, table, key, seq) of the one seq, as a
+     * batch's keys do.  Acknowledged when COMMIT's future resolved. */
+    CRASH_TXN,
     CRASH_OP_COUNT
 };
 extern const char *const crash_op_names[CRASH_OP_COUNT];

@@ -161,6 +161,51 @@ static void do_increment(struct writer *w, bool shared)
     nana_future_free(f);
 }
 
+/* Sets of several keys over the tables in one transaction, pipelined on
+ * its views, then COMMIT: acknowledged only once COMMIT resolved. */
+static void do_txn(struct writer *w)
+{
+    struct crash_rec r = {.kind = CRASH_REC_SUBMIT, .thread = (uint8_t)w->id,
+                          .op = CRASH_TXN, .seq = w->seq};
+    int n = 2 + (int)crash_below(&w->rng, CRASH_BATCH_MAX - 1);
+    int tables[CRASH_BATCH_MAX], keys[CRASH_BATCH_MAX], m = 0;
+    for (int i = 0; i < n; i++) {
+        int table = (int)crash_below(&w->rng, CRASH_TABLES);
+        int key = (int)crash_below(&w->rng, CRASH_KEYS);
+        if (r.keys[table] & 1u << key)
+            continue;
+        r.keys[table] |= 1u << key;
+        tables[m] = table;
+        keys[m++] = key;
+    }
+    crash_send(pipe_fd, &r);
+    nana_txn_t *txn = NULL;
+    nana_future_t *begun = nana_txn_begin(root, NULL, &txn), *fs[CRASH_BATCH_MAX];
+    if (!txn)
+        fail_status(w, "txn_begin", begun);
+    for (int i = 0; i < m; i++) {
+        char name[32];
+        crash_key(name, sizeof name, w->id, keys[i]);
+        json_t *v = crash_value(w->id, tables[i], keys[i], w->seq);
+        fs[i] = nana_set(nana_txn_db(txn, w->tables[tables[i]]), name, v);
+        json_decref(v);
+    }
+    nana_future_t *commit = nana_txn_commit(txn);
+    if (nana_future_await(commit) != NANA_OK)
+        fail_status(w, "transaction commit", commit);
+    ack(w->id, w->seq++);
+    if (nana_future_await(begun) != NANA_OK)
+        fail_status(w, "transaction begin", begun);
+    for (int i = 0; i < m; i++) {
+        if (nana_future_await(fs[i]) != NANA_OK)
+            fail_status(w, "set in a transaction", fs[i]);
+        nana_future_free(fs[i]);
+    }
+    nana_future_free(begun);
+    nana_future_free(commit);
+    nana_txn_free(txn);
+}
+
 static void *writer_main(void *arg)
 {
     struct writer *w = arg;
@@ -173,17 +218,18 @@ static void *writer_main(void *arg)
         }
     }
     for (;;) {
-        /* The mix, in percent: sets 30, group-committed sets 25, batches
-         * 20, own increments 15, shared increments 10.  (Transactions will
-         * take a share here.) */
+        /* The mix, in percent: sets 25, group-committed sets 20, batches
+         * 20, transactions 15, own increments 12, shared increments 8. */
         uint32_t pick = crash_below(&w->rng, 100);
-        if (pick < 30)
+        if (pick < 25)
             do_set(w);
-        else if (pick < 55)
+        else if (pick < 45)
             do_group(w);
-        else if (pick < 75)
+        else if (pick < 65)
             do_batch(w);
-        else if (pick < 90)
+        else if (pick < 80)
+            do_txn(w);
+        else if (pick < 92)
             do_increment(w, false);
         else
             do_increment(w, true);
