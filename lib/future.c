@@ -82,6 +82,16 @@ void nana__future_mark_worker(void)
     is_pool_thread = true;
 }
 
+void nana__future_callback_enter(void)
+{
+    callback_depth++;
+}
+
+void nana__future_callback_leave(void)
+{
+    callback_depth--;
+}
+
 /* ---------------------------------------------------------- lifecycle */
 
 /* Returned when a future cannot be allocated; never freed. */
