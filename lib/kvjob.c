@@ -395,9 +395,10 @@ static void exec_delete(struct kv_job *job, struct nana_staging *sg)
 {
     bool changed = false;
     if (nana__kv_hooks_delete(job)) {
-        /* before_delete is asked only for a key that is stored. */
+        /* before_delete is asked only for a key that is stored -- as the
+         * file says, which decides a delete without hooks too. */
         json_t *v = NULL;
-        int state = current_value(job, sg, false, true, &v);
+        int state = current_value(job, sg, true, true, &v);
         nana__json_release(v);
         if (state < 0)
             return;
