@@ -603,6 +603,55 @@ nana_future_t *nana_txn_rollback(nana_txn_t *txn);
 void nana_txn_free(nana_txn_t *txn);
 
 
+/* ------------------------------------------------------------- write hooks */
+
+/*
+ * Write hooks: a table's own validation and notification, run by the
+ * library on every dict write of that table -- nana_set, nana_update,
+ * nana_batch_update, nana_setdefault (when it stores), nana_delete,
+ * nana_pop, nana_batch_delete, nana_clear, nana_increment(_real),
+ * nana_patch, nana_compare_and_set (when it writes), models, and all of
+ * these inside transactions -- but not on SQL-surface writes (nana_execute
+ * and the SQL helpers, nana_import_from_dict_list included).  One set per
+ * table of a root, shared by every handle of it, as its cache is.
+ * before_write and before_delete run inside the write's transaction, on the
+ * thread holding the root's executor role, before the write takes effect:
+ * a failure status refuses that call alone (nothing written or cached), with
+ * the hook's message.  after_commit runs after the COMMIT that made writes
+ * of the table durable, never for writes rolled back.  Hooks of one root
+ * never run at the same time as each other.  A hook must not block or
+ * await (awaiting returns NANA_EDEADLK); it may submit operations.
+ * nana_set_hooks(3) has the rules.  Added after 0.1.0: version node
+ * NANA_0.2.
+ */
+typedef struct nana_hooks {
+    /* Before value (read-only, borrowed) is stored under key.  NANA_OK lets
+     * it be stored, or, with *replacement set to a new reference (taken by
+     * the library, which stores and caches a copy), that value instead.  A
+     * failure status refuses the write; msg (msg_size bytes, "" on entry)
+     * may receive its message.  NULL: every write is let through. */
+    nana_status_t (*before_write)(void *arg, const char *key, json_t *value,
+                                  json_t **replacement, char *msg, size_t msg_size);
+    /* Before key, which is stored, is deleted; as before_write. */
+    nana_status_t (*before_delete)(void *arg, const char *key, char *msg, size_t msg_size);
+    /* After a COMMIT: the n keys of the table its writes changed, each once,
+     * in the order first written; deleted[i]: keys[i] was deleted by the
+     * last of them.  Both arrays borrowed for the call.  n > 0. */
+    void (*after_commit)(void *arg, const char *const *keys, const bool *deleted, size_t n);
+    /* Once these hooks are no longer installed and no write uses them
+     * (replaced, removed, or the root closed): arg may be freed.  NULL:
+     * nothing to do. */
+    void (*release)(void *arg);
+    void *arg;
+} nana_hooks_t;
+
+/* Installs a copy of *hooks on db's table (any handle of it; NULL, or no
+ * hook set, removes them), replacing what was installed.  A write uses the
+ * hooks installed when it runs.  NANA_OK; NANA_EINVAL (db NULL);
+ * NANA_ECLOSED; NANA_ENOMEM.  On failure nothing changed and release is
+ * never called for arg. */
+nana_status_t nana_set_hooks(nana_db_t *db, const nana_hooks_t *hooks);
+
 /* -------------------------------------------------------------- SQL surface */
 
 /*

@@ -7,13 +7,16 @@
  *   handle.c      nana_open / nana_table / nana_close: composes a root from
  *                 the parts below and configures its connection.
  *   kv.c kvjob.c  sql.c  sqlhelpers.c  model.c
- *   kvrmw.c kvscan.c  sqlutil.c  backup.c
+ *   kvrmw.c kvscan.c kvhooks.c  sqlutil.c  backup.c
  *                 the operations: answer from the cache, or build a job
  *                 (a base plus an ops table, kv.h for the dict's) and
  *                 submit it.
  *   table.c       the tables of a root: registry, statements, the one
  *                 CREATE TABLE text, loading rows, coherence counters.
  *   authorize.c   the authorizer policy for SQL the user or a helper gives.
+ *   hooks.c       a table's write hooks: the installed set, calling them,
+ *                 the keys after_commit is given (kvhooks.c: the dict
+ *                 jobs' side).
  *   engine.c      the queue, the executor role, group commit, the worker
  *                 pool, fork handling.  It runs jobs it cannot name.
  *   rows.c        the row set of nana_fetch_rows: a result read in place,
@@ -55,6 +58,7 @@ struct nana_table;
 struct nana_tables;
 struct nana_auth;
 struct nana_job;
+struct nana_kv_item;
 
 /* ------------------------------------------------------------ status.c */
 
@@ -535,6 +539,90 @@ void nana__engine_set_queue_limit(struct nana_engine *e, size_t max_queued, int6
 /* What the engine counts (relaxed atomics; nana_stats fills its fields). */
 void nana__engine_stats(struct nana_engine *e, nana_stats_t *out);
 
+/* ------------------------------------------------------------- hooks.c */
+
+/*
+ * A table's write hooks (nana_set_hooks(3)).  The installed set is a copy
+ * of the user's nana_hooks_t, shared by reference: a write job takes one
+ * when it runs and keeps it until it settled, so that installing or
+ * removing hooks meanwhile never changes what a running write calls, and
+ * release runs once nothing uses the set.
+ *
+ * after_commit learns the keys from the jobs' settle: a job counts itself
+ * (register) right before it writes, says it wrote, and at settle gives its
+ * keys when its write committed; the table's last counted job to settle --
+ * every job of a batch settles after its COMMIT, every job of a
+ * transaction at its end -- calls after_commit with them.  The memory for
+ * the keys is reserved at register, so that settle never fails.
+ *
+ * A transaction's settle says committed=false when the cache could not
+ * follow it (a rollback to a savepoint, a clear, a SQL write inside), even
+ * if it committed.  So a write inside a transaction also logs a row of its
+ * own in temp.nana_hook_log, before writing, in the same transaction: the
+ * row survives exactly when the write does (COMMIT, no rollback to a
+ * savepoint around it), and settle looks for it.
+ */
+struct nana_hookset {
+    atomic_int refs;
+    nana_hooks_t h;
+};
+
+struct nana_hook_exec; /* hooks.c: the executor's keys and log statements */
+
+struct nana_table_hooks {
+    pthread_mutex_t lock;                   /* current's swaps and references */
+    _Atomic(struct nana_hookset *) current; /* NULL: none (read without the lock first) */
+    bool closed;                            /* the root closed: nothing more installed */
+    struct nana_hook_exec *exec;            /* executor only; made at the first register */
+};
+
+/* A write job's use of its table's hooks. */
+struct nana_hook_use {
+    struct nana_hookset *set;  /* found when it ran: a reference, or NULL */
+    bool acquired;             /* set was looked up */
+    bool registered;           /* counted for after_commit */
+    bool wrote;                /* the write itself succeeded */
+    bool deletes;              /* ... and deleted */
+    bool replaced;             /* the last before_write gave a replacement */
+    uint64_t log_id;           /* its row in temp.nana_hook_log; 0: none */
+    size_t reserved_keys, reserved_bytes; /* what register reserved */
+    /* The keys it writes: one, or the first n of items. */
+    const char *key;
+    const struct nana_kv_item *items;
+    size_t n;
+};
+
+void nana__hooks_init(struct nana_table_hooks *th);
+/* The root is closing (no job runs any more): finalizes the log's
+ * statements, drops the installed set and refuses new ones. */
+void nana__hooks_close(struct nana_table_hooks *th);
+void nana__hooks_destroy(struct nana_table_hooks *th);
+/* Installs a copy of *h (NULL: removes).  NANA_OK, NANA_ECLOSED, NANA_ENOMEM. */
+nana_status_t nana__hooks_install(struct nana_table_hooks *th, const nana_hooks_t *h);
+/* The installed set (a new reference), or NULL. */
+struct nana_hookset *nana__hooks_acquire(struct nana_table_hooks *th);
+void nana__hookset_release(struct nana_hookset *s);
+/* Runs s's before_write of key in table (s has one).  NANA_OK, with
+ * *stored a private copy of the replacement (new reference) and *text,
+ * *len its encoding (malloc'd) when the hook replaced value, else NULL;
+ * or a failure with *msg (malloc'd). */
+nana_status_t nana__hooks_before_write(const struct nana_hookset *s, const char *table,
+                                       const char *key, json_t *value, json_t **stored,
+                                       char **text, size_t *len, char **msg);
+nana_status_t nana__hooks_before_delete(const struct nana_hookset *s, const char *table,
+                                        const char *key, char **msg);
+/* Counts u (its keys filled in) for after_commit before it writes, in
+ * table t, on conn; in_txn: in a transaction (logs its row).  SQLite's code
+ * (SQLITE_NOMEM: the keys' memory could not be reserved); on failure u is
+ * not counted.  Role held. */
+int nana__hooks_register(struct nana_table *t, struct nana_hook_use *u, sqlite3 *conn,
+                         bool in_txn);
+/* At u's settle (role held): gives its keys when its write committed,
+ * calls after_commit once the table's last counted job settled, and drops
+ * u's set. */
+void nana__hooks_settle(struct nana_table *t, struct nana_hook_use *u, sqlite3 *conn,
+                        bool committed);
+
 /* ------------------------------------------------------------- table.c */
 
 #define NANA_GET_MANY_MAX 256
@@ -565,6 +653,7 @@ struct nana_table {
     atomic_int pending_table_ops;
     /* Every row is cached: a key with no entry is absent. */
     atomic_bool fully_loaded;
+    struct nana_table_hooks hooks;          /* hooks.c */
     sqlite3_stmt *stmts[NANA__ST_COUNT_OF]; /* executor only */
     char name[NANA_TABLE_NAME_MAX + 1];
 };

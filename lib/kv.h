@@ -49,6 +49,7 @@ struct kv_job {
     struct nana_kv_item *items;
     size_t n_items;
     size_t n_skipped;               /* load_all: rows whose value is not JSON */
+    struct nana_hook_use hook;      /* the table's write hooks (kvhooks.c) */
 };
 
 #define KV(base) container_of(base, struct kv_job, base)
@@ -116,6 +117,32 @@ int nana__kv_delete_row(struct kv_job *job, const char *key, bool *changed);
 void nana__kv_fail_sql(struct kv_job *job, const char *what, int rc);
 void nana__kv_fail_not_json(struct kv_job *job, const char *key);
 void nana__kv_fail_not_found(struct kv_job *job);
+
+/* kvhooks.c: the table's write hooks around a job's writes (role held).
+ * Each returns false after failing the job (status and message from the
+ * hook).  multi: the key is one of several written together, and the
+ * message says that none was changed. */
+/* Runs before_write of key, about to be stored as *value (a reference the
+ * caller owns) encoded as *text (malloc'd, the caller's): a replacement
+ * takes the place of both. */
+bool nana__kv_hook_write(struct kv_job *job, const char *key, json_t **value, char **text,
+                         size_t *text_len, bool multi);
+/* Runs before_delete of key, which is stored. */
+bool nana__kv_hook_delete(struct kv_job *job, const char *key, bool multi);
+/* Does the job's table have a before_write / before_delete, or an
+ * after_commit (which needs the keys a clear deletes)? */
+bool nana__kv_hooks_write(struct kv_job *job);
+bool nana__kv_hooks_delete(struct kv_job *job);
+bool nana__kv_hooks_commit(struct kv_job *job);
+/* Right before the write itself: counts the job for after_commit with its
+ * keys (key, or the first n of items: borrowed until the job is
+ * destroyed). */
+bool nana__kv_hook_register(struct kv_job *job, const char *key,
+                            const struct nana_kv_item *items, size_t n, bool deletes);
+/* The write succeeded (multi-key: the first n items were written). */
+void nana__kv_hook_wrote(struct kv_job *job, size_t n);
+/* From the job's settle. */
+void nana__kv_hook_settle(struct kv_job *job, bool committed);
 
 /* The dict job's ops (kvjob.c). */
 extern const struct nana_job_ops nana__kv_ops;

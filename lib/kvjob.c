@@ -19,6 +19,7 @@ static void kv_destroy(struct nana_job *base)
     nana__table_items_free(job->items, job->n_items);
     nana__json_release(job->base.result);
     free(job->base.errmsg);
+    nana__hookset_release(job->hook.set);
     free(job);
 }
 
@@ -29,6 +30,7 @@ static void kv_settle(struct nana_job *base, bool committed)
 {
     struct kv_job *job = KV(base);
     struct nana_table *t = job->table;
+    nana__kv_hook_settle(job, committed);
     if (committed) {
         switch (job->kind) {
         case KV_CLEAR:
@@ -267,12 +269,18 @@ static void exec_pop(struct kv_job *job, struct nana_staging *sg)
         exec_get(job, sg, false); /* default or ENOTFOUND, known absent */
         return;
     }
+    if (!nana__kv_hook_delete(job, job->key, false) ||
+        !nana__kv_hook_register(job, job->key, NULL, 0, true)) {
+        nana__json_release(v);
+        return;
+    }
     int rc = delete_row(job, job->key, &changed);
     if (rc != SQLITE_OK) {
         nana__json_release(v);
         fail_sql(job, "cannot delete", rc);
         return;
     }
+    nana__kv_hook_wrote(job, 1);
     nana__cache_stage(sg, &job->table->cache, job->key, job->hash, NANA__ABSENT, NULL);
     job->base.result = v;
 }
@@ -287,11 +295,16 @@ static void exec_setdefault(struct kv_job *job, struct nana_staging *sg)
         job->base.result = v;
         return;
     }
+    /* Only a default that is stored goes through before_write. */
+    if (!nana__kv_hook_write(job, job->key, &job->value, &job->text, &job->text_len, false) ||
+        !nana__kv_hook_register(job, job->key, NULL, 0, false))
+        return;
     int rc = write_row(job, job->key, job->text, job->text_len);
     if (rc != SQLITE_OK) {
         fail_sql(job, "cannot write", rc);
         return;
     }
+    nana__kv_hook_wrote(job, 1);
     nana__cache_stage(sg, &job->table->cache, job->key, job->hash, NANA__PRESENT,
                 nana__json_ref(job->value));
     job->base.result = nana__json_ref(job->value);
@@ -302,19 +315,57 @@ static void exec_setdefault(struct kv_job *job, struct nana_staging *sg)
 static void exec_multi(struct kv_job *job, struct nana_staging *sg, bool deleting)
 {
     sqlite3 *conn = job->conn;
+    bool hooked_write = !deleting && nana__kv_hooks_write(job);
+    bool hooked_delete = deleting && nana__kv_hooks_delete(job);
+    if (!nana__kv_hook_register(job, NULL, job->items, job->n_items, deleting))
+        return;
     int rc = sqlite3_exec(conn, "SAVEPOINT nana_multi", NULL, NULL, NULL);
     if (rc != SQLITE_OK) {
         fail_sql(job, "cannot start", rc);
         return;
     }
-    size_t i = 0;
-    for (; i < job->n_items; i++) {
+    size_t i = 0, n_deleted = 0;
+    bool refused = false;
+    for (; i < job->n_items && !refused; i++) {
         struct nana_kv_item *it = &job->items[i];
-        bool changed;
+        bool changed = false;
+        if (hooked_write) {
+            /* The hook sees the value: decoded from our own encoding. */
+            json_t *v = nana__json_decode(it->text, it->text_len);
+            if (!v) {
+                job_fail(job, NANA_ENOMEM, NULL);
+                refused = true;
+                break;
+            }
+            refused = !nana__kv_hook_write(job, it->key, &v, &it->text, &it->text_len, true);
+            nana__json_release(v);
+            if (refused)
+                break;
+        }
         rc = deleting ? delete_row(job, it->key, &changed)
                       : write_row(job, it->key, it->text, it->text_len);
         if (rc != SQLITE_OK)
             break;
+        if (changed) {
+            /* before_delete for a key that was stored: asked right after
+             * its row went, inside the savepoint that undoes it all when
+             * the hook refuses.  The keys deleted move to the front, for
+             * after_commit. */
+            if (hooked_delete && !nana__kv_hook_delete(job, it->key, true)) {
+                refused = true;
+                break;
+            }
+            struct nana_kv_item hit = *it;
+            job->items[i] = job->items[n_deleted];
+            job->items[n_deleted++] = hit;
+        }
+    }
+    if (refused) {
+        if (!sqlite3_get_autocommit(conn)) {
+            sqlite3_exec(conn, "ROLLBACK TO nana_multi", NULL, NULL, NULL);
+            sqlite3_exec(conn, "RELEASE nana_multi", NULL, NULL, NULL);
+        }
+        return;
     }
     if (rc != SQLITE_OK) {
         char kb[NANA_KEY_MSG_SIZE];
@@ -335,6 +386,7 @@ static void exec_multi(struct kv_job *job, struct nana_staging *sg, bool deletin
         fail_sql(job, "cannot finish writing", rc);
         return;
     }
+    nana__kv_hook_wrote(job, deleting ? n_deleted : job->n_items);
     /* Deletes are known absences.  Written values are not copied into the
      * cache (a batch of 100k values would hold them twice): the keys are
      * forgotten and read again on their next get.  In a fully loaded table
@@ -350,6 +402,107 @@ static void exec_multi(struct kv_job *job, struct nana_staging *sg, bool deletin
         else
             nana__cache_stage_forget(sg, &job->table->cache, it->key, it->hash);
     }
+}
+
+static void exec_delete(struct kv_job *job, struct nana_staging *sg)
+{
+    bool changed = false;
+    if (nana__kv_hooks_delete(job)) {
+        /* before_delete is asked only for a key that is stored -- as the
+         * file says, which decides a delete without hooks too. */
+        json_t *v = NULL;
+        int state = current_value(job, sg, true, true, &v);
+        nana__json_release(v);
+        if (state < 0)
+            return;
+        if (state == NANA__ABSENT) {
+            fail_not_found(job);
+            return;
+        }
+        if (!nana__kv_hook_delete(job, job->key, false))
+            return;
+    }
+    if (!nana__kv_hook_register(job, job->key, NULL, 0, true))
+        return;
+    int rc = delete_row(job, job->key, &changed);
+    if (rc != SQLITE_OK) {
+        fail_sql(job, "cannot delete", rc);
+        return;
+    }
+    nana__cache_stage(sg, &job->table->cache, job->key, job->hash, NANA__ABSENT, NULL);
+    if (!changed)
+        fail_not_found(job);
+    else
+        nana__kv_hook_wrote(job, 1);
+}
+
+/* With hooks, clear deletes key by key as far as they can tell: every
+ * stored key goes through before_delete (one refusal and nothing is
+ * deleted), and after_commit gets them all.  The keys, in rowid order, go
+ * to job->items. */
+static bool clear_keys(struct kv_job *job)
+{
+    int rc;
+    sqlite3_stmt *stmt = nana__table_stmt(job->table, job->conn, NANA__ST_KEYS, &rc);
+    if (!stmt) {
+        fail_sql(job, "cannot read", rc);
+        return false;
+    }
+    size_t cap = 0;
+    bool ok = true;
+    while (ok && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        /* A key holding NUL (written by something else) is seen up to it. */
+        const char *key = (const char *)sqlite3_column_text(stmt, 0);
+        if (!key)
+            continue; /* a NULL key cannot be addressed; not ours */
+        if (!nana__kv_hook_delete(job, key, true)) {
+            ok = false;
+            break;
+        }
+        if (job->n_items == cap) {
+            size_t more = cap ? 2 * cap : 64;
+            struct nana_kv_item *items = realloc(job->items, more * sizeof *items);
+            if (!items) {
+                job_fail(job, NANA_ENOMEM, NULL);
+                ok = false;
+                break;
+            }
+            job->items = items;
+            cap = more;
+        }
+        struct nana_kv_item *it = &job->items[job->n_items];
+        memset(it, 0, sizeof *it);
+        if (!(it->key = strdup(key))) {
+            job_fail(job, NANA_ENOMEM, NULL);
+            ok = false;
+            break;
+        }
+        job->n_items++;
+    }
+    sqlite3_reset(stmt);
+    if (ok && rc != SQLITE_DONE) {
+        fail_sql(job, "cannot read", rc);
+        ok = false;
+    }
+    return ok;
+}
+
+static void exec_clear(struct kv_job *job)
+{
+    int rc;
+    if ((nana__kv_hooks_delete(job) || nana__kv_hooks_commit(job)) && !clear_keys(job))
+        return;
+    if (!nana__kv_hook_register(job, NULL, job->items, job->n_items, true))
+        return;
+    sqlite3_stmt *stmt = nana__table_stmt(job->table, job->conn, NANA__ST_CLEAR, &rc);
+    if (stmt) {
+        rc = sqlite3_step(stmt);
+        sqlite3_reset(stmt);
+    }
+    if (rc != SQLITE_DONE && rc != SQLITE_OK)
+        fail_sql(job, "cannot clear", rc);
+    else
+        nana__kv_hook_wrote(job, job->n_items);
 }
 
 static void exec_len(struct kv_job *job)
@@ -478,7 +631,6 @@ static void kv_run(struct nana_job *base, struct nana_exec *ex)
     job->staged = sg;
     struct nana_table *t = job->table;
     int rc;
-    bool changed = false;
     json_t *v;
 
     switch (job->kind) {
@@ -505,22 +657,20 @@ static void kv_run(struct nana_job *base, struct nana_exec *ex)
         nana__json_release(v);
         break;
     case KV_SET:
+        if (!nana__kv_hook_write(job, job->key, &job->value, &job->text, &job->text_len, false) ||
+            !nana__kv_hook_register(job, job->key, NULL, 0, false))
+            break;
         rc = write_row(job, job->key, job->text, job->text_len);
-        if (rc != SQLITE_OK)
+        if (rc != SQLITE_OK) {
             fail_sql(job, "cannot write", rc);
-        else
+        } else {
+            nana__kv_hook_wrote(job, 1);
             nana__cache_stage(sg, &t->cache, job->key, job->hash, NANA__PRESENT,
                         nana__json_ref(job->value));
+        }
         break;
     case KV_DELETE:
-        rc = delete_row(job, job->key, &changed);
-        if (rc != SQLITE_OK) {
-            fail_sql(job, "cannot delete", rc);
-            break;
-        }
-        nana__cache_stage(sg, &t->cache, job->key, job->hash, NANA__ABSENT, NULL);
-        if (!changed)
-            fail_not_found(job);
+        exec_delete(job, sg);
         break;
     case KV_POP:
         exec_pop(job, sg);
@@ -544,16 +694,9 @@ static void kv_run(struct nana_job *base, struct nana_exec *ex)
     case KV_COPY:
         exec_scan(job);
         break;
-    case KV_CLEAR: {
-        sqlite3_stmt *stmt = nana__table_stmt(t, job->conn, NANA__ST_CLEAR, &rc);
-        if (stmt) {
-            rc = sqlite3_step(stmt);
-            sqlite3_reset(stmt);
-        }
-        if (rc != SQLITE_DONE && rc != SQLITE_OK)
-            fail_sql(job, "cannot clear", rc);
+    case KV_CLEAR:
+        exec_clear(job);
         break;
-    }
     case KV_LOAD_ALL:
         rc = nana__table_read_all(t, job->conn, &job->items, &job->n_items, &job->n_skipped);
         if (rc != SQLITE_OK)

@@ -224,29 +224,36 @@ static json_t *patched(struct rmw_job *job, int state, json_t *cur)
     return next;
 }
 
-/* Writes next (new reference, taken) as key's value and stages it. */
-static bool store(struct rmw_job *job, struct nana_staging *sg, json_t *next, const char *text,
-                  size_t text_len)
+/* Writes next (new reference, taken) as key's value, encoded as text
+ * (malloc'd, taken; NULL: encoded here), and stages it -- or what the
+ * before_write hook replaced it with; *kept (when not NULL) gets a new
+ * reference to what was stored. */
+static bool store(struct rmw_job *job, struct nana_staging *sg, json_t *next, char *text,
+                  size_t text_len, json_t **kept)
 {
     struct kv_job *kv = &job->kv;
-    char *own = NULL;
-    if (!text) {
-        own = nana__json_encode(next, &text_len);
-        if (!own) {
-            nana__json_release(next);
-            fail_msg(job, NANA_EINVAL, strdup("the new value cannot be encoded as JSON; "
-                                              "nothing was written"));
-            return false;
-        }
-        text = own;
+    if (!text && !(text = nana__json_encode(next, &text_len))) {
+        nana__json_release(next);
+        fail_msg(job, NANA_EINVAL, strdup("the new value cannot be encoded as JSON; "
+                                          "nothing was written"));
+        return false;
+    }
+    if (!nana__kv_hook_write(kv, kv->key, &next, &text, &text_len, false) ||
+        !nana__kv_hook_register(kv, kv->key, NULL, 0, false)) {
+        free(text);
+        nana__json_release(next);
+        return false;
     }
     int rc = nana__kv_write_row(kv, kv->key, text, text_len);
-    free(own);
+    free(text);
     if (rc != SQLITE_OK) {
         nana__json_release(next);
         nana__kv_fail_sql(kv, "cannot write", rc);
         return false;
     }
+    nana__kv_hook_wrote(kv, 1);
+    if (kept)
+        *kept = nana__json_ref(next);
     nana__cache_stage(sg, &kv->table->cache, kv->key, kv->hash, NANA__PRESENT, next);
     return true;
 }
@@ -258,14 +265,21 @@ static void exec_cas(struct rmw_job *job, struct nana_staging *sg, int state, js
                                : state == NANA__ABSENT;
     if (match && job->deletes && state == NANA__PRESENT) {
         bool changed = false;
+        if (!nana__kv_hook_delete(kv, kv->key, false) ||
+            !nana__kv_hook_register(kv, kv->key, NULL, 0, true))
+            return;
         int rc = nana__kv_delete_row(kv, kv->key, &changed);
         if (rc != SQLITE_OK) {
             nana__kv_fail_sql(kv, "cannot delete", rc);
             return;
         }
+        nana__kv_hook_wrote(kv, 1);
         nana__cache_stage(sg, &kv->table->cache, kv->key, kv->hash, NANA__ABSENT, NULL);
     } else if (match && !job->deletes) {
-        if (!store(job, sg, nana__json_ref(kv->value), kv->text, kv->text_len))
+        /* The encoded value passes to store. */
+        char *text = kv->text;
+        kv->text = NULL;
+        if (!store(job, sg, nana__json_ref(kv->value), text, kv->text_len, NULL))
             return;
     }
     kv->base.result = json_boolean(match);
@@ -282,20 +296,29 @@ static void rmw_run(struct nana_job *base, struct nana_exec *ex)
     if (state < 0)
         return;
     switch (job->kind) {
-    case RMW_INCREMENT:
+    case RMW_INCREMENT: {
+        json_t *kept = NULL;
         next = incremented(job, state, cur, &result);
-        if (next && !store(job, ex->staged, next, NULL, 0)) {
+        if (next && !store(job, ex->staged, next, NULL, 0, &kept)) {
             nana__json_release(result);
             result = NULL;
+        } else if (kept && kv->hook.replaced) {
+            /* What is stored is the answer: the hook's value, or (with a
+             * member) its member, null when it has none. */
+            nana__json_release(result);
+            json_t *member = job->field && json_is_object(kept)
+                                 ? json_object_get(kept, job->field)
+                                 : NULL;
+            result = nana__json_ref(job->field ? (member ? member : json_null()) : kept);
         }
+        nana__json_release(kept);
         kv->base.result = result;
         break;
+    }
     case RMW_PATCH:
         next = patched(job, state, cur);
-        if (next && store(job, ex->staged, nana__json_ref(next), NULL, 0))
-            kv->base.result = next;
-        else
-            nana__json_release(next);
+        if (next)
+            store(job, ex->staged, next, NULL, 0, &kv->base.result);
         break;
     case RMW_CAS:
         exec_cas(job, ex->staged, state, cur);
@@ -306,7 +329,7 @@ static void rmw_run(struct nana_job *base, struct nana_exec *ex)
 
 static void rmw_settle(struct nana_job *base, bool committed)
 {
-    (void)committed;
+    nana__kv_hook_settle(&RMW(base)->kv, committed);
     nana__kv_unpin(&RMW(base)->kv);
 }
 
@@ -321,6 +344,7 @@ static void rmw_destroy(struct nana_job *base)
     free(job->field);
     nana__json_release(job->changes);
     nana__json_release(job->expected);
+    nana__hookset_release(job->kv.hook.set);
     free(job);
 }
 

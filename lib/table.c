@@ -65,6 +65,7 @@ void nana__tables_close(struct nana_tables *ts)
             sqlite3_finalize(t->stmts[i]);
             t->stmts[i] = NULL;
         }
+        nana__hooks_close(&t->hooks);
         /* Sub-table handles still open answer NANA_ECLOSED from now on;
          * their cached values are of no further use. */
         nana__cache_reset(&t->cache, false);
@@ -78,6 +79,7 @@ void nana__tables_free(struct nana_tables *ts)
     for (; t; t = next) {
         next = t->next;
         nana__cache_destroy(&t->cache);
+        nana__hooks_destroy(&t->hooks);
         free(t);
     }
     ts->list = NULL;
@@ -105,6 +107,7 @@ struct nana_table *nana__table_lookup(struct nana_tables *ts, const char *name, 
             snprintf(t->name, sizeof t->name, "%s", name);
             atomic_init(&t->pending_table_ops, 0);
             atomic_init(&t->fully_loaded, false);
+            nana__hooks_init(&t->hooks);
             t->next = ts->list;
             ts->list = t;
         }

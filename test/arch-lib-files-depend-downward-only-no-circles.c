@@ -22,8 +22,10 @@ static const struct {
     {"sqlhelpers.o", 6}, {"model.o", 6},
     {"kvrmw.o", 6},  {"kvscan.o", 6},   {"sqlutil.o", 6},
     {"backup.o", 6},
+    {"kvhooks.o", 6},                                                       /* write hooks */
     {"table.o", 5},                                                         /* tables */
     {"authorize.o", 4}, {"engine.o", 4},                                    /* guard, engine */
+    {"hooks.o", 4},                                                         /* hook sets */
     {"rows.o", 4},      {"cq.o", 4},        {"futuretext.o", 4},            /* future clients */
     {"backend.o", 3},   {"future.o", 3},                                    /* connections, futures */
     {"expr.o", 3},                                                          /* query expressions */
@@ -41,6 +43,8 @@ static const char *const same_rank_ok[][2] = {
     {"kvrmw.o", "kvjob.o"},    /* ... and its row and cache steps */
     {"kvscan.o", "kv.o"},      /* bulk and ordered reads: likewise */
     {"kvscan.o", "kvjob.o"},
+    {"kvjob.o", "kvhooks.o"},  /* every dict write goes through the hook steps */
+    {"kvrmw.o", "kvhooks.o"},
     {"sqlutil.o", "sql.o"},    /* export / import are SQL jobs */
 };
 

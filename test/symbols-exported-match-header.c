@@ -2,7 +2,8 @@
  * The shared library exports exactly the functions the header declares:
  * the function prototypes of include/nanasqlite.h (parsed from its text,
  * comments and preprocessor lines removed: every `nana_xxx (` is a declared
- * function) against `nm -D --defined-only lib/libnanasqlite.so`.  Every
+ * function, but `nana_xxx (*`, a function pointer's return type) against
+ * `nm -D --defined-only lib/libnanasqlite.so`.  Every
  * declared function is exported, as a function (T), and nothing else is,
  * apart from the version nodes of lib/nanasqlite.map.  The static archive's
  * global symbols are all nana_ (public) or nana__ (internal) ones.  The
@@ -67,7 +68,11 @@ static void declared_functions(struct t_names *out)
         char *q = p + len;
         while (*q == ' ' || *q == '\t' || *q == '\n')
             q++;
-        if (*q == '(')
+        /* "nana_status_t (*hook)(...)": a function pointer returning it. */
+        char *r = q + 1;
+        while (*r == ' ' || *r == '\t' || *r == '\n')
+            r++;
+        if (*q == '(' && *r != '*')
             t_names_add(out, p, len);
         p += len;
     }

@@ -349,6 +349,32 @@ static bool raw_write(struct run *r, int step, const char *sql, const char *a, c
     return true;
 }
 
+/* The hook mode's hooks (ops.h), installed on root A's table "data". */
+static nana_status_t hook_write(void *arg, const char *key, json_t *value, json_t **repl,
+                                char *msg, size_t size)
+{
+    (void)arg;
+    if (strcmp(key, m_key_names[M_HOOK_REFUSED]) == 0) {
+        snprintf(msg, size, "the model's hook refuses writing this key");
+        return NANA_ECANCELED;
+    }
+    if (strcmp(key, m_key_names[M_HOOK_REPLACED]) == 0)
+        *repl = model_hook_value(M_HOOK_REPLACED, value);
+    return NANA_OK;
+}
+
+static nana_status_t hook_delete(void *arg, const char *key, char *msg, size_t size)
+{
+    (void)arg;
+    if (strcmp(key, m_key_names[M_HOOK_REFUSED]) != 0)
+        return NANA_OK;
+    snprintf(msg, size, "the model's hook refuses deleting this key");
+    return NANA_ECANCELED;
+}
+
+static const nana_hooks_t model_hooks = {.before_write = hook_write,
+                                         .before_delete = hook_delete};
+
 static nana_status_t open_root(struct run *r, int root, bool bulk)
 {
     nana_options_t o;
@@ -375,6 +401,11 @@ static nana_status_t open_root(struct run *r, int root, bool bulk)
                     m_status_name(st), nana_db_errmsg(r->h[base]));
             return st;
         }
+    }
+    if (root == ROOT_A && r->seq->hooks &&
+        (st = nana_set_hooks(r->h[H_A_CASE], &model_hooks)) != NANA_OK) {
+        fail_at(r, -1, -1, "open", "nana_set_hooks: %s", m_status_name(st));
+        return st;
     }
     model_root_opened(&r->m, root, bulk);
     memset(r->knows_x[root], 0, sizeof r->knows_x[root]);
@@ -946,6 +977,7 @@ void check_run(const struct seq *s, const char *dir, struct check_result *res)
     snprintf(r.dir, sizeof r.dir, "%s", dir);
     snprintf(r.path, sizeof r.path, "%s/model.db", dir);
     model_init(&r.m, m_key_names, M_NKEYS);
+    r.m.hooks = s->hooks;
     if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
         fail_at(&r, -1, -1, "harness", "mkdir %s: %s", dir, strerror(errno));
         goto done;

@@ -326,6 +326,9 @@ void gen_sequence(struct seq *out, uint64_t seed, const struct gen_params *p)
     rng_seed(&r, seed);
     memset(out, 0, sizeof *out);
     out->seed = seed;
+    /* Not drawn from r: the sequences of the seeds stay what they were. */
+    uint64_t mix = seed ^ 0x686f6f6b73ull; /* "hooks" */
+    out->hooks = (splitmix64(&mix) & 1) != 0;
     out->n_steps = p->n_steps;
     out->steps = calloc((size_t)p->n_steps, sizeof *out->steps);
     int trigger_step = rng_pct(&r, 50) ? (int)rng_below(&r, (uint32_t)p->n_steps) : -1;
@@ -421,6 +424,7 @@ static void op_copy(struct op *dst, const struct op *src)
 void seq_copy(struct seq *out, const struct seq *s, const bool *drop, int last_step)
 {
     out->seed = s->seed;
+    out->hooks = s->hooks;
     out->n_steps = 0;
     out->steps = calloc((size_t)(s->n_steps ? s->n_steps : 1), sizeof *out->steps);
     for (int i = 0; i < s->n_steps; i++) {
@@ -670,7 +674,8 @@ void step_print(FILE *out, int index, const struct step *st, int upto_op)
 
 void seq_print(FILE *out, const struct seq *s, int upto_step, int upto_op)
 {
-    fprintf(out, "sequence (seed %llu), %d steps:\n", (unsigned long long)s->seed, s->n_steps);
+    fprintf(out, "sequence (seed %llu), %d steps%s:\n", (unsigned long long)s->seed, s->n_steps,
+            s->hooks ? ", write hooks on root A's \"data\"" : "");
     for (int i = 0; i < s->n_steps && (upto_step < 0 || i <= upto_step); i++)
         step_print(out, i, &s->steps[i], i == upto_step ? upto_op : -1);
 }

@@ -3,7 +3,7 @@
  * operation, SQL writes on the dict tables, writes by another connection
  * (non-JSON text included), reopenings (bulk_load), a second root, sub-table
  * handles spelled in another case, a held write lock (NANA_EBUSY) and
- * trigger RAISEs (ABORT, ROLLBACK) -- every future checked against the
+ * trigger RAISEs (ABORT, ROLLBACK), write hooks on half the seeds -- every future checked against the
  * reference model, the cache probed and the file compared after every
  * pipeline.  On a divergence: the seed, where, expected vs got, the
  * sequence so far, and a shrunk sequence that fails the same way.
@@ -34,7 +34,7 @@ struct opts {
 };
 
 static long total_ops, by_status[16], rolled_back, locked_pipelines, sql_ops, txn_pipelines, txn_ops;
-static int seeds_run;
+static int seeds_run, hooked_seeds;
 
 /* Runs one seed; on a failure reports and shrinks it.  Returns true when
  * it passed. */
@@ -58,6 +58,7 @@ static bool run_seed(uint64_t seed, const struct gen_params *gp, const struct op
     txn_pipelines += res.txn_pipelines;
     txn_ops += res.txn_ops;
     seeds_run++;
+    hooked_seeds += s.hooks;
     if (!res.failed) {
         check_result_free(&res);
         seq_free(&s);
@@ -156,8 +157,8 @@ int main(int argc, char **argv)
         if (by_status[i])
             printf(" %s %ld", m_status_name((nana_status_t)i), by_status[i]);
     printf("; rolled back %ld; SQL-surface ops %ld; pipelines under a held write lock %ld; "
-           "transactions %ld (%ld operations inside)\n",
-           rolled_back, sql_ops, locked_pipelines, txn_pipelines, txn_ops);
+           "transactions %ld (%ld operations inside); seeds with write hooks %d\n",
+           rolled_back, sql_ops, locked_pipelines, txn_pipelines, txn_ops, hooked_seeds);
     for (int i = 0; i < n_sigs; i++)
         printf("  distinct failure: %s\n", sigs[i]);
     m_base_dir_done();

@@ -51,6 +51,17 @@
  *    key order (bytes) within bounds and limit, values as items takes them.
  *  - A write that fails (NANA_EBUSY while another connection holds the write
  *    lock, a trigger's RAISE, a rolled back transaction) changes nothing.
+ *  - Hook mode (ops.h; dict writes on root A's "data" only): a write of the
+ *    refused key fails NANA_ECANCELED after its read (the fill stays) and
+ *    before its write, so ahead of a trigger; a delete of it is refused
+ *    only when it is stored -- delete reads the file for that (caching what
+ *    it read), pop and compare_and_set decide as without hooks; update /
+ *    batch_update naming it, batch_delete naming it while the file holds
+ *    it, clear while the file holds it: the whole call is refused, nothing
+ *    changed.  What is written under the replaced key is {"hooked": v}:
+ *    stored, cached as set caches, and returned by setdefault, patch and
+ *    increment (without a member: the stored value; with one: its member,
+ *    null when it has none).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -98,6 +109,7 @@ void model_copy(struct model *dst, const struct model *src)
     dst->nkeys = src->nkeys;
     dst->triggers = src->triggers;
     dst->locked = src->locked;
+    dst->hooks = src->hooks;
     for (int t = 0; t < M_NTABLES; t++) {
         const struct mtable *from = &src->file[t];
         struct mtable *to = &dst->file[t];
@@ -125,6 +137,20 @@ void model_forget_root(struct model *m, int root)
 bool model_op_is_whole(enum op_kind k)
 {
     return k == OP_CLEAR || k == OP_LOAD_ALL || k == OP_REFRESH_ALL || op_is_sql(k);
+}
+
+json_t *model_hook_value(int key, const json_t *v)
+{
+    if (key == M_HOOK_REPLACED)
+        return json_pack("{s:o}", "hooked", json_deep_copy(v));
+    return json_deep_copy(v);
+}
+
+/* Do the hook mode's hooks run for op? */
+static bool hooked(const struct model *m, const struct op *op)
+{
+    return m->hooks && m_handle_root[op->handle] == ROOT_A && op_table(op) == 0 &&
+           !op_is_sql(op->kind);
 }
 
 void expect_free(struct expect *e)
@@ -346,6 +372,8 @@ static int poison_of(const struct model *m, const struct op *op)
         const char *k;
         json_t *v;
         json_object_foreach(op->value, k, v) {
+            if (hooked(m, op) && strcmp(k, m->names[M_HOOK_REFUSED]) == 0)
+                return 0; /* refused before it writes anything */
             if (strcmp(k, m->names[M_POISON_ABORT]) == 0)
                 return M_POISON_ABORT;
             if (strcmp(k, m->names[M_POISON_ROLLBACK]) == 0)
@@ -537,9 +565,16 @@ static json_t *model_increment(const struct op *op, int state, const json_t *v, 
 /* The write of a read-modify-write: poison (the trigger refuses it) or
  * stored.  saved: the key's cache entry before the op read it, put back
  * when RAISE(ROLLBACK) undoes the read's fill too. */
+/* *stored: what was stored (new reference), when it returns true. */
 static bool rmw_store(struct model *m, struct mcache *c, struct mtable *t, const struct op *op,
-                      int poison, const struct centry *saved, json_t *next, struct expect *e)
+                      int poison, const struct centry *saved, json_t *next, struct expect *e,
+                      json_t **stored)
 {
+    *stored = NULL;
+    if (hooked(m, op) && op->key == M_HOOK_REFUSED) {
+        expect_fail(e, NANA_ECANCELED);
+        return false;
+    }
     if (poison) {
         expect_fail(e, NANA_ESQL);
         e->poison_rollback = poison == M_POISON_ROLLBACK;
@@ -547,11 +582,11 @@ static bool rmw_store(struct model *m, struct mcache *c, struct mtable *t, const
             centry_set(&c->e[op->key], saved->st, saved->v);
         return false;
     }
-    (void)m;
-    char *text = encode(next);
+    *stored = hooked(m, op) ? model_hook_value(op->key, next) : json_incref(next);
+    char *text = encode(*stored);
     file_put(t, op->key, text);
     free(text);
-    centry_set(&c->e[op->key], C_PRES, next);
+    centry_set(&c->e[op->key], C_PRES, *stored);
     return true;
 }
 
@@ -573,6 +608,8 @@ void model_op(struct model *m, const struct op *op, struct expect *e)
         return;
     }
     int poison = poison_of(m, op);
+    bool hk = hooked(m, op);
+    json_t *stored = NULL;
 
     switch (op->kind) {
     case OP_GET:
@@ -631,20 +668,30 @@ void model_op(struct model *m, const struct op *op, struct expect *e)
         expect_int(e, cache_load(c, t));
         break;
     case OP_SET:
+        if (hk && key == M_HOOK_REFUSED) {
+            expect_fail(e, NANA_ECANCELED);
+            break;
+        }
         if (poison) {
             expect_fail(e, NANA_ESQL);
             e->poison_rollback = poison == M_POISON_ROLLBACK;
             break;
         }
         {
-            char *text = encode(op->value);
+            stored = hk ? model_hook_value(key, op->value) : json_incref(op->value);
+            char *text = encode(stored);
             file_put(t, key, text);
             free(text);
         }
-        centry_set(&c->e[key], C_PRES, op->value);
+        centry_set(&c->e[key], C_PRES, stored);
         e->st = NANA_OK;
         break;
     case OP_DELETE:
+        if (hk && key == M_HOOK_REFUSED && row_find(t, key) >= 0) {
+            read_key(c, t, key, true, &v); /* what its read cached stays */
+            expect_fail(e, NANA_ECANCELED);
+            break;
+        }
         e->st = file_delete(t, key) ? NANA_OK : NANA_ENOTFOUND;
         centry_set(&c->e[key], C_ABS, NULL);
         break;
@@ -654,6 +701,8 @@ void model_op(struct model *m, const struct op *op, struct expect *e)
         if (state < 0) {
             expect_fail(e, NANA_ETYPE);
             e->name_key = key;
+        } else if (state == C_PRES && hk && key == M_HOOK_REFUSED) {
+            expect_fail(e, NANA_ECANCELED);
         } else if (state == C_PRES) {
             expect_json(e, v);
             file_delete(t, key);
@@ -673,6 +722,8 @@ void model_op(struct model *m, const struct op *op, struct expect *e)
             e->name_key = key;
         } else if (state == C_PRES) {
             expect_json(e, v);
+        } else if (hk && key == M_HOOK_REFUSED) {
+            expect_fail(e, NANA_ECANCELED);
         } else if (poison) {
             expect_fail(e, NANA_ESQL);
             e->poison_rollback = poison == M_POISON_ROLLBACK;
@@ -680,6 +731,11 @@ void model_op(struct model *m, const struct op *op, struct expect *e)
                 centry_set(&c->e[key], saved.st, saved.v);
         } else {
             json_t *d = op->kind == OP_SETDEFAULT ? json_incref(op->value) : json_null();
+            if (hk) {
+                json_t *h = model_hook_value(key, d);
+                json_decref(d);
+                d = h;
+            }
             char *text = encode(d);
             file_put(t, key, text);
             free(text);
@@ -692,6 +748,10 @@ void model_op(struct model *m, const struct op *op, struct expect *e)
     }
     case OP_UPDATE:
     case OP_BATCH_UPDATE: {
+        if (hk && json_object_get(op->value, m->names[M_HOOK_REFUSED])) {
+            expect_fail(e, NANA_ECANCELED);
+            break;
+        }
         if (poison) {
             expect_fail(e, NANA_ESQL);
             e->poison_rollback = poison == M_POISON_ROLLBACK;
@@ -703,7 +763,9 @@ void model_op(struct model *m, const struct op *op, struct expect *e)
             int k = key_index(m, name);
             if (k < 0)
                 continue; /* a key this model does not follow */
-            char *text = encode(val);
+            json_t *w = hk ? model_hook_value(k, val) : json_incref(val);
+            char *text = encode(w);
+            json_decref(w);
             file_put(t, k, text);
             free(text);
             centry_set(&c->e[k], C_NC, NULL);
@@ -712,6 +774,15 @@ void model_op(struct model *m, const struct op *op, struct expect *e)
         break;
     }
     case OP_BATCH_DELETE:
+        if (hk && row_find(t, M_HOOK_REFUSED) >= 0) {
+            bool named = false;
+            for (int i = 0; i < op->n_keys; i++)
+                named |= op->keys[i] == M_HOOK_REFUSED;
+            if (named) {
+                expect_fail(e, NANA_ECANCELED);
+                break;
+            }
+        }
         for (int i = 0; i < op->n_keys; i++) {
             file_delete(t, op->keys[i]);
             centry_set(&c->e[op->keys[i]], C_ABS, NULL);
@@ -719,6 +790,10 @@ void model_op(struct model *m, const struct op *op, struct expect *e)
         e->st = NANA_OK;
         break;
     case OP_CLEAR:
+        if (hk && row_find(t, M_HOOK_REFUSED) >= 0) {
+            expect_fail(e, NANA_ECANCELED);
+            break;
+        }
         while (t->n)
             row_remove(t, t->n - 1);
         cache_reset(c, C_ABS);
@@ -741,27 +816,41 @@ void model_op(struct model *m, const struct op *op, struct expect *e)
             else if (state == C_PRES && !json_is_object(cur))
                 expect_fail(e, NANA_ETYPE);
             else if ((next = merge(state == C_PRES ? cur : NULL, op->value)) &&
-                     rmw_store(m, c, t, op, poison, &saved, next, e))
-                expect_json(e, next);
+                     rmw_store(m, c, t, op, poison, &saved, next, e, &stored))
+                expect_json(e, stored);
         } else if (op->kind == OP_CAS) {
             bool match = op->expected ? state == C_PRES && json_equal(cur, op->expected)
                                       : state == C_ABS;
-            if (match && !op->value) {
-                if (state == C_PRES)
-                    file_delete(t, key);
-                centry_set(&c->e[key], C_ABS, NULL);
-            }
-            if (!match || !op->value || rmw_store(m, c, t, op, poison, &saved, op->value, e)) {
-                e->st = NANA_OK;
-                e->kind = E_BOOL;
-                e->b = match;
+            if (match && !op->value && state == C_PRES && hk && key == M_HOOK_REFUSED) {
+                expect_fail(e, NANA_ECANCELED);
+            } else {
+                if (match && !op->value) {
+                    if (state == C_PRES)
+                        file_delete(t, key);
+                    centry_set(&c->e[key], C_ABS, NULL);
+                }
+                if (!match || !op->value ||
+                    rmw_store(m, c, t, op, poison, &saved, op->value, e, &stored)) {
+                    e->st = NANA_OK;
+                    e->kind = E_BOOL;
+                    e->b = match;
+                }
             }
         } else {
             next = model_increment(op, state, cur, &sum, &st);
-            if (!next)
+            if (!next) {
                 expect_fail(e, st);
-            else if (rmw_store(m, c, t, op, poison, &saved, next, e))
-                expect_json(e, sum);
+            } else if (rmw_store(m, c, t, op, poison, &saved, next, e, &stored)) {
+                if (hk && key == M_HOOK_REPLACED) {
+                    /* The stored value is the answer, or its member. */
+                    json_t *member = op->field >= 0 && json_is_object(stored)
+                                         ? json_object_get(stored, m_fields[op->field])
+                                         : NULL;
+                    expect_json(e, op->field < 0 ? stored : member ? member : json_null());
+                } else {
+                    expect_json(e, sum);
+                }
+            }
         }
         json_decref(next);
         json_decref(sum);
@@ -849,6 +938,7 @@ void model_op(struct model *m, const struct op *op, struct expect *e)
     default:
         break;
     }
+    json_decref(stored);
 }
 
 /* --------------------------------------------------------------- reports */

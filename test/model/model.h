@@ -48,6 +48,7 @@ struct model {
     struct mcache cache[M_NROOTS][M_NTABLES];
     bool triggers; /* the poison triggers exist on table "data" */
     bool locked;   /* another connection holds the write lock */
+    bool hooks;    /* the hook mode (ops.h) */
 };
 
 enum exp_kind { E_NONE, E_JSON, E_INT, E_BOOL, E_EXEC };
@@ -77,6 +78,9 @@ void model_forget_root(struct model *m, int root);
  * cannot follow it. */
 bool model_op_is_whole(enum op_kind k);
 void expect_free(struct expect *e);
+/* What the hook mode stores when v is written under key: {"hooked": v} for
+ * M_HOOK_REPLACED, else v.  New reference. */
+json_t *model_hook_value(int key, const json_t *v);
 
 /* Computes op's expected outcome (on the root and table of op->handle) and
  * applies its effects to the model, as if it took effect now. */

@@ -172,8 +172,16 @@ struct step {
     bool root_first; /* ST_REOPEN_A: close the root before its sub-tables */
 };
 
+/* The hook mode (chosen per sequence from its seed): root A's table "data"
+ * has write hooks that refuse every dict write and delete of key
+ * M_HOOK_REFUSED (NANA_ECANCELED) and store every value written under
+ * M_HOOK_REPLACED as {"hooked": value}; the model applies the same rules.
+ * Root B, table "t2" and the SQL surface have none. */
+enum { M_HOOK_REFUSED = 1, M_HOOK_REPLACED = 2 };
+
 struct seq {
     uint64_t seed;
+    bool hooks;
     int n_steps;
     struct step *steps;
 };
