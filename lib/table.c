@@ -43,7 +43,7 @@
 
 /* ------------------------------------------------------------ registry */
 
-void nana__tables_init(struct nana_tables *ts, const struct nana_crypt *crypt)
+void nana__tables_init(struct nana_tables *ts, struct nana_crypt *crypt)
 {
     pthread_mutex_init(&ts->lock, NULL);
     ts->list = NULL;
@@ -224,7 +224,7 @@ sqlite3_stmt *nana__table_stmt(struct nana_table *t, sqlite3 *conn, enum nana_st
 int nana__table_bind_value(const struct nana_table *t, sqlite3_stmt *stmt, int idx,
                            const char *text, size_t len)
 {
-    const struct nana_crypt *c = t->owner->crypt;
+    struct nana_crypt *c = t->owner->crypt;
     if (!c)
         return sqlite3_bind_text64(stmt, idx, text, len, SQLITE_STATIC, SQLITE_UTF8);
     size_t sealed_len;
@@ -239,7 +239,7 @@ int nana__table_bind_value(const struct nana_table *t, sqlite3_stmt *stmt, int i
 json_t *nana__table_value(const struct nana_table *t, sqlite3_stmt *stmt, int col,
                           enum nana_value_fault *fault)
 {
-    const struct nana_crypt *c = t->owner->crypt;
+    struct nana_crypt *c = t->owner->crypt;
     /* The type first: reading the column as text or bytes converts it. */
     int type = sqlite3_column_type(stmt, col);
     json_t *v = NULL;
