@@ -24,12 +24,18 @@
 
 #include "crypt.h"
 
+/* The sanitizers replace free() themselves, from before main(): under
+ * them this program keeps theirs and only says it skipped. */
+#if !defined(NANA_TEST_ASAN) && !defined(NANA_TEST_TSAN)
+#define WATCH_FREE 1
 extern void __libc_free(void *p);
+#endif
 
 static unsigned char key[32];
 static atomic_bool watching;
 static atomic_int blocks_with_key;
 
+#ifdef WATCH_FREE
 static bool holds(const unsigned char *p, size_t n, const unsigned char *half)
 {
     for (size_t i = 0; n >= 16 && i <= n - 16; i++)
@@ -47,6 +53,7 @@ void free(void *p)
     }
     __libc_free(p);
 }
+#endif
 
 /* Opens path encrypted with a copy of the key that is overwritten as soon
  * as the call returns. */
@@ -77,7 +84,7 @@ static void use(nana_db_t *db, nana_db_t *sub)
 
 int main(void)
 {
-#if defined(NANA_TEST_ASAN) || defined(NANA_TEST_TSAN)
+#ifndef WATCH_FREE
     fprintf(stderr, "skipped under the sanitizers (they replace free())\n");
     return 0;
 #endif
