@@ -16,9 +16,10 @@
 #   make install  (and uninstall) under PREFIX, staged under DESTDIR
 #   make clean
 #
-# Dependencies are the system's SQLite 3 and jansson, found with pkg-config.
-# When they are missing and make runs as root on Debian, the build installs
-# them (libsqlite3-dev libjansson-dev pkg-config) before the first compile;
+# Dependencies are the system's SQLite 3, jansson and OpenSSL's libcrypto
+# (value encryption), found with pkg-config.  When they are missing and make
+# runs as root on Debian, the build installs them (libsqlite3-dev
+# libjansson-dev libssl-dev pkg-config) before the first compile;
 # the test suites also install the tools only the tests use (mandoc, g++).
 #
 # The standard variables are honoured, after the project's own flags so that
@@ -44,7 +45,7 @@ else
 Q := @
 endif
 # `=` (not `:=`) so pkg-config runs after `deps` may have installed it.
-PKGS     = sqlite3 jansson
+PKGS     = sqlite3 jansson libcrypto
 DEP_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 DEP_LIBS   = $(shell pkg-config --libs $(PKGS)) -lpthread
 
@@ -167,8 +168,9 @@ MAN_LINKS  = $(foreach p,$(MAN_PAGES),$(foreach n,$(filter-out $(basename $(notd
              $(call MAN_NAMES,$(p))),$(notdir $(p)):$(n).3))
 
 # nanasqlite.pc: jansson is public (the header includes jansson.h and
-# programs call it); SQLite (a package: its own private libraries, -lm -lz,
-# come with it) and pthreads only matter when linking statically.
+# programs call it); SQLite and libcrypto (packages: their own private
+# libraries, -lm -lz, come with them) and pthreads only matter when linking
+# statically.
 PC        := build/nanasqlite.pc
 PC_LIBDIR  = $(patsubst $(PREFIX)/%,$${exec_prefix}/%,$(LIBDIR))
 PC_INCDIR  = $(patsubst $(PREFIX)/%,$${prefix}/%,$(INCLUDEDIR))
@@ -198,7 +200,7 @@ $(PC):
 	    'Description: A persistent dict of JSON values over SQLite, with a cache and futures' \
 	    'Version: $(VERSION)' \
 	    'Requires: jansson >= 2.11' \
-	    'Requires.private: sqlite3' \
+	    'Requires.private: sqlite3 libcrypto' \
 	    'Libs: -L$${libdir} -lnanasqlite' \
 	    'Libs.private: -lpthread' \
 	    'Cflags: -I$${includedir}' >$@
@@ -282,6 +284,7 @@ $(BUILD)/test/adapter-libevent-%: LOOP_LIBS = $(shell pkg-config --libs libevent
 $(BUILD)/test/adapter-libuv-%: LOOP_FLAGS = $(shell pkg-config --cflags libuv 2>/dev/null)
 $(BUILD)/test/adapter-libuv-%: LOOP_LIBS = $(shell pkg-config --libs libuv 2>/dev/null)
 $(filter $(BUILD)/test/adapter-%,$(TEST_BIN)): $(ADAPTER_HDR) test/loopwork.h
+$(filter $(BUILD)/test/crypt-%,$(TEST_BIN)): test/crypt.h
 $(BUILD)/runner: test/runner.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS_APP) $(LDFLAGS) -o $@ $<

@@ -140,6 +140,35 @@ nana_status_t nana_open(const char *path, const nana_options_t *opts,
 nana_status_t nana_open_v2(const char *path, const nana_options_t *opts, unsigned flags,
                            nana_db_t **out);
 
+/*
+ * Value encryption, file-compatible with NanaSQLite's encryption_key and
+ * encryption_mode: every value of every table of the root (sub-tables
+ * included) is stored as a BLOB, nonce (12 random bytes) || AEAD
+ * ciphertext of its JSON text || tag (16 bytes), with the key used as given
+ * (no derivation).  Keys are not encrypted.  A value that does not decrypt
+ * -- another key or cipher, a changed or short value, a row stored as text
+ * -- fails that key's future with NANA_ETYPE and a message naming the key
+ * and the table; it is never read as plaintext.  The cache holds decrypted
+ * values; the key is wiped from memory by nana_close() of the root.  Added
+ * after 0.1.0 (version node NANA_0.2); values may be appended.
+ */
+typedef enum nana_cipher {
+    NANA_CIPHER_AES_GCM = 0, /* NanaSQLite's "aes-gcm" (its default):
+                                AES-GCM, a 16-, 24- or 32-byte key */
+    NANA_CIPHER_CHACHA20 = 1 /* "chacha20": ChaCha20-Poly1305, a 32-byte key */
+} nana_cipher_t;
+
+/*
+ * nana_open_v2() of a root whose values are encrypted with cipher under
+ * key (key_len bytes, borrowed: read before the call returns).  A key of
+ * the wrong length, an unknown cipher or a NULL key is NANA_EINVAL with a
+ * handle that says so, and nothing is opened.  A function of its own, not
+ * fields of nana_options_t, whose layout is part of the ABI (README).
+ */
+nana_status_t nana_open_encrypted(const char *path, const nana_options_t *opts, unsigned flags,
+                                  nana_cipher_t cipher, const void *key, size_t key_len,
+                                  nana_db_t **out);
+
 /* The message of the last failed synchronous call on db (nana_open,
  * nana_table, nana_close); "" when there was none.  Borrowed: valid until the
  * next synchronous call on db or nana_close(db).  db NULL: a static text. */

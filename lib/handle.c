@@ -1,8 +1,9 @@
 /*
  * handle.c -- nana_open, nana_table, nana_close: the composition root.  A
  * root is an engine (engine.c), a backend with its connection
- * (backend.c), the registry of its tables (table.c) and the authorizer's
- * state (authorize.c); this file makes them, wires them together,
+ * (backend.c), the registry of its tables (table.c), the authorizer's
+ * state (authorize.c) and, when its values are encrypted, its key
+ * (crypt.c); this file makes them, wires them together,
  * configures the connection, and takes them apart again.  It is the only
  * file that writes a root's fields.
  */
@@ -309,8 +310,32 @@ NANA_API nana_status_t nana_open(const char *path, const nana_options_t *opts,
     return nana_open_v2(path, opts, 0, out);
 }
 
+/* What nana_open_encrypted() asks for. */
+struct open_key {
+    nana_cipher_t cipher;
+    const void *key;
+    size_t key_len;
+};
+
+static nana_status_t open_root(const char *path, const nana_options_t *opts, unsigned flags,
+                               const struct open_key *key, nana_db_t **out);
+
 NANA_API nana_status_t nana_open_v2(const char *path, const nana_options_t *opts,
                                     unsigned flags, nana_db_t **out)
+{
+    return open_root(path, opts, flags, NULL, out);
+}
+
+NANA_API nana_status_t nana_open_encrypted(const char *path, const nana_options_t *opts,
+                                           unsigned flags, nana_cipher_t cipher,
+                                           const void *key, size_t key_len, nana_db_t **out)
+{
+    struct open_key k = {cipher, key, key_len};
+    return open_root(path, opts, flags, &k, out);
+}
+
+static nana_status_t open_root(const char *path, const nana_options_t *opts, unsigned flags,
+                               const struct open_key *key, nana_db_t **out)
 {
     nana_options_t o;
 
@@ -343,7 +368,6 @@ NANA_API nana_status_t nana_open_v2(const char *path, const nana_options_t *opts
     root->path = path_copy;
     root->engine = engine;
     atomic_init(&root->refs, 1);
-    nana__tables_init(&root->tables);
     db->magic = NANA__DB_OPEN;
     db->root = root;
     db->is_root = true;
@@ -351,7 +375,19 @@ NANA_API nana_status_t nana_open_v2(const char *path, const nana_options_t *opts
 
     char *msg = NULL;
     bool journal_kept = false;
-    nana_status_t st = bring_up(root, db, &o, flags, &journal_kept, &msg);
+    nana_status_t st = NANA_OK;
+    if (key) {
+        /* Checked before anything is opened, like the options. */
+        const char *why = "NULL key";
+        st = key->key ? nana__crypt_init(&root->crypt, key->cipher, key->key, key->key_len, &why)
+                      : NANA_EINVAL;
+        if (st != NANA_OK)
+            msg = nana__strdupf("cannot open database \"%s\": %s", path, why);
+        root->encrypted = st == NANA_OK;
+    }
+    nana__tables_init(&root->tables, root->encrypted ? &root->crypt : NULL);
+    if (st == NANA_OK)
+        st = bring_up(root, db, &o, flags, &journal_kept, &msg);
     /* Read-only by request is no failure: no note. */
     if (st == NANA_OK && nana__backend_read_only(&root->backend) &&
         !(flags & NANA_OPEN_READONLY))
@@ -506,6 +542,10 @@ NANA_API nana_status_t nana_close(nana_db_t *db)
     nana__engine_stop(root->engine);
     nana__tables_close(&root->tables);
     nana__backend_close(&root->backend);
+    /* No job is left to use the key; sub-table handles still open answer
+     * NANA_ECLOSED without it. */
+    if (root->encrypted)
+        nana__crypt_wipe(&root->crypt);
     handle_free(db);
     root_release(root);
     return NANA_OK;

@@ -29,8 +29,9 @@
  *                 of the public future functions (and codec.c), above
  *                 future.c, used by nothing in the library.
  *   expr.c        the grammar of query columns, group_by and having.
- *   cache.c codec.c json.c validate.c status.c
- *                 leaves used by many.
+ *   cache.c codec.c json.c validate.c status.c crypt.c
+ *                 leaves used by many (crypt.c: the AEAD of encrypted
+ *                 roots, whose values table.c seals and opens).
  */
 #ifndef NANA_INTERNAL_H
 #define NANA_INTERNAL_H
@@ -96,6 +97,50 @@ char *nana__sqlbuf_take(struct nana_sqlbuf *b);
  * back (NULL: not valid base64). */
 json_t *nana__base64_json(const unsigned char *data, size_t n);
 unsigned char *nana__base64_decode(const char *text, size_t len, size_t *n_out);
+
+/* ------------------------------------------------------------- crypt.c */
+
+/* NanaSQLite's stored form of an encrypted value: nonce || ciphertext ||
+ * tag (crypt.c says where that comes from). */
+#define NANA_CRYPT_NONCE 12
+#define NANA_CRYPT_TAG 16
+#define NANA_CRYPT_OVERHEAD (NANA_CRYPT_NONCE + NANA_CRYPT_TAG)
+
+/* Why a stored value could not be read (table.c words the message). */
+enum nana_value_fault {
+    NANA__VALUE_OK = 0,
+    NANA__VALUE_NOT_JSON,  /* text (decrypted or not) that is not JSON */
+    NANA__VALUE_BLOB_NOT_JSON, /* a BLOB, not JSON, in a plaintext table */
+    NANA__VALUE_NULL,      /* SQL NULL */
+    NANA__VALUE_PLAINTEXT, /* TEXT in an encrypted table: never decrypted */
+    NANA__VALUE_SHORT,     /* shorter than a nonce and a tag */
+    NANA__VALUE_FORGED,    /* the tag does not verify: another key or cipher, or changed */
+    NANA__VALUE_NOMEM,
+};
+
+/* A root's key, as two libcrypto contexts keyed with it (crypt.c says
+ * why); set by nana__crypt_init, used under their locks. */
+struct evp_cipher_ctx_st;
+struct nana_crypt {
+    struct evp_cipher_ctx_st *seal_ctx, *open_ctx; /* OpenSSL's EVP_CIPHER_CTX */
+    pthread_mutex_t seal_lock, open_lock;
+};
+
+/* Checks cipher and key_len and keys the contexts with key (not kept).
+ * NANA_OK, or NANA_EINVAL / NANA_ENOMEM with *why (static). */
+nana_status_t nana__crypt_init(struct nana_crypt *c, nana_cipher_t cipher, const void *key,
+                               size_t key_len, const char **why);
+/* Wipes and frees the contexts (nothing on a c init refused or never ran
+ * on, zeroed). */
+void nana__crypt_wipe(struct nana_crypt *c);
+/* The stored form of plain (malloc'd, *sealed_len bytes), or NULL when out
+ * of memory or the random source failed. */
+unsigned char *nana__crypt_seal(struct nana_crypt *c, const void *plain, size_t len,
+                                size_t *sealed_len);
+/* Opens a stored value: NANA__VALUE_OK with *plain (malloc'd, *plain_len
+ * bytes, not terminated), or why not. */
+enum nana_value_fault nana__crypt_open(struct nana_crypt *c, const unsigned char *sealed,
+                                       size_t len, char **plain, size_t *plain_len);
 
 /* -------------------------------------------------------------- json.c */
 
@@ -662,12 +707,15 @@ struct nana_table {
 struct nana_tables {
     pthread_mutex_t lock;      /* the list */
     struct nana_table *list;
+    /* The root's key, shared by every table (NULL: values are plaintext). */
+    struct nana_crypt *crypt;
     /* SQL-surface writes queued and not finished: while non-zero, no read
      * is answered from any cache (the write may touch any table). */
     atomic_int pending_sql_writes;
 };
 
-void nana__tables_init(struct nana_tables *ts);
+/* crypt: the root's key, borrowed for the registry's life, or NULL. */
+void nana__tables_init(struct nana_tables *ts, struct nana_crypt *crypt);
 /* Finalizes every statement (before the connection closes) and forgets
  * every cached value. */
 void nana__tables_close(struct nana_tables *ts);
@@ -702,6 +750,22 @@ void nana__tables_replaced(struct nana_tables *ts);
 /* Creates each table of the registry the file lacks (after a restore);
  * SQLite's code, *failed naming the table that failed.  Executor only. */
 int nana__tables_create_all(struct nana_tables *ts, sqlite3 *conn, const char **failed);
+
+/* The stored form of a dict value, the one place where a value meets its
+ * column (executor only, or the opening thread before the pool starts):
+ * binds value text (len bytes, borrowed until the statement is reset) as
+ * parameter idx -- the text itself, or sealed when the root encrypts;
+ * SQLite's code (SQLITE_NOMEM when sealing failed). */
+int nana__table_bind_value(const struct nana_table *t, sqlite3_stmt *stmt, int idx,
+                           const char *text, size_t len);
+/* The value in column col of stmt's row, decrypted and decoded: a new
+ * reference, or NULL with *fault saying why. */
+json_t *nana__table_value(const struct nana_table *t, sqlite3_stmt *stmt, int col,
+                          enum nana_value_fault *fault);
+/* The status and message (malloc'd, may be NULL when out of memory) of a
+ * value of key that nana__table_value() refused with fault. */
+nana_status_t nana__table_value_error(const struct nana_table *t, const char *key,
+                                      enum nana_value_fault fault, char **msg);
 
 /* One key and its encoded value, for multi-key writes and loads. */
 struct nana_kv_item {
@@ -765,6 +829,8 @@ struct nana_root {
     struct nana_backend backend;
     struct nana_tables tables;
     struct nana_auth auth;
+    struct nana_crypt crypt;   /* used when encrypted */
+    bool encrypted;
     char *path;
     atomic_int refs;           /* the root handle + open sub-table handles */
     int busy_timeout_ms;       /* the writer's busy handler waits this long */

@@ -113,9 +113,10 @@ int nana__kv_current_value(struct kv_job *job, struct nana_staging *sg, json_t *
 /* SQLite's code (SQLITE_OK on success). */
 int nana__kv_write_row(struct kv_job *job, const char *key, const char *text, size_t len);
 int nana__kv_delete_row(struct kv_job *job, const char *key, bool *changed);
-/* Fail job: SQLite's message (captured now), "not JSON" naming key. */
+/* Fail job: SQLite's message (captured now); a value of key that does not
+ * decode (or decrypt), fault saying why (nana__table_value). */
 void nana__kv_fail_sql(struct kv_job *job, const char *what, int rc);
-void nana__kv_fail_not_json(struct kv_job *job, const char *key);
+void nana__kv_fail_not_json(struct kv_job *job, const char *key, enum nana_value_fault fault);
 void nana__kv_fail_not_found(struct kv_job *job);
 
 /* kvhooks.c: the table's write hooks around a job's writes (role held).

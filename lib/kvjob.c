@@ -87,14 +87,12 @@ static void fail_sql(struct kv_job *job, const char *what, int rc)
     job_fail(job, nana__status_from_sqlite(rc), msg);
 }
 
-static void fail_not_json(struct kv_job *job, const char *key)
+/* A value that does not decode (or decrypt): fault says why. */
+static void fail_not_json(struct kv_job *job, const char *key, enum nana_value_fault fault)
 {
-    char kb[NANA_KEY_MSG_SIZE];
-    /* Name the key, never echo the stored text: it may be anything. */
-    job_fail(job, NANA_ETYPE,
-             nana__strdupf("the value of key %s in table \"%s\" is not valid JSON "
-                           "(or holds an integer beyond 64 bits)",
-                           nana__key_for_msg(key, kb, sizeof kb), job->table->name));
+    char *msg;
+    nana_status_t st = nana__table_value_error(job->table, key, fault, &msg);
+    job_fail(job, st, msg);
 }
 
 static void fail_not_found(struct kv_job *job)
@@ -138,8 +136,10 @@ static int lookup_exec(struct kv_job *job, const char *key, uint32_t hash, json_
 
 enum row_outcome { ROW_ABSENT, ROW_PRESENT, ROW_NOT_JSON, ROW_ERROR };
 
-/* Reads key's row.  ROW_PRESENT: *value is a new reference. */
-static enum row_outcome read_row(struct kv_job *job, const char *key, json_t **value)
+/* Reads key's row.  ROW_PRESENT: *value is a new reference; ROW_NOT_JSON:
+ * *fault says why not. */
+static enum row_outcome read_row(struct kv_job *job, const char *key, json_t **value,
+                                 enum nana_value_fault *fault)
 {
     int rc;
     sqlite3_stmt *stmt = nana__table_stmt(job->table, job->conn, NANA__ST_GET, &rc);
@@ -155,9 +155,7 @@ static enum row_outcome read_row(struct kv_job *job, const char *key, json_t **v
     rc = sqlite3_step(stmt);
     enum row_outcome out = ROW_ABSENT;
     if (rc == SQLITE_ROW) {
-        const char *text = (const char *)sqlite3_column_text(stmt, 0);
-        size_t len = (size_t)sqlite3_column_bytes(stmt, 0);
-        *value = text ? nana__json_decode(text, len) : NULL;
+        *value = nana__table_value(job->table, stmt, 0, fault);
         out = *value ? ROW_PRESENT : ROW_NOT_JSON;
     } else if (rc != SQLITE_DONE) {
         fail_sql(job, "cannot read", rc);
@@ -180,7 +178,8 @@ static int current_value(struct kv_job *job, struct nana_staging *sg, bool fresh
         return state;
     if (state == NANA__ABSENT)
         return state;
-    switch (read_row(job, job->key, value)) {
+    enum nana_value_fault fault = NANA__VALUE_OK;
+    switch (read_row(job, job->key, value, &fault)) {
     case ROW_PRESENT:
         nana__cache_stage(sg, &t->cache, job->key, job->hash, NANA__PRESENT,
                           nana__json_ref(*value));
@@ -193,7 +192,7 @@ static int current_value(struct kv_job *job, struct nana_staging *sg, bool fresh
         nana__cache_stage(sg, &t->cache, job->key, job->hash, NANA__FORGET, NULL);
         if (not_json_ok)
             return NANA__PRESENT;
-        fail_not_json(job, job->key);
+        fail_not_json(job, job->key, fault);
         return -1;
     default:
         return -1;
@@ -208,10 +207,8 @@ static int write_row(struct kv_job *job, const char *key, const char *text, size
         return rc;
     /* A bind that fails (a text past SQLite's length limit) would leave
      * NULL bound: the row would be written as NULL and acknowledged. */
-    if (len > INT_MAX)
-        return SQLITE_TOOBIG;
     if ((rc = sqlite3_bind_text(stmt, 1, key, -1, SQLITE_STATIC)) != SQLITE_OK ||
-        (rc = sqlite3_bind_text(stmt, 2, text, (int)len, SQLITE_STATIC)) != SQLITE_OK) {
+        (rc = nana__table_bind_value(job->table, stmt, 2, text, len)) != SQLITE_OK) {
         sqlite3_clear_bindings(stmt);
         return rc;
     }
@@ -563,11 +560,11 @@ static void exec_scan(struct kv_job *job)
                     nana__json_release(cached);
                 }
             } else {
-                const char *text = (const char *)sqlite3_column_text(stmt, 1);
-                v = text ? nana__json_decode(text, (size_t)sqlite3_column_bytes(stmt, 1)) : NULL;
+                enum nana_value_fault fault;
+                v = nana__table_value(t, stmt, 1, &fault);
                 if (!v) {
                     nana__json_release(key_json);
-                    fail_not_json(job, key);
+                    fail_not_json(job, key, fault);
                     break;
                 }
             }
@@ -739,9 +736,9 @@ void nana__kv_fail_sql(struct kv_job *job, const char *what, int rc)
     fail_sql(job, what, rc);
 }
 
-void nana__kv_fail_not_json(struct kv_job *job, const char *key)
+void nana__kv_fail_not_json(struct kv_job *job, const char *key, enum nana_value_fault fault)
 {
-    fail_not_json(job, key);
+    fail_not_json(job, key, fault);
 }
 
 void nana__kv_fail_not_found(struct kv_job *job)

@@ -53,8 +53,9 @@ struct bulk_job {
 
 #define BULK(base) container_of(base, struct bulk_job, kv.base)
 
-/* Per-item states of a batch_get (besides NANA__PRESENT / NANA__ABSENT). */
-enum { ITEM_MISS = 8, ITEM_NOT_JSON = 9 };
+/* Per-item states of a batch_get (besides NANA__PRESENT / NANA__ABSENT);
+ * a value that does not decode is ITEM_BAD plus its nana_value_fault. */
+enum { ITEM_MISS = 8, ITEM_BAD = 16 };
 
 static void cursor_release(struct nana_cursor *c)
 {
@@ -111,11 +112,11 @@ static bool read_misses(struct bulk_job *job, struct nana_staging *sg, struct na
                 j++;
             if (j == to || strcmp(miss[j]->key, key) != 0)
                 continue;
-            const char *text = (const char *)sqlite3_column_text(stmt, 1);
-            json_t *v = text ? nana__json_decode(text, (size_t)sqlite3_column_bytes(stmt, 1)) : NULL;
+            enum nana_value_fault fault;
+            json_t *v = nana__table_value(t, stmt, 1, &fault);
             size_t first = j;
             for (; j < to && strcmp(miss[j]->key, key) == 0; j++) {
-                *miss_state[j] = v ? NANA__PRESENT : ITEM_NOT_JSON;
+                *miss_state[j] = v ? NANA__PRESENT : (unsigned char)(ITEM_BAD + fault);
                 miss[j]->value = nana__json_ref(v);
             }
             nana__cache_stage(sg, &t->cache, miss[first]->key, miss[first]->hash,
@@ -174,8 +175,9 @@ static void exec_batch_get(struct bulk_job *job, struct nana_staging *sg)
     if (!ok)
         return;
     for (size_t i = 0; i < n; i++) {
-        if (job->state[i] == ITEM_NOT_JSON) {
-            nana__kv_fail_not_json(kv, kv->items[i].key);
+        if (job->state[i] >= ITEM_BAD) {
+            nana__kv_fail_not_json(kv, kv->items[i].key,
+                                   (enum nana_value_fault)(job->state[i] - ITEM_BAD));
             return;
         }
     }
@@ -199,12 +201,14 @@ static void exec_batch_get(struct bulk_job *job, struct nana_staging *sg)
  * One scan: up to limit [key, value] pairs in key order from start
  * (after: just after it) to end (NULL: no end).  *bad_at, when not NULL,
  * lets a row that cannot be returned (value not JSON, key not UTF-8) end
- * the scan short instead of failing it: it gets the row's index and
- * *bad_key its key (malloc'd).  The pairs, or NULL after failing the job.
+ * the scan short instead of failing it: it gets the row's index, *bad_key
+ * its key (malloc'd) and *bad_fault why its value cannot be read
+ * (NANA__VALUE_OK: the key is not UTF-8).  The pairs, or NULL after failing
+ * the job.
  */
 static json_t *scan(struct bulk_job *job, const char *start, size_t start_len, bool after,
                     const char *end, size_t end_len, int64_t limit, size_t *bad_at,
-                    char **bad_key, size_t *bad_len)
+                    char **bad_key, size_t *bad_len, enum nana_value_fault *bad_fault)
 {
     struct kv_job *kv = &job->kv;
     struct nana_table *t = kv->table;
@@ -232,14 +236,14 @@ static json_t *scan(struct bulk_job *job, const char *start, size_t start_len, b
         size_t key_len = (size_t)sqlite3_column_bytes(stmt, 0);
         json_t *key_json = key ? json_stringn(key, key_len) : NULL, *v = NULL, *cached = NULL;
         bool key_ok = key_json != NULL;
+        enum nana_value_fault fault = NANA__VALUE_OK;
         /* A key holding NUL (written by someone else) cannot be cached. */
         if (key_ok && strlen(key) == key_len &&
             nana__kv_lookup(&job->kv, key, nana__cache_hash(key, key_len), &cached) == NANA__PRESENT) {
             v = cached;
         } else if (key_ok) {
             nana__json_release(cached);
-            const char *text = (const char *)sqlite3_column_text(stmt, 1);
-            v = text ? nana__json_decode(text, (size_t)sqlite3_column_bytes(stmt, 1)) : NULL;
+            v = nana__table_value(t, stmt, 1, &fault);
         }
         if (!v) {
             nana__json_release(key_json);
@@ -247,12 +251,13 @@ static json_t *scan(struct bulk_job *job, const char *start, size_t start_len, b
                 memcpy(*bad_key, key, key_len + 1);
                 *bad_len = key_len;
                 *bad_at = row;
+                *bad_fault = fault;
             } else if (!key_ok) {
                 nana__job_fail(&kv->base, NANA_ETYPE,
                                nana__strdupf("a key in table \"%s\" is not valid UTF-8 text",
                                              t->name));
             } else {
-                nana__kv_fail_not_json(kv, key);
+                nana__kv_fail_not_json(kv, key, fault);
             }
             break;
         }
@@ -301,24 +306,26 @@ static void exec_page(struct bulk_job *job)
     }
     size_t bad_at = 0, bad_len = 0;
     char *bad_key = NULL;
+    enum nana_value_fault bad_fault = NANA__VALUE_OK;
     json_t *page = scan(job, c->pos, c->pos_len, c->after, c->end, c->end_len, c->page_size,
-                        &bad_at, &bad_key, &bad_len);
+                        &bad_at, &bad_key, &bad_len, &bad_fault);
     if (page && bad_key && bad_at == 0) {
         /* A row that cannot be returned is a failed page of its own; the
          * cursor moves past it, so the next page goes on after it. */
-        char kb[NANA_KEY_MSG_SIZE];
         nana__json_release(page);
         page = NULL;
-        bool utf8 = nana__utf8_valid(bad_key, bad_len);
-        nana__job_fail(&kv->base, NANA_ETYPE,
-                       utf8 ? nana__strdupf("the value of key %s in table \"%s\" is not valid "
-                                            "JSON (or holds an integer beyond 64 bits); the "
-                                            "cursor moved past it",
-                                            nana__key_for_msg(bad_key, kb, sizeof kb),
-                                            kv->table->name)
-                            : nana__strdupf("a key in table \"%s\" is not valid UTF-8 text; "
-                                            "the cursor moved past it",
-                                            kv->table->name));
+        if (nana__utf8_valid(bad_key, bad_len)) {
+            char *why = NULL;
+            nana_status_t st = nana__table_value_error(kv->table, bad_key, bad_fault, &why);
+            nana__job_fail(&kv->base, st,
+                           why ? nana__strdupf("%s; the cursor moved past it", why) : NULL);
+            free(why);
+        } else {
+            nana__job_fail(&kv->base, NANA_ETYPE,
+                           nana__strdupf("a key in table \"%s\" is not valid UTF-8 text; "
+                                         "the cursor moved past it",
+                                         kv->table->name));
+        }
         cursor_move(c, bad_key, bad_len);
         bad_key = NULL;
     } else if (page && json_array_size(page) > 0) {
@@ -353,7 +360,7 @@ static void bulk_run(struct nana_job *base, struct nana_exec *ex)
         break;
     case BULK_SCAN:
         job->kv.base.result = scan(job, job->start, job->start_len, false, job->end, job->end_len,
-                                   job->limit, NULL, NULL, NULL);
+                                   job->limit, NULL, NULL, NULL, NULL);
         break;
     case BULK_PAGE:
         exec_page(job);

@@ -1,8 +1,9 @@
 /*
  * table.c -- the tables of a root: the registry (one entry, one cache per
  * table, whatever the case of the name it is opened with), the statements
- * kept per table, the one CREATE TABLE text of the dict layout, loading
- * every row into a cache, and the coherence counters.
+ * kept per table, the one CREATE TABLE text of the dict layout, the stored
+ * form of a value (JSON text, or sealed by crypt.c in an encrypted root),
+ * loading every row into a cache, and the coherence counters.
  *
  * Cache coherence, stated once.  For each key a table's cache holds one of
  * PRESENT (with the value), ABSENT, UNKNOWN (nothing learnt: absent when
@@ -50,10 +51,11 @@
 
 /* ------------------------------------------------------------ registry */
 
-void nana__tables_init(struct nana_tables *ts)
+void nana__tables_init(struct nana_tables *ts, struct nana_crypt *crypt)
 {
     pthread_mutex_init(&ts->lock, NULL);
     ts->list = NULL;
+    ts->crypt = crypt;
     atomic_init(&ts->pending_sql_writes, 0);
 }
 
@@ -363,6 +365,123 @@ sqlite3_stmt *nana__table_stmt(struct nana_table *t, sqlite3 *conn, enum nana_st
     return t->stmts[id];
 }
 
+/* ------------------------------------------- the stored form of values */
+
+/*
+ * The one place where a dict value meets its column: compact JSON text in
+ * a plaintext root; in an encrypted one, the JSON text sealed (crypt.c)
+ * and bound as a BLOB, as Python's sqlite3 binds NanaSQLite's bytes.
+ */
+int nana__table_bind_value(const struct nana_table *t, sqlite3_stmt *stmt, int idx,
+                           const char *text, size_t len)
+{
+    struct nana_crypt *c = t->owner->crypt;
+    if (!c)
+        return sqlite3_bind_text64(stmt, idx, text, len, SQLITE_STATIC, SQLITE_UTF8);
+    size_t sealed_len;
+    unsigned char *sealed = nana__crypt_seal(c, text, len, &sealed_len);
+    if (!sealed)
+        return SQLITE_NOMEM;
+    /* SQLite frees it when the parameter is bound again or the statement
+     * is finalized (and at once if binding fails). */
+    return sqlite3_bind_blob64(stmt, idx, sealed, sealed_len, free);
+}
+
+json_t *nana__table_value(const struct nana_table *t, sqlite3_stmt *stmt, int col,
+                          enum nana_value_fault *fault)
+{
+    struct nana_crypt *c = t->owner->crypt;
+    /* The type first: reading the column as text or bytes converts it. */
+    int type = sqlite3_column_type(stmt, col);
+    json_t *v = NULL;
+    *fault = NANA__VALUE_OK;
+    if (type == SQLITE_NULL) {
+        *fault = NANA__VALUE_NULL;
+        return NULL;
+    }
+    if (!c) {
+        /* Any JSON text, stored as TEXT or as a BLOB of its bytes (which
+         * NanaSQLite also reads). */
+        const char *text = (const char *)sqlite3_column_text(stmt, col);
+        if (!text)
+            *fault = NANA__VALUE_NOMEM;
+        else if (!(v = nana__json_decode(text, (size_t)sqlite3_column_bytes(stmt, col))))
+            *fault = type == SQLITE_BLOB ? NANA__VALUE_BLOB_NOT_JSON : NANA__VALUE_NOT_JSON;
+        return v;
+    }
+    /* Strict: no plaintext fallback.  NanaSQLite reads a text row of an
+     * encrypted table as plaintext, with a logged warning (its audit's
+     * BUG-02); a library has no log to warn in, and such a row may be one
+     * someone put there to be read as the application's own data. */
+    if (type != SQLITE_BLOB) {
+        *fault = NANA__VALUE_PLAINTEXT;
+        return NULL;
+    }
+    const unsigned char *sealed = sqlite3_column_blob(stmt, col);
+    size_t sealed_len = (size_t)sqlite3_column_bytes(stmt, col);
+    char *plain;
+    size_t plain_len;
+    if (!sealed && sealed_len > 0) {
+        *fault = NANA__VALUE_NOMEM;
+        return NULL;
+    }
+    *fault = nana__crypt_open(c, sealed, sealed_len, &plain, &plain_len);
+    if (*fault != NANA__VALUE_OK)
+        return NULL;
+    if (!(v = nana__json_decode(plain, plain_len)))
+        *fault = NANA__VALUE_NOT_JSON;
+    free(plain);
+    return v;
+}
+
+nana_status_t nana__table_value_error(const struct nana_table *t, const char *key,
+                                      enum nana_value_fault fault, char **msg)
+{
+    char kb[NANA_KEY_MSG_SIZE];
+    const char *k = nana__key_for_msg(key, kb, sizeof kb);
+    const char *why = NULL;
+    /* Messages name the key and the table, never the stored bytes. */
+    if (fault == NANA__VALUE_NOMEM) {
+        *msg = nana__strdupf("out of memory reading the value of key %s in table \"%s\"", k,
+                             t->name);
+        return NANA_ENOMEM;
+    }
+    if (!t->owner->crypt) {
+        *msg = nana__strdupf(
+            "the value of key %s in table \"%s\" is not valid JSON (or holds an integer "
+            "beyond 64 bits)%s",
+            k, t->name,
+            fault == NANA__VALUE_BLOB_NOT_JSON
+                ? "; it is a BLOB: encrypted by NanaSQLite? open the file with its key "
+                  "(nana_open_encrypted)"
+                : "");
+        return NANA_ETYPE;
+    }
+    switch (fault) {
+    case NANA__VALUE_NOT_JSON:
+        *msg = nana__strdupf("the value of key %s in table \"%s\" decrypts to text that is "
+                             "not valid JSON (or holds an integer beyond 64 bits)",
+                             k, t->name);
+        return NANA_ETYPE;
+    case NANA__VALUE_NULL:
+        why = "the value is NULL";
+        break;
+    case NANA__VALUE_PLAINTEXT:
+        why = "the value is stored unencrypted (as text or a number), and an encrypted "
+              "root reads no plaintext";
+        break;
+    case NANA__VALUE_SHORT:
+        why = "the value is shorter than a nonce and a tag (28 bytes)";
+        break;
+    default:
+        why = "the authentication tag does not match: another key or cipher, or the "
+              "stored value was changed";
+        break;
+    }
+    *msg = nana__strdupf("decryption failed for key %s in table \"%s\": %s", k, t->name, why);
+    return NANA_ETYPE;
+}
+
 /* -------------------------------------------------------------- loading */
 
 void nana__table_items_free(struct nana_kv_item *items, size_t n)
@@ -387,8 +506,8 @@ int nana__table_read_all(struct nana_table *t, sqlite3 *conn, struct nana_kv_ite
         return rc;
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
         const char *key = (const char *)sqlite3_column_text(stmt, 0);
-        const char *text = (const char *)sqlite3_column_text(stmt, 1);
-        json_t *v = text ? nana__json_decode(text, (size_t)sqlite3_column_bytes(stmt, 1)) : NULL;
+        enum nana_value_fault fault;
+        json_t *v = nana__table_value(t, stmt, 1, &fault);
         if (!key || !v) {
             nana__json_release(v);
             (*skipped)++;

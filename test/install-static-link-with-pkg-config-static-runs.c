@@ -5,12 +5,12 @@
  *     cc -static app.c $(pkg-config --static --cflags --libs nanasqlite)
  * pointed at the staged copy (PKG_CONFIG_PATH, PKG_CONFIG_SYSROOT_DIR), links
  * examples/demo.c into a program with no dynamic section, which runs.  That
- * needs nanasqlite.pc to name SQLite as a package (Requires.private:
- * sqlite3), so that SQLite's own private libraries (-lm -lz on Debian) come
- * with it: every library of `pkg-config --static --libs sqlite3` is in
- * nanasqlite's static flags, while the shared flags name neither SQLite nor
- * its libraries (a program linked against the shared library needs only
- * -lnanasqlite and jansson).
+ * needs nanasqlite.pc to name SQLite and libcrypto as packages
+ * (Requires.private: sqlite3 libcrypto), so that their own private
+ * libraries (-lm -lz on Debian) come with them: every library of
+ * `pkg-config --static --libs sqlite3 libcrypto` is in nanasqlite's static
+ * flags, while the shared flags name none of them (a program linked against
+ * the shared library needs only -lnanasqlite and jansson).
  */
 #include "harness.h"
 
@@ -43,10 +43,11 @@ int main(void)
 
     snprintf(path, sizeof path, "%s/usr/lib/pkgconfig/nanasqlite.pc", stage);
     char *pc = t_slurp(path);
-    if (!strstr(pc, "\nRequires.private: sqlite3\n"))
-        t_fail(__FILE__, __LINE__, "nanasqlite.pc does not say Requires.private: sqlite3:\n%s", pc);
-    if (strstr(pc, "-lsqlite3"))
-        t_fail(__FILE__, __LINE__, "nanasqlite.pc names -lsqlite3 itself:\n%s", pc);
+    if (!strstr(pc, "\nRequires.private: sqlite3 libcrypto\n"))
+        t_fail(__FILE__, __LINE__,
+               "nanasqlite.pc does not say Requires.private: sqlite3 libcrypto:\n%s", pc);
+    if (strstr(pc, "-lsqlite3") || strstr(pc, "-lcrypto"))
+        t_fail(__FILE__, __LINE__, "nanasqlite.pc names -lsqlite3 or -lcrypto itself:\n%s", pc);
     free(pc);
 
     snprintf(env, sizeof env,
@@ -55,14 +56,15 @@ int main(void)
     char *static_flags = line_of(cmd);
     snprintf(cmd, sizeof cmd, "%s pkg-config --cflags --libs nanasqlite", env);
     char *shared_flags = line_of(cmd);
-    char *sqlite_libs = line_of("pkg-config --static --libs-only-l sqlite3");
+    char *sqlite_libs = line_of("pkg-config --static --libs-only-l sqlite3 libcrypto");
     printf("pkg-config --static --cflags --libs nanasqlite: %s\n", static_flags);
     printf("pkg-config --cflags --libs nanasqlite: %s\n", shared_flags);
 
     int failures = 0;
     for (char *lib = strtok(sqlite_libs, " "); lib; lib = strtok(NULL, " ")) {
         if (!has_word(static_flags, lib)) {
-            fprintf(stderr, "static flags lack %s (from pkg-config --static --libs sqlite3)\n",
+            fprintf(stderr,
+                    "static flags lack %s (from pkg-config --static --libs sqlite3 libcrypto)\n",
                     lib);
             failures++;
         }

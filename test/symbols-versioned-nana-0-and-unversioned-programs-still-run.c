@@ -186,7 +186,7 @@ int main(void)
     snprintf(cmd, sizeof cmd,
              "mkdir -p '%s' && ${CC:-cc} -shared -Wl,-soname,libnanasqlite.so.%d -o "
              "'%s/libnanasqlite.so.%d' -Wl,--whole-archive lib/libnanasqlite.a "
-             "-Wl,--no-whole-archive $(pkg-config --libs sqlite3 jansson) -lpthread && "
+             "-Wl,--no-whole-archive $(pkg-config --libs sqlite3 jansson libcrypto) -lpthread && "
              "ln -sf libnanasqlite.so.%d '%s/libnanasqlite.so'",
              old_dir, NANA_VERSION_MAJOR, old_dir, NANA_VERSION_MAJOR, NANA_VERSION_MAJOR,
              old_dir);

@@ -3,7 +3,7 @@
 # missing ones.
 #
 #   check-deps.sh --lib    what building the library needs: pkg-config,
-#                          SQLite 3 and jansson; fails when one is missing and
+#                          SQLite 3, jansson and OpenSSL's libcrypto; fails when one is missing and
 #                          cannot be installed, or when jansson's reference
 #                          count is not thread-safe (results are shared
 #                          between threads).  Run before the first compile.
@@ -11,7 +11,9 @@
 #                          man pages, renders their EXAMPLES), g++ (the
 #                          header as C++), libevent-dev and libuv1-dev (the
 #                          event-loop adapters' tests, the example HTTP
-#                          service) and curl (drives that service).
+#                          service), curl (drives that service) and
+#                          python3-cryptography (the encryption interop
+#                          test writes and reads NanaSQLite's format).
 #                          Installed the same way; where they cannot be, a
 #                          warning and exit 0: the library still builds, and
 #                          the tests that need them fail saying so.  Run by
@@ -38,8 +40,9 @@ lib_missing() {
     if command -v pkg-config >/dev/null 2>&1; then
         pkg-config --exists sqlite3 || printf ' libsqlite3-dev'
         pkg-config --exists jansson || printf ' libjansson-dev'
+        pkg-config --exists 'libcrypto >= 3.0' || printf ' libssl-dev'
     else
-        printf ' pkg-config libsqlite3-dev libjansson-dev'
+        printf ' pkg-config libsqlite3-dev libjansson-dev libssl-dev'
     fi
 }
 # ... and for the tests.
@@ -49,6 +52,17 @@ tests_missing() {
     pkg-config --exists libevent 2>/dev/null || printf ' libevent-dev'
     pkg-config --exists libuv 2>/dev/null || printf ' libuv1-dev'
     command -v curl >/dev/null 2>&1 || printf ' curl'
+    py_crypto || printf ' python3-cryptography'
+}
+# Is there a Python with the cryptography package (the encryption interop
+# test's independent implementation of NanaSQLite's format)?  Looked for as
+# the test looks: Debian's, which python3-cryptography serves, then the one
+# on PATH.
+py_crypto() {
+    for py in /usr/bin/python3 python3; do
+        "$py" -c 'import cryptography.hazmat.primitives.ciphers.aead' >/dev/null 2>&1 && return 0
+    done
+    return 1
 }
 # ... and for the example HTTP service and its benchmark.
 http_missing() {
@@ -104,7 +118,8 @@ if [ "$mode" != --tests ]; then
     printf '#include <jansson.h>\n#if !JANSSON_THREAD_SAFE_REFCOUNT\n#error jansson refcount is not thread-safe\n#endif\nint main(void){return 0;}\n' |
         $cc $(pkg-config --cflags jansson) -x c -fsyntax-only - ||
         { echo "deps: jansson's reference count is not thread-safe; libnanasqlite needs jansson >= 2.11 built with atomic builtins" >&2; exit 1; }
-    echo "deps: sqlite3 $(pkg-config --modversion sqlite3), jansson $(pkg-config --modversion jansson)"
+    echo "deps: sqlite3 $(pkg-config --modversion sqlite3), jansson $(pkg-config --modversion jansson)," \
+        "libcrypto $(pkg-config --modversion libcrypto)"
 fi
 
 if [ "$mode" != --lib ]; then
