@@ -6,6 +6,7 @@
 #   make asan     the same suite under AddressSanitizer + UBSan
 #   make tsan     the same suite under ThreadSanitizer
 #   make valgrind the same suite under valgrind memcheck
+#   make fuzz     libFuzzer targets, FUZZ_SECONDS each (default 60; fuzz/README)
 #   make deps     install what the build and the tests need (Debian, as root)
 #   make http-service  build examples/http-service/http-service (libevent)
 #   make http-bench    wrk against that service and its blocking-sqlite3 twin
@@ -323,6 +324,46 @@ model-check: all $(MODEL_BIN)
 	$(MODEL_DICT) --seconds $(SECONDS)
 	$(MODEL_THREADS)
 # ------------------------------------------------ model-based tester (end)
+
+# ---------------------------------------------------------- fuzzing (begin)
+# fuzz/: libFuzzer targets, one file each (fuzz/README), with seed corpora
+# in fuzz/corpus/<target>/.  `make fuzz` builds them with clang, ASan and
+# UBSan against the library's objects built the same way (the targets call
+# internal functions, which the shared library hides), and runs each for
+# FUZZ_SECONDS over a scratch copy of its corpus; it fails when one finds a
+# crash, and names the reproducer.  clang is installed when missing (as
+# root on Debian).  The suites replay the committed seeds through the same
+# checks without libFuzzer, linking the static archive of their variant:
+# test/fuzz-seed-corpora-pass-their-target-checks.c.
+FUZZ_SECONDS   ?= 60
+FUZZ_TARGETS   := sql_helpers json_decode json_roundtrip model_decode query_expr
+FUZZ_CHECK_OBJ := $(patsubst %,$(BUILD)/fuzz/%.o,common $(FUZZ_TARGETS))
+FUZZ_ARCHIVE   := $(if $(filter plain,$(VARIANT)),$(AR_LIB),$(BUILD)/libnanasqlite.a)
+FUZZ_REPLAY    := $(BUILD)/test/fuzz-seed-corpora-pass-their-target-checks
+
+$(BUILD)/fuzz/%.o: fuzz/%.c fuzz/fuzz.h $(LIB_HDR) | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(CFLAGS_APP) -Ilib -c $< -o $@
+$(FUZZ_REPLAY): TEST_LINK = $(FUZZ_CHECK_OBJ) $(FUZZ_ARCHIVE)
+$(FUZZ_REPLAY): $(FUZZ_CHECK_OBJ) $(FUZZ_ARCHIVE) fuzz/fuzz.h
+
+.PHONY: fuzz fuzz-deps fuzz-build
+fuzz: WERROR = 1
+fuzz: fuzz-deps
+	$(MAKE) --no-print-directory VARIANT=fuzz CC=clang WERROR=$(WERROR) OPT="$(SAN_COMMON)" \
+	    EXTRA_CFLAGS="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all" \
+	    fuzz-build
+	sh fuzz/run.sh $(FUZZ_SECONDS) build/fuzz/bin $(FUZZ_TARGETS)
+fuzz-deps: | $(DEPS_STAMP)
+	@sh tools/check-deps.sh --fuzz
+fuzz-build: $(patsubst %,$(BUILD)/bin/%,$(FUZZ_TARGETS))
+$(BUILD)/bin/%: fuzz/libfuzzer.c $(BUILD)/fuzz/%.o $(BUILD)/fuzz/common.o $(BUILD)/libnanasqlite.a
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(CFLAGS_APP) -Ilib -fsanitize=fuzzer -DFUZZ_CHECK=fuzz_check_$* $(LDFLAGS) -o $@ \
+	    $< $(BUILD)/fuzz/$*.o $(BUILD)/fuzz/common.o $(BUILD)/libnanasqlite.a $(DEP_LIBS)
+# ------------------------------------------------------------ fuzzing (end)
 
 # ------------------------------------------------------ example HTTP service
 # examples/http-service: the seed's web service on libevent's evhttp, with the

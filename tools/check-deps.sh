@@ -24,6 +24,9 @@
 #   check-deps.sh --http-bench
 #                          what `make http-bench` needs: libevent-dev and wrk.
 #                          These two fail when something is missing.
+#   check-deps.sh --fuzz   what `make fuzz` needs: clang able to link a
+#                          libFuzzer target with ASan and UBSan (clang,
+#                          libclang-rt-dev).  Fails when missing.
 #
 # Optional, never installed here: cmake (the CMake-package test runs only
 # when it is present) and valgrind (make valgrind, make bench-instr).
@@ -31,8 +34,8 @@ set -eu
 
 mode=${1:---all}
 case $mode in
---lib | --tests | --all | --http-service | --http-bench) ;;
-*) echo "usage: $0 --lib | --tests | --all | --http-service | --http-bench" >&2; exit 2 ;;
+--lib | --tests | --all | --http-service | --http-bench | --fuzz) ;;
+*) echo "usage: $0 --lib | --tests | --all | --http-service | --http-bench | --fuzz" >&2; exit 2 ;;
 esac
 
 # Debian packages missing for the library.
@@ -72,6 +75,22 @@ http_missing() {
     fi
 }
 
+# ... and for make fuzz: clang that links a fuzzer (the runtime is a
+# package of its own).
+fuzz_missing() {
+    if ! command -v clang >/dev/null 2>&1; then
+        printf ' clang libclang-rt-dev'
+        return
+    fi
+    probe=$(mktemp) || return
+    printf '%s\n' 'int LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n);' \
+        'int LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n)' \
+        '{ return (int)(d && n) * 0; }' |
+        clang -fsanitize=fuzzer,address,undefined -x c - -o "$probe" >/dev/null 2>&1 ||
+        printf ' libclang-rt-dev'
+    rm -f "$probe"
+}
+
 # Installs packages "$@" when root on a machine with apt-get; 1 when it
 # cannot or did not succeed.
 apt_updated=""
@@ -86,6 +105,22 @@ install_packages() {
     fi
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null || return 1
 }
+
+if [ "$mode" = --fuzz ]; then
+    need=$(fuzz_missing)
+    if [ -n "$need" ]; then
+        # shellcheck disable=SC2086
+        install_packages $need || true
+        need=$(fuzz_missing)
+        if [ -n "$need" ]; then
+            echo "deps: missing$need, which make fuzz needs (Debian, as root:" \
+                "apt-get install$need)" >&2
+            exit 1
+        fi
+    fi
+    echo "deps: $(clang --version | head -n 1), with libFuzzer"
+    exit 0
+fi
 
 if [ "$mode" = --http-service ] || [ "$mode" = --http-bench ]; then
     need=$(http_missing)
