@@ -483,18 +483,8 @@ static void tail_check(const struct input *in)
     const char *tail = in->piece[0] ? in->piece[0] : "";
     if (!nana__tail_is_empty(tail) || fuzz_sql_tail_is_empty(fuzz_sql_db(), tail))
         return;
-    /* SQLite reads a "/" and a "*" where "/" "*" ends the text, not an open
-     * comment (known bug tail-lone-open-comment): nothing can hide in it. */
-    size_t n = strlen(tail);
-    char *before = strndup(tail, n >= 2 ? n - 2 : 0);
-    bool lone_open_comment = n >= 2 && strcmp(tail + n - 2, "/*") == 0 &&
-                             fuzz_sql_tail_is_empty(fuzz_sql_db(), before);
-    free(before);
-    if (lone_open_comment)
-        fuzz_known("tail-lone-open-comment");
-    else
-        fuzz_fail("nana__tail_is_empty() passes %s, which SQLite does not read as nothing",
-                  fuzz_show(tail, strlen(tail)));
+    fuzz_fail("nana__tail_is_empty() passes %s, which SQLite does not read as nothing",
+              fuzz_show(tail, strlen(tail)));
 }
 
 int fuzz_check_sql_helpers(const uint8_t *data, size_t size)

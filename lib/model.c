@@ -194,8 +194,10 @@ static nana_status_t decode(const nana_model_t *m, const json_t *o, void *obj, c
             break;
         }
         case NANA_FIELD_STRING: {
-            if (!json_is_string(v)) {
-                want = "a string";
+            /* A C string cannot hold a NUL: cut there, it would be
+             * another value. */
+            if (!json_is_string(v) || !nana__json_string_is_cstring(v)) {
+                want = "a string without NUL bytes";
                 break;
             }
             char *s = strdup(json_string_value(v));

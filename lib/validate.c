@@ -474,10 +474,13 @@ bool nana__tail_is_empty(const char *tail)
         } else if (p[0] == '-' && p[1] == '-') {
             while (*p && *p != '\n')
                 p++;
-        } else if (p[0] == '/' && p[1] == '*') {
+        } else if (p[0] == '/' && p[1] == '*' && p[2]) {
+            /* SQLite reads a comment only when a byte follows its opening
+             * slash-star (the two ending the text are operators); an open
+             * one runs to the end. */
             const char *end = strstr(p + 2, "*/");
             if (!end)
-                return true; /* SQLite treats an open comment as running to the end */
+                return true;
             p = end + 2;
         } else {
             return false;
