@@ -286,12 +286,16 @@ struct nana_cache_shard {
  * no bound.  Any bound or a lifetime makes the cache bounded. */
 struct nana_cache_policy {
     size_t max_entries;
-    size_t max_bytes;   /* of the entries' costs: see cache.c */
+    size_t max_bytes;   /* of the entries' costs: see cachepolicy.c */
     int64_t ttl_ns;     /* how long a committed state is an answer */
 };
 
 struct nana_cache {
     struct nana_cache_shard shards[NANA_CACHE_SHARDS];
+    /* Read by every lookup, written once: on a line of their own, away
+     * from the generation every commit writes. */
+    struct nana_cache_policy policy; /* set at init, never changed */
+    bool bounded;
     /* Odd while a committed state or a reset is being written, bumped
      * before and after each: a reader of several keys that sees the same
      * even value before and after its lookups saw one state (see
@@ -304,17 +308,15 @@ struct nana_cache {
     atomic_bool fully_loaded;
     /* With a lifetime: when being fully loaded stops meaning anything. */
     atomic_llong loaded_until;
-    struct nana_cache_policy policy; /* set at init, never changed */
-    bool bounded;
     atomic_size_t entries;      /* every entry, pinned or not */
-    /* Expiry and eviction (cache.c): a sweep would find work, and one is
-     * queued (the Ops side queues it as a pool job: table.c's). */
+    /* Expiry and eviction (cachepolicy.c): a sweep would find work, and
+     * one is queued (the Ops side queues it as a pool job: table.c's). */
     atomic_bool sweep_due;
     atomic_bool sweep_queued;
     atomic_llong next_expiry;   /* when the oldest committed state runs out */
     atomic_size_t orphans;      /* entries that may be unlisted leftovers */
     /* The executor's: the committed entries oldest first, SIEVE's hand, and
-     * the sum of their costs (see cache.c). */
+     * the sum of their costs (see cachepolicy.c). */
     struct nana_cache_entry *oldest, *newest, *hand;
     size_t listed;
     size_t bytes;
