@@ -167,8 +167,8 @@ nana_status_t nana_table(nana_db_t *db, const char *name, nana_db_t **out);
  *                        cache for this long after it was read or written,
  *                        then the key is read from SQLite again.
  * Over a bound, keys are dropped roughly least recently used first (the
- * SIEVE algorithm; nana_table(3) has the details), never one with a write
- * queued.  Dropping and expiry never change an answer's correctness, only
+ * SIEVE algorithm; nana_table(3) has the details); one with a write queued
+ * keeps its entry, and its reads queue behind the write.  Dropping and expiry never change an answer's correctness, only
  * where it comes from: the dropped key is read from SQLite again.
  * reserved: zero.  The struct does not grow: its size is part of the ABI
  * (as nana_options_t's is, README), so later releases give fields in the
