@@ -98,7 +98,9 @@ static size_t json_cost(const json_t *v)
         const char *k;
         json_t *m;
         n = 2;
-        json_object_foreach((json_t *)v, k, m) n += strlen(k) + 4 + json_cost(m);
+        json_object_foreach((json_t *)v, k, m) {
+            n += strlen(k) + 4 + json_cost(m); /* "k":v, */
+        }
         return n;
     }
     case JSON_ARRAY:
