@@ -1246,6 +1246,74 @@ static void twin_txn_rmw(int n, struct run_result *r)
     check_counter(path, txns * TXN_RMW);
 }
 
+/* -------------------------------------------- get_1m_lru10k, get_1m_unbounded */
+
+/* A million keys read once each, in windows of futures, with the table's
+ * cache bounded to 10k entries or not: what peak RSS the cache costs.  The
+ * twin decodes every row and keeps nothing.  The runs read the seed file in
+ * place (reads only: a 150 MB copy per run would be most of the run). */
+#define MILLION_KEYS 1000000
+#define LRU_BOUND 10000
+#define READ_WINDOW 256
+
+static void lib_get_1m(int n, struct run_result *r, int64_t bound)
+{
+    nana_table_options_t to;
+    nana_table_options_init(&to);
+    to.cache_max_entries = bound;
+    nana_db_t *db = NULL;
+    if (nana_open_v3(seed_path("seed1m.db"), NULL, 0, &to, &db) != NANA_OK)
+        die("nana_open_v3: %s", nana_db_errmsg(db));
+    nana_future_t *fs[READ_WINDOW];
+    int idx[READ_WINDOW], w = 0;
+    char key[32];
+    double t0 = now_s();
+    for (int i = 0; i < n; i++) {
+        idx[w] = i % MILLION_KEYS;
+        key_of(idx[w], key, sizeof key);
+        fs[w++] = nana_get(db, key, NULL);
+        if (w == READ_WINDOW || i == n - 1) {
+            for (int j = 0; j < w; j++) {
+                await_ok(fs[j]);
+                if (json_integer_value(json_object_get(nana_future_json(fs[j]), "index")) !=
+                    idx[j])
+                    die("get_1m: %s", "wrong value");
+                nana_future_free(fs[j]);
+            }
+            w = 0;
+        }
+    }
+    r->ops_per_s = n / (now_s() - t0);
+    nana_close(db);
+}
+
+static void lib_get_1m_lru(int n, struct run_result *r) { lib_get_1m(n, r, LRU_BOUND); }
+static void lib_get_1m_unbounded(int n, struct run_result *r) { lib_get_1m(n, r, NANA_INHERIT); }
+
+static void twin_get_1m(int n, struct run_result *r)
+{
+    sqlite3 *db = raw_open(seed_path("seed1m.db"));
+    sqlite3_stmt *get = prepare(db, "SELECT value FROM data WHERE key = ?");
+    char key[32];
+    double t0 = now_s();
+    for (int i = 0; i < n; i++) {
+        key_of(i % MILLION_KEYS, key, sizeof key);
+        sqlite3_bind_text(get, 1, key, -1, SQLITE_STATIC);
+        if (sqlite3_step(get) != SQLITE_ROW)
+            die("twin get_1m: %s", sqlite3_errmsg(db));
+        json_error_t err;
+        json_t *v = json_loadb((const char *)sqlite3_column_text(get, 0),
+                               (size_t)sqlite3_column_bytes(get, 0), JSON_DECODE_ANY, &err);
+        if (json_integer_value(json_object_get(v, "index")) != i % MILLION_KEYS)
+            die("twin get_1m: %s", "wrong value");
+        json_decref(v);
+        sqlite3_reset(get);
+    }
+    r->ops_per_s = n / (now_s() - t0);
+    sqlite3_finalize(get);
+    sqlite3_close(db);
+}
+
 static const struct workload workloads[] = {
     {"set_seq", 10000, 2000, true, lib_set_seq, twin_set_seq, NULL, NULL, 0},
     {"set_conc", 10000, 2000, false, lib_set_conc, twin_set_conc, NULL, NULL, 0},
@@ -1275,6 +1343,11 @@ static const struct workload workloads[] = {
      8},
     {"txn_1000", 100000, 20000, false, lib_txn_1000, twin_txn_1000, NULL, NULL, 0},
     {"txn_rmw_10", 20000, 4000, true, lib_txn_rmw, twin_txn_rmw, NULL, NULL, 0},
+    /* Quick runs too read the million: the memory at that size is the point. */
+    {"get_1m_lru10k", MILLION_KEYS, MILLION_KEYS, false, lib_get_1m_lru, twin_get_1m, "seed1m.db",
+     NULL, 0},
+    {"get_1m_unbounded", MILLION_KEYS, MILLION_KEYS, false, lib_get_1m_unbounded, twin_get_1m,
+     "seed1m.db", NULL, 0},
 };
 #define N_WORKLOADS (sizeof workloads / sizeof workloads[0])
 
@@ -1404,6 +1477,8 @@ int main(int argc, char **argv)
             make_seed(path_in_dir("seed100k.db"), 100000);
         if (strstr(argv[2], "zipf_"))
             make_big_seed(path_in_dir("seed1kb.db"));
+        if (strstr(argv[2], "get_1m"))
+            make_seed(path_in_dir("seed1m.db"), MILLION_KEYS);
         zipf_init();
         int rc = instr_mode(argv[2], atoi(argv[3]));
         char cmd[4300];
@@ -1433,6 +1508,8 @@ int main(int argc, char **argv)
         make_seed(path_in_dir("seed100k.db"), 100000);
     if (!only || strncmp(only, "zipf_", 5) == 0)
         make_big_seed(path_in_dir("seed1kb.db"));
+    if (!only || strncmp(only, "get_1m", 6) == 0)
+        make_seed(path_in_dir("seed1m.db"), MILLION_KEYS);
 
     FILE *out = fopen(out_path, "w");
     if (!out)

@@ -186,6 +186,59 @@ const char *nana_db_errmsg(const nana_db_t *db);
 nana_status_t nana_table(nana_db_t *db, const char *name, nana_db_t **out);
 
 /*
+ * What a table's cache keeps: its policy, given when a root first opens the
+ * table -- the root's own table by nana_open_v3(), others by nana_table_v2()
+ * -- and kept while the root is open; every handle of the root on the table
+ * shares it.  Each field is one of
+ *   NANA_INHERIT (0, what nana_table_options_init() and a zeroed struct
+ *     set): the value of the handle the table is opened from (db of
+ *     nana_table_v2; nana_table() inherits every field), or for the root's
+ *     own table the default, which is no bound;
+ *   NANA_UNLIMITED (-1): no bound, whatever the parent's;
+ *   a positive value:
+ *     cache_max_entries  keys cached at most, present or absent;
+ *     cache_max_bytes    at most this much cost, a key costing 64 + its
+ *                        length + its value's length as compact JSON text;
+ *     cache_ttl_ms       an answer (present or absent) is served from the
+ *                        cache for this long after it was read or written,
+ *                        then the key is read from SQLite again.
+ * Over a bound, keys are dropped roughly least recently used first (the
+ * SIEVE algorithm; nana_table(3) has the details); one with a write queued
+ * keeps its entry, and its reads queue behind the write.  Dropping and expiry never change an answer's correctness, only
+ * where it comes from: the dropped key is read from SQLite again.
+ * reserved: zero.  The struct does not grow: its size is part of the ABI
+ * (as nana_options_t's is, README), so later releases give fields in the
+ * reserved slots meanings of their own, zero meaning "inherit"; this one
+ * refuses a non-zero one (NANA_EINVAL).  Added after 0.1.0: NANA_0.2.
+ */
+#define NANA_INHERIT 0
+#define NANA_UNLIMITED (-1)
+
+typedef struct nana_table_options {
+    int64_t cache_max_entries;
+    int64_t cache_max_bytes;
+    int64_t cache_ttl_ms;
+    int64_t reserved[5];
+} nana_table_options_t;
+
+/* Sets every field of *opts to NANA_INHERIT.  opts NULL: does nothing. */
+void nana_table_options_init(nana_table_options_t *opts);
+
+/*
+ * nana_table() with table options (NULL: inherit everything, as
+ * nana_table()).  A table the root already has keeps its policy: an option
+ * set to another value than it has is NANA_EINVAL, with
+ * nana_db_errmsg(db) saying which.
+ */
+nana_status_t nana_table_v2(nana_db_t *db, const char *name, const nana_table_options_t *opts,
+                            nana_db_t **out);
+
+/* nana_open_v2() with the table options of the root's own table (NULL:
+ * none, as nana_open_v2()); bulk_load then loads what the policy keeps. */
+nana_status_t nana_open_v3(const char *path, const nana_options_t *opts, unsigned flags,
+                           const nana_table_options_t *table_opts, nana_db_t **out);
+
+/*
  * Root: drains queued jobs, joins the workers, closes the connection.
  * Sub-table: releases that handle only.  db NULL: NANA_OK.  From a callback
  * or a pool thread: NANA_EDEADLK and nothing is closed.  The handle is freed

@@ -6,49 +6,15 @@
  * An entry is PRESENT (with its value), ABSENT (the key is known not to be
  * stored) or UNKNOWN (kept only because writes to it are pending).  Entries
  * are created by submitters (pinning a key they will write) and by the
- * executor (filling what it read); only the executor changes states.
+ * executor (filling what it read); only the executor changes states, and
+ * only the executor frees entries.
+ *
+ * Bounded caches (a bound or a lifetime) are cachepolicy.c's: see there.
  */
-#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
-
-/*
- * Shard locks are spinlocks: what they guard is a few dozen instructions
- * (find an entry, take a reference), and a pthread mutex pair costs more
- * than the lookup itself.  A waiter that spins too long yields the CPU, so
- * a holder preempted on a machine with few cores gets it back.
- */
-/* The CPU's spin-wait hint, where there is one. */
-static inline void cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#elif defined(__aarch64__) || defined(__arm__)
-    __asm__ __volatile__("yield");
-#endif
-}
-
-static void shard_lock(struct nana_cache_shard *s)
-{
-    unsigned spins = 0;
-    while (atomic_exchange_explicit(&s->lock, 1, memory_order_acquire)) {
-        while (atomic_load_explicit(&s->lock, memory_order_relaxed)) {
-            if (++spins < 64)
-                cpu_relax();
-            else {
-                spins = 0;
-                sched_yield();
-            }
-        }
-    }
-}
-
-static void shard_unlock(struct nana_cache_shard *s)
-{
-    atomic_store_explicit(&s->lock, 0, memory_order_release);
-}
+#include "cache.h"
 
 #define INITIAL_BUCKETS 16
 
@@ -75,15 +41,32 @@ uint32_t nana__cache_hash(const char *key, size_t len)
     return (uint32_t)(h >> 32);
 }
 
-static struct nana_cache_shard *shard_of(struct nana_cache *c, uint32_t hash)
+static void mark_visited(struct nana_cache_entry *e)
 {
-    /* The low bits pick the bucket inside a shard; the high bits the shard. */
-    return &c->shards[hash >> 28];
+    /* Read first: a hot entry's line then stays shared between threads. */
+    struct node *n = node_of(e);
+    if (!__atomic_load_n(&n->visited, __ATOMIC_RELAXED))
+        __atomic_store_n(&n->visited, 1, __ATOMIC_RELAXED);
 }
 
-int nana__cache_init(struct nana_cache *c)
+/* --------------------------------------------------------- set-up, free */
+
+int nana__cache_init(struct nana_cache *c, const struct nana_cache_policy *policy)
 {
     atomic_init(&c->generation, 0);
+    atomic_init(&c->fully_loaded, false);
+    atomic_init(&c->loaded_until, 0);
+    c->policy = policy ? *policy : (struct nana_cache_policy){0};
+    c->bounded = c->policy.max_entries || c->policy.max_bytes || c->policy.ttl_ns;
+    atomic_init(&c->entries, 0);
+    atomic_init(&c->sweep_due, false);
+    atomic_init(&c->sweep_queued, false);
+    atomic_init(&c->next_expiry, INT64_MAX);
+    atomic_init(&c->orphans, 0);
+    c->oldest = c->newest = c->hand = NULL;
+    c->listed = 0;
+    c->bytes = 0;
+    c->dirty = false;
     for (int i = 0; i < NANA_CACHE_SHARDS; i++) {
         struct nana_cache_shard *s = &c->shards[i];
         atomic_init(&s->lock, 0);
@@ -102,13 +85,6 @@ int nana__cache_init(struct nana_cache *c)
     return 0;
 }
 
-static void entry_free(struct nana_cache_entry *e)
-{
-    nana__json_release(e->value);
-    nana__json_release(e->staged_value);
-    free(e);
-}
-
 void nana__cache_destroy(struct nana_cache *c)
 {
     for (int i = 0; i < NANA_CACHE_SHARDS; i++) {
@@ -117,12 +93,14 @@ void nana__cache_destroy(struct nana_cache *c)
             struct nana_cache_entry *e = s->buckets[b], *next;
             for (; e; e = next) {
                 next = e->next;
-                entry_free(e);
+                entry_free(c, e);
             }
         }
         free(s->buckets);
     }
 }
+
+/* -------------------------------------------------------------- lookups */
 
 static struct nana_cache_entry *find_locked(struct nana_cache_shard *s, const char *key,
                                             uint32_t hash)
@@ -134,24 +112,48 @@ static struct nana_cache_entry *find_locked(struct nana_cache_shard *s, const ch
     return NULL;
 }
 
-int nana__cache_lookup(struct nana_cache *c, const char *key, uint32_t hash,
-                       bool fully_loaded, json_t **value)
+/* Is a key with no entry absent?  With a lifetime, only until the one of
+ * what loading (or clearing) the table taught us ran out. */
+static bool complete(struct nana_cache *c, int64_t now)
+{
+    return atomic_load(&c->fully_loaded) &&
+           (!c->policy.ttl_ns ||
+            now < atomic_load_explicit(&c->loaded_until, memory_order_relaxed));
+}
+
+int nana__cache_lookup(struct nana_cache *c, const char *key, uint32_t hash, json_t **value)
 {
     struct nana_cache_shard *s = shard_of(c, hash);
+    int64_t now = c->policy.ttl_ns ? now_ns() : 0;
     int answer = NANA__UNKNOWN;
+    bool ran_out = false;
     shard_lock(s);
     struct nana_cache_entry *e = find_locked(s, key, hash);
     if (!e) {
-        if (fully_loaded)
+        /* Read under the lock: see forget_entry. */
+        if (complete(c, now))
             answer = NANA__ABSENT;
     } else if (e->pending == 0 && (e->state == NANA__PRESENT || e->state == NANA__ABSENT)) {
-        answer = e->state;
-        if (answer == NANA__PRESENT)
-            *value = nana__json_ref(e->value);
+        if (c->bounded && expired(c, e, now)) {
+            ran_out = true;
+        } else {
+            answer = e->state;
+            if (answer == NANA__PRESENT)
+                *value = nana__json_ref(e->value);
+            if (c->bounded)
+                mark_visited(e);
+        }
     }
     atomic_fetch_add_explicit(answer == NANA__UNKNOWN ? &s->misses : &s->hits, 1,
                               memory_order_relaxed);
     shard_unlock(s);
+    /* An expired answer, or the oldest one running out: a sweep has work.
+     * (The read of an expired key is queued anyway, and its fill renews
+     * the entry; the sweep is for those nobody reads again.) */
+    if (c->policy.ttl_ns &&
+        (ran_out || now >= atomic_load_explicit(&c->next_expiry, memory_order_relaxed)) &&
+        !atomic_load_explicit(&c->sweep_due, memory_order_relaxed))
+        atomic_store_explicit(&c->sweep_due, true, memory_order_relaxed);
     return answer;
 }
 
@@ -188,16 +190,18 @@ static void grow_locked(struct nana_cache_shard *s)
     s->mask = n - 1;
 }
 
-static struct nana_cache_entry *find_or_add_locked(struct nana_cache_shard *s, const char *key,
+static struct nana_cache_entry *find_or_add_locked(struct nana_cache *c,
+                                                   struct nana_cache_shard *s, const char *key,
                                                    uint32_t hash)
 {
     struct nana_cache_entry *e = find_locked(s, key, hash);
     if (e)
         return e;
     size_t len = strlen(key);
-    e = calloc(1, sizeof *e + len + 1);
-    if (!e)
+    char *block = calloc(1, node_size(c) + sizeof *e + len + 1);
+    if (!block)
         return NULL;
+    e = (struct nana_cache_entry *)(void *)(block + node_size(c));
     memcpy(e->key, key, len + 1);
     e->hash = hash;
     e->state = NANA__UNKNOWN;
@@ -206,6 +210,7 @@ static struct nana_cache_entry *find_or_add_locked(struct nana_cache_shard *s, c
     e->next = s->buckets[hash & s->mask];
     s->buckets[hash & s->mask] = e;
     s->count++;
+    atomic_fetch_add_explicit(&c->entries, 1, memory_order_relaxed);
     return e;
 }
 
@@ -214,7 +219,7 @@ struct nana_cache_entry *nana__cache_get_entry(struct nana_cache *c, const char 
 {
     struct nana_cache_shard *s = shard_of(c, hash);
     shard_lock(s);
-    struct nana_cache_entry *e = find_or_add_locked(s, key, hash);
+    struct nana_cache_entry *e = find_or_add_locked(c, s, key, hash);
     if (e && pin)
         e->pending++;
     shard_unlock(s);
@@ -230,13 +235,22 @@ static struct nana_cache_entry *find_entry(struct nana_cache *c, const char *key
     return e;
 }
 
-int nana__cache_peek(struct nana_cache *c, const char *key, uint32_t hash,
+int nana__cache_peek(struct nana_cache *c, const char *key, uint32_t hash, bool use,
                      struct nana_cache_entry **entry, json_t **value)
 {
     struct nana_cache_shard *s = shard_of(c, hash);
+    int64_t now = c->policy.ttl_ns ? now_ns() : 0;
     shard_lock(s);
     struct nana_cache_entry *e = find_locked(s, key, hash);
     int state = e ? e->state : NANA__UNKNOWN;
+    if (e && c->bounded && (state == NANA__PRESENT || state == NANA__ABSENT)) {
+        /* Expired is "not cached" even in a fully loaded table: the key
+         * must be read. */
+        if (expired(c, e, now))
+            state = NANA__FORGOTTEN;
+        else if (use)
+            mark_visited(e);
+    }
     *value = state == NANA__PRESENT ? nana__json_ref(e->value) : NULL;
     shard_unlock(s);
     *entry = e;
@@ -247,8 +261,13 @@ void nana__cache_unpin(struct nana_cache *c, struct nana_cache_entry *e)
 {
     struct nana_cache_shard *s = shard_of(c, e->hash);
     shard_lock(s);
-    e->pending--;
+    /* A pinned entry whose write never committed is left with nothing in
+     * it and in no list: the executor finds such leftovers by a scan,
+     * when there may be enough of them (see drop_orphans). */
+    bool leftover = --e->pending == 0 && c->bounded && !node_of(e)->listed;
     shard_unlock(s);
+    if (leftover)
+        atomic_fetch_add_explicit(&c->orphans, 1, memory_order_relaxed);
 }
 
 unsigned nana__cache_generation(struct nana_cache *c)
@@ -256,10 +275,13 @@ unsigned nana__cache_generation(struct nana_cache *c)
     return atomic_load(&c->generation);
 }
 
-static void commit_staged(struct nana_cache *c, struct nana_cache_entry *e)
+/* ---------------------------------------------------------------- commit */
+
+static void commit_staged(struct nana_cache *c, struct nana_cache_entry *e, int64_t now)
 {
     struct nana_cache_shard *s = shard_of(c, e->hash);
     json_t *old;
+    bool was_listed = false;
     /* Sequentially consistent on both sides (see nana__cache_generation):
      * a reader whose lookup sees this state also sees the first bump. */
     atomic_fetch_add(&c->generation, 1);
@@ -269,18 +291,45 @@ static void commit_staged(struct nana_cache *c, struct nana_cache_entry *e)
     e->value = e->staged == NANA__PRESENT ? e->staged_value : NULL;
     e->staged_value = NULL;
     e->staged = NANA__UNKNOWN;
+    if (c->bounded) {
+        struct node *n = node_of(e);
+        n->expires = c->policy.ttl_ns ? now + c->policy.ttl_ns : 0;
+        was_listed = n->listed;
+        n->listed = 1;
+    }
     shard_unlock(s);
     atomic_fetch_add(&c->generation, 1);
+    if (c->bounded)
+        nana__cachepolicy_committed(c, e, was_listed);
     /* The old value may be the last reference: drop it outside the lock. */
     nana__json_release(old);
 }
 
+/* -------------------------------------------------------- whole caches */
+
+bool nana__cache_fully_loaded(struct nana_cache *c)
+{
+    return complete(c, c->policy.ttl_ns ? now_ns() : 0);
+}
+
+void nana__cache_set_fully_loaded(struct nana_cache *c, bool fully_loaded)
+{
+    if (fully_loaded && c->policy.ttl_ns)
+        atomic_store_explicit(&c->loaded_until, now_ns() + c->policy.ttl_ns,
+                              memory_order_relaxed);
+    atomic_store(&c->fully_loaded, fully_loaded);
+}
+
 void nana__cache_reset(struct nana_cache *c, bool absent_all)
 {
+    /* Down before any entry goes (see forget_entry). */
+    if (!absent_all)
+        atomic_store(&c->fully_loaded, false);
     atomic_fetch_add(&c->generation, 1);
     for (int i = 0; i < NANA_CACHE_SHARDS; i++) {
         struct nana_cache_shard *s = &c->shards[i];
         struct nana_cache_entry *dead = NULL;
+        size_t n_dead = 0;
         shard_lock(s);
         for (size_t b = 0; b <= s->mask; b++) {
             struct nana_cache_entry **link = &s->buckets[b];
@@ -291,6 +340,7 @@ void nana__cache_reset(struct nana_cache *c, bool absent_all)
                     e->next = dead;
                     dead = e;
                     s->count--;
+                    n_dead++;
                     continue;
                 }
                 /* A pending writer holds a pointer to it: keep the entry,
@@ -298,18 +348,41 @@ void nana__cache_reset(struct nana_cache *c, bool absent_all)
                 nana__json_release(e->value);
                 e->value = NULL;
                 e->state = absent_all ? NANA__ABSENT : NANA__UNKNOWN;
+                if (c->bounded) {
+                    /* Out of the list, which goes below; its write's
+                     * commit lists it again. */
+                    struct node *n = node_of(e);
+                    n->older = n->newer = NULL;
+                    n->listed = 0;
+                    n->cost = 0;
+                }
                 link = &e->next;
             }
         }
         shard_unlock(s);
+        atomic_fetch_sub_explicit(&c->entries, n_dead, memory_order_relaxed);
         while (dead) {
             struct nana_cache_entry *next = dead->next;
-            entry_free(dead);
+            entry_free(c, dead);
             dead = next;
         }
     }
     atomic_fetch_add(&c->generation, 1);
+    if (c->bounded)
+        nana__cachepolicy_unlist_all(c);
+    if (absent_all)
+        nana__cache_set_fully_loaded(c, true);
 }
+
+void nana__cache_sweep_done(struct nana_cache *c)
+{
+    atomic_store_explicit(&c->sweep_queued, false, memory_order_relaxed);
+}
+
+/* How many expired entries one commit drops, at most: enough to keep pace
+ * with the entries commits add, little enough that a commit never stalls
+ * the queue on a burst of expiries (the sweep job takes the rest). */
+#define EXPIRE_PER_COMMIT 64
 
 /* ------------------------------------------------------------- staging */
 
@@ -364,19 +437,42 @@ void nana__cache_stage_forget(struct nana_staging *sg, struct nana_cache *c, con
 
 void nana__cache_staging_commit(struct nana_staging *sg)
 {
-    for (size_t i = 0; i < sg->n; i++)
-        commit_staged(sg->refs[i].cache, sg->refs[i].entry);
+    /* One clock reading for the whole commit: lifetimes then keep the list
+     * in expiry order. */
+    int64_t now = 0;
+    bool timed = false;
+    for (size_t i = 0; i < sg->n; i++) {
+        struct nana_cache *c = sg->refs[i].cache;
+        if (c->policy.ttl_ns && !timed) {
+            now = now_ns();
+            timed = true;
+        }
+        commit_staged(c, sg->refs[i].entry, now);
+    }
+    /* Each bounded cache it touched, once, after every state is in: the
+     * batch's own writes are still pinned (they settle after this), so
+     * what goes is what it did not touch. */
+    for (size_t i = 0; i < sg->n; i++) {
+        struct nana_cache *c = sg->refs[i].cache;
+        if (c->dirty) {
+            c->dirty = false;
+            nana__cachepolicy_trim(c, now, EXPIRE_PER_COMMIT);
+        }
+    }
     sg->n = 0;
 }
 
 void nana__cache_staging_discard(struct nana_staging *sg)
 {
     for (size_t i = 0; i < sg->n; i++) {
+        struct nana_cache *c = sg->refs[i].cache;
         struct nana_cache_entry *e = sg->refs[i].entry;
         json_t *v = e->staged_value;
         e->staged_value = NULL;
         e->staged = NANA__UNKNOWN;
         nana__json_release(v);
+        if (c->bounded && !node_of(e)->listed)
+            atomic_fetch_add_explicit(&c->orphans, 1, memory_order_relaxed);
     }
     sg->n = 0;
 }

@@ -58,6 +58,12 @@ NANA_API void nana_options_init(nana_options_t *opts)
     opts->busy_timeout_ms = 5000;
 }
 
+NANA_API void nana_table_options_init(nana_table_options_t *opts)
+{
+    if (opts)
+        memset(opts, 0, sizeof *opts); /* NANA_INHERIT everywhere */
+}
+
 /* ----------------------------------------------------------------- roots */
 
 static void root_release(struct nana_root *root);
@@ -227,8 +233,13 @@ static nana_status_t configure_connection(struct nana_root *root, const nana_opt
 /* The flags nana_open_v2() knows. */
 #define OPEN_FLAGS_KNOWN (NANA_OPEN_READONLY | NANA_OPEN_NOCREATE | NANA_OPEN_CHECK)
 
-static nana_status_t validate_options(const nana_options_t *o, unsigned flags, const char **why)
+static nana_status_t validate_options(const nana_options_t *o, unsigned flags,
+                                      const nana_table_options_t *topts,
+                                      struct nana_cache_policy *policy, const char **why)
 {
+    static const struct nana_cache_policy unbounded = {0};
+    if (nana__cachepolicy_resolve(&unbounded, topts, policy, why) != NANA_OK)
+        return NANA_EINVAL;
     if (flags & ~OPEN_FLAGS_KNOWN)
         *why = "unknown nana_open_v2 flags (this release knows NANA_OPEN_READONLY, "
                "NANA_OPEN_NOCREATE and NANA_OPEN_CHECK)";
@@ -248,12 +259,14 @@ static nana_status_t validate_options(const nana_options_t *o, unsigned flags, c
 /* Opens the file and brings the root up; the steps after a failure are
  * skipped, and *msg says why. */
 static nana_status_t bring_up(struct nana_root *root, nana_db_t *db, const nana_options_t *o,
-                              unsigned flags, bool *journal_kept, char **msg)
+                              unsigned flags, const nana_table_options_t *topts,
+                              bool *journal_kept, char **msg)
 {
     const char *why = NULL;
+    struct nana_cache_policy policy;
     /* Refused options still give a handle that says why, as every other
      * failure of open does; nothing is opened or created. */
-    nana_status_t st = validate_options(o, flags, &why);
+    nana_status_t st = validate_options(o, flags, topts, &policy, &why);
     if (st != NANA_OK) {
         *msg = nana__strdupf("cannot open database \"%s\": %s", root->path, why);
         return st;
@@ -287,7 +300,7 @@ static nana_status_t bring_up(struct nana_root *root, nana_db_t *db, const nana_
                              nana__backend_error_hint(root->backend.writer, rc));
         return nana__status_from_sqlite(rc);
     }
-    if (!(db->table = nana__table_lookup(&root->tables, o->table, true)))
+    if (!(db->table = nana__table_lookup(&root->tables, o->table, &policy)))
         return NANA_ENOMEM;
     if (o->bulk_load) {
         int64_t loaded = 0;
@@ -318,12 +331,20 @@ struct open_key {
 };
 
 static nana_status_t open_root(const char *path, const nana_options_t *opts, unsigned flags,
+                               const nana_table_options_t *table_opts,
                                const struct open_key *key, nana_db_t **out);
 
 NANA_API nana_status_t nana_open_v2(const char *path, const nana_options_t *opts,
                                     unsigned flags, nana_db_t **out)
 {
-    return open_root(path, opts, flags, NULL, out);
+    return open_root(path, opts, flags, NULL, NULL, out);
+}
+
+NANA_API nana_status_t nana_open_v3(const char *path, const nana_options_t *opts,
+                                    unsigned flags, const nana_table_options_t *table_opts,
+                                    nana_db_t **out)
+{
+    return open_root(path, opts, flags, table_opts, NULL, out);
 }
 
 NANA_API nana_status_t nana_open_encrypted(const char *path, const nana_options_t *opts,
@@ -331,10 +352,11 @@ NANA_API nana_status_t nana_open_encrypted(const char *path, const nana_options_
                                            const void *key, size_t key_len, nana_db_t **out)
 {
     struct open_key k = {cipher, key, key_len};
-    return open_root(path, opts, flags, &k, out);
+    return open_root(path, opts, flags, NULL, &k, out);
 }
 
 static nana_status_t open_root(const char *path, const nana_options_t *opts, unsigned flags,
+                               const nana_table_options_t *table_opts,
                                const struct open_key *key, nana_db_t **out)
 {
     nana_options_t o;
@@ -387,7 +409,7 @@ static nana_status_t open_root(const char *path, const nana_options_t *opts, uns
     }
     nana__tables_init(&root->tables, root->encrypted ? &root->crypt : NULL);
     if (st == NANA_OK)
-        st = bring_up(root, db, &o, flags, &journal_kept, &msg);
+        st = bring_up(root, db, &o, flags, table_opts, &journal_kept, &msg);
     /* Read-only by request is no failure: no note. */
     if (st == NANA_OK && nana__backend_read_only(&root->backend) &&
         !(flags & NANA_OPEN_READONLY))
@@ -411,7 +433,33 @@ static nana_status_t open_root(const char *path, const nana_options_t *opts, uns
 
 /* ------------------------------------------------------------ sub-tables */
 
+/* A table the root has keeps its policy: options that say otherwise are
+ * refused, naming what it has.  NANA_OK or NANA_EINVAL. */
+static nana_status_t check_kept_policy(nana_db_t *db, const struct nana_table *t,
+                                       const nana_table_options_t *opts)
+{
+    const struct nana_cache_policy *have = &t->cache.policy;
+    struct nana_cache_policy want;
+    const char *why;
+    if (nana__cachepolicy_resolve(have, opts, &want, &why) == NANA_OK &&
+        nana__cachepolicy_same(&want, have))
+        return NANA_OK;
+    set_errmsg(db, nana__strdupf("table \"%s\" is already open in this root with another cache "
+                                 "policy (cache_max_entries %zu, cache_max_bytes %zu, "
+                                 "cache_ttl_ms %lld; 0: none): the handles of a root on one "
+                                 "table share its cache",
+                                 t->name, have->max_entries, have->max_bytes,
+                                 (long long)(have->ttl_ns / 1000000)));
+    return NANA_EINVAL;
+}
+
 NANA_API nana_status_t nana_table(nana_db_t *db, const char *name, nana_db_t **out)
+{
+    return nana_table_v2(db, name, NULL, out);
+}
+
+NANA_API nana_status_t nana_table_v2(nana_db_t *db, const char *name,
+                                     const nana_table_options_t *opts, nana_db_t **out)
 {
     const char *why;
     if (out)
@@ -422,6 +470,13 @@ NANA_API nana_status_t nana_table(nana_db_t *db, const char *name, nana_db_t **o
         return NANA_ECLOSED;
     if (!name || !nana__ident_valid(name)) {
         set_errmsg(db, strdup(bad_table_name));
+        return NANA_EINVAL;
+    }
+    /* A new table inherits what opts leaves from db's (NanaSQLite 1.x:
+     * sub-tables once ignored their parent's cache settings). */
+    struct nana_cache_policy policy;
+    if (nana__cachepolicy_resolve(&db->table->cache.policy, opts, &policy, &why) != NANA_OK) {
+        set_errmsg(db, strdup(why));
         return NANA_EINVAL;
     }
     if (db->txn) {
@@ -439,7 +494,11 @@ NANA_API nana_status_t nana_table(nana_db_t *db, const char *name, nana_db_t **o
     if (!sub)
         return NANA_ENOMEM;
 
-    struct nana_table *t = nana__table_lookup(&root->tables, name, false);
+    struct nana_table *t = nana__table_lookup(&root->tables, name, NULL);
+    if (t && (st = check_kept_policy(db, t, opts)) != NANA_OK) {
+        free(sub);
+        return st;
+    }
     if (!t && !nana__future_may_block()) {
         /* Creating it means waiting for the queue, which a callback or a
          * pool thread must not do; refuse before queueing anything. */
@@ -465,9 +524,14 @@ NANA_API nana_status_t nana_table(nana_db_t *db, const char *name, nana_db_t **o
             return st;
         }
         nana_future_free(f);
-        if (!(t = nana__table_lookup(&root->tables, name, true))) {
+        if (!(t = nana__table_lookup(&root->tables, name, &policy))) {
             free(sub);
             return NANA_ENOMEM;
+        }
+        /* Another thread may have made it meanwhile, with its options. */
+        if ((st = check_kept_policy(db, t, opts)) != NANA_OK) {
+            free(sub);
+            return st;
         }
     }
     atomic_fetch_add_explicit(&root->refs, 1, memory_order_relaxed);

@@ -29,7 +29,7 @@
  *                 of the public future functions (and codec.c), above
  *                 future.c, used by nothing in the library.
  *   expr.c        the grammar of query columns, group_by and having.
- *   cache.c codec.c json.c validate.c status.c crypt.c
+ *   cache.c cachepolicy.c codec.c json.c validate.c status.c crypt.c
  *                 leaves used by many (crypt.c: the AEAD of encrypted
  *                 roots, whose values table.c seals and opens).
  */
@@ -318,14 +318,18 @@ enum nana_cache_state {
     NANA__ABSENT = 2,
     NANA__FORGET = 3,    /* staged only: becomes FORGOTTEN at commit */
     /* Not cached, also in a fully loaded table: a batch write did not
-     * copy its value, or its text is not JSON. */
+     * copy its value, or its text is not JSON.  nana__cache_peek() also
+     * says it of an answer whose lifetime ran out. */
     NANA__FORGOTTEN = 4,
 };
 
 /*
  * One key.  state/value/pending are guarded by the shard lock; the staged_*
  * fields belong to the executor (the thread holding the connection) and hold
- * what the current batch did to the key until its COMMIT.
+ * what the current batch did to the key until its COMMIT.  In a bounded
+ * cache (see struct nana_cache_policy) every entry is allocated behind a
+ * node of its own (cache.c), which the entries of an unbounded one do
+ * without.
  */
 struct nana_cache_entry {
     struct nana_cache_entry *next;        /* bucket chain */
@@ -350,31 +354,74 @@ struct nana_cache_shard {
     atomic_ulong hits, misses;
 } __attribute__((aligned(64)));
 
+/* What a table's cache may keep, fixed when the table is first opened in a
+ * root (cachepolicy.c resolves it from nana_table_options_t); 0 in a field:
+ * no bound.  Any bound or a lifetime makes the cache bounded. */
+struct nana_cache_policy {
+    size_t max_entries;
+    size_t max_bytes;   /* of the entries' costs: see cachepolicy.c */
+    int64_t ttl_ns;     /* how long a committed state is an answer */
+};
+
 struct nana_cache {
     struct nana_cache_shard shards[NANA_CACHE_SHARDS];
+    /* Read by every lookup, written once: on a line of their own, away
+     * from the generation every commit writes. */
+    struct nana_cache_policy policy; /* set at init, never changed */
+    bool bounded;
     /* Odd while a committed state or a reset is being written, bumped
      * before and after each: a reader of several keys that sees the same
      * even value before and after its lookups saw one state (see
      * nana__cache_generation). */
     atomic_uint generation __attribute__((aligned(64)));
+    /* Every row is cached: a key with no entry is absent.  Submitters read
+     * it under the shard lock of the key they look up, and the executor
+     * clears it before it removes an entry that says more than "absent",
+     * so that no lookup infers "absent" from an entry just dropped. */
+    atomic_bool fully_loaded;
+    /* With a lifetime: when being fully loaded stops meaning anything. */
+    atomic_llong loaded_until;
+    atomic_size_t entries;      /* every entry, pinned or not */
+    /* Expiry and eviction (cachepolicy.c): a sweep would find work, and
+     * one is queued (the Ops side queues it as a pool job: table.c's). */
+    atomic_bool sweep_due;
+    atomic_bool sweep_queued;
+    atomic_llong next_expiry;   /* when the oldest committed state runs out */
+    atomic_size_t orphans;      /* entries that may be unlisted leftovers */
+    /* The executor's: the committed entries oldest first, SIEVE's hand, and
+     * the sum of their costs (see cachepolicy.c). */
+    struct nana_cache_entry *oldest, *newest, *hand;
+    size_t listed;
+    size_t bytes;
+    bool dirty;                 /* states committed since the last trim */
 };
 
-int nana__cache_init(struct nana_cache *c);
+/* cachepolicy.c: the policy of options over the one inherited (a parent's,
+ * or the table's own); NANA_EINVAL with *why (static) when out of range. */
+nana_status_t nana__cachepolicy_resolve(const struct nana_cache_policy *inherited,
+                                        const nana_table_options_t *o,
+                                        struct nana_cache_policy *out, const char **why);
+bool nana__cachepolicy_same(const struct nana_cache_policy *a, const struct nana_cache_policy *b);
+
+/* policy NULL: unbounded. */
+int nana__cache_init(struct nana_cache *c, const struct nana_cache_policy *policy);
 void nana__cache_destroy(struct nana_cache *c);
 uint32_t nana__cache_hash(const char *key, size_t len);
 /* Answers from the committed cache when it can.  Returns NANA__PRESENT (with
  * *value a new reference), NANA__ABSENT, or NANA__UNKNOWN when the key is not
- * cached or has a write pending.  fully_loaded: a missing entry is absent. */
-int nana__cache_lookup(struct nana_cache *c, const char *key, uint32_t hash,
-                       bool fully_loaded, json_t **value);
+ * cached, its answer expired, or it has a write pending.  A key with no
+ * entry is absent while the cache is fully loaded. */
+int nana__cache_lookup(struct nana_cache *c, const char *key, uint32_t hash, json_t **value);
 /* Returns the entry for key, creating an UNKNOWN one, with pending + 1 when
  * pin is set.  NULL on allocation failure. */
 struct nana_cache_entry *nana__cache_get_entry(struct nana_cache *c, const char *key,
                                                uint32_t hash, bool pin);
 /* Finds key's entry (*entry, NULL when none) and returns its committed state
- * (NANA__UNKNOWN when none), with *value a new reference when PRESENT: one
- * trip through the shard lock (executor side). */
-int nana__cache_peek(struct nana_cache *c, const char *key, uint32_t hash,
+ * (NANA__UNKNOWN when none; NANA__FORGOTTEN when its lifetime ran out), with
+ * *value a new reference when PRESENT: one trip through the shard lock
+ * (executor side).  use: the answer serves a read, which counts as a use
+ * for eviction (is_cached only looks). */
+int nana__cache_peek(struct nana_cache *c, const char *key, uint32_t hash, bool use,
                      struct nana_cache_entry **entry, json_t **value);
 /* The generation, to read before and after looking up several keys: the
  * lookups saw one state of the cache when both reads return the same even
@@ -386,8 +433,26 @@ void nana__cache_counts(struct nana_cache *c, uint64_t *entries, uint64_t *hits,
 /* pending - 1 (under the shard lock). */
 void nana__cache_unpin(struct nana_cache *c, struct nana_cache_entry *e);
 /* Forgets every entry without pending writes; keeps pinned ones as UNKNOWN
- * (absent_all: as ABSENT -- the table was emptied). */
+ * (absent_all: as ABSENT -- the table was emptied).  Afterwards the cache
+ * is fully loaded when absent_all is set, else not.  Executor only. */
 void nana__cache_reset(struct nana_cache *c, bool absent_all);
+/* Whether a key with no entry is absent, as the executor sees it (false
+ * once a lifetime ran out), and setting it.  Executor only. */
+bool nana__cache_fully_loaded(struct nana_cache *c);
+void nana__cache_set_fully_loaded(struct nana_cache *c, bool fully_loaded);
+/* Drops expired entries, at most budget of them, and evicts down to the
+ * bounds (executor only; a pool job's, see cachepolicy.c).  Nothing
+ * staged or pinned is dropped. */
+void nana__cachepolicy_sweep(struct nana_cache *c, size_t budget);
+/* Is a sweep due and none queued?  Then the caller is to queue one (the
+ * flag is taken) and call nana__cache_sweep_done() when it ran or was
+ * dropped.  Any thread; false at once for an unbounded cache. */
+static inline bool nana__cache_sweep_claim(struct nana_cache *c)
+{
+    return c->bounded && atomic_load_explicit(&c->sweep_due, memory_order_relaxed) &&
+           !atomic_exchange_explicit(&c->sweep_queued, true, memory_order_relaxed);
+}
+void nana__cache_sweep_done(struct nana_cache *c);
 
 /* What the current batch staged, entry by entry, for its COMMIT (executor
  * only).  An entry is listed once: when its staged state leaves UNKNOWN. */
@@ -696,8 +761,6 @@ struct nana_table {
     /* Whole-table jobs queued and not finished: while non-zero, reads of
      * this table queue behind them instead of answering from the cache. */
     atomic_int pending_table_ops;
-    /* Every row is cached: a key with no entry is absent. */
-    atomic_bool fully_loaded;
     struct nana_table_hooks hooks;          /* hooks.c */
     sqlite3_stmt *stmts[NANA__ST_COUNT_OF]; /* executor only */
     char name[NANA_TABLE_NAME_MAX + 1];
@@ -720,9 +783,14 @@ void nana__tables_init(struct nana_tables *ts, struct nana_crypt *crypt);
  * every cached value. */
 void nana__tables_close(struct nana_tables *ts);
 void nana__tables_free(struct nana_tables *ts);
-/* The table called name (in any ASCII case), made when create is set and
- * it is missing; NULL when missing or out of memory. */
-struct nana_table *nana__table_lookup(struct nana_tables *ts, const char *name, bool create);
+/* The table called name (in any ASCII case), made with the cache policy
+ * create (not NULL) when it is missing; NULL when missing or out of
+ * memory.  An existing table keeps its policy. */
+struct nana_table *nana__table_lookup(struct nana_tables *ts, const char *name,
+                                      const struct nana_cache_policy *create);
+/* Queues a sweep of t's cache on e, taken with nana__cache_sweep_claim();
+ * nobody waits for it. */
+void nana__table_queue_sweep(struct nana_table *t, struct nana_engine *e);
 /* CREATE TABLE IF NOT EXISTS of the dict layout, on conn: SQLite's code. */
 int nana__table_create(sqlite3 *conn, const char *name);
 /* Can the dict use table name on conn -- a table with columns key and

@@ -150,8 +150,12 @@ static int cache_answer(nana_db_t *db, const char *key, uint32_t hash, json_t **
     if (atomic_load_explicit(&t->pending_table_ops, memory_order_acquire) != 0 ||
         atomic_load_explicit(&db->table->owner->pending_sql_writes, memory_order_acquire) != 0)
         return NANA__UNKNOWN;
-    return nana__cache_lookup(&t->cache, key, hash,
-                              atomic_load_explicit(&t->fully_loaded, memory_order_acquire), value);
+    int state = nana__cache_lookup(&t->cache, key, hash, value);
+    /* A bounded cache with expired entries or past its bounds: a pool job
+     * trims it (a lookup cannot: only the executor drops entries). */
+    if (nana__cache_sweep_claim(&t->cache))
+        nana__table_queue_sweep(t, db->root->engine);
+    return state;
 }
 
 static nana_future_t *read_key(nana_db_t *db, enum kv_kind kind, const char *key,

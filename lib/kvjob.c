@@ -33,13 +33,11 @@ static void kv_settle(struct nana_job *base, bool committed)
     nana__kv_hook_settle(job, committed);
     if (committed) {
         switch (job->kind) {
-        case KV_CLEAR:
+        case KV_CLEAR: /* every key absent: fully loaded */
             nana__cache_reset(&t->cache, true);
-            atomic_store(&t->fully_loaded, true);
             break;
         case KV_REFRESH_ALL:
             nana__cache_reset(&t->cache, false);
-            atomic_store(&t->fully_loaded, false);
             break;
         case KV_LOAD_ALL:
             nana__table_apply_loaded(t, job->items, job->n_items, job->n_skipped);
@@ -109,7 +107,7 @@ static void fail_not_found(struct kv_job *job)
  *
  * In a fully loaded table a key with no entry, or an UNKNOWN one, is known
  * absent; a FORGOTTEN key (a batch write did not copy its value, its text
- * is not JSON) is not, and must be read.  In a blind transaction (one the
+ * is not JSON, its cached answer expired) is not, and must be read.  In a blind transaction (one the
  * cache cannot follow: see struct nana_staging) nothing is known.
  */
 static int lookup_exec(struct kv_job *job, const char *key, uint32_t hash, json_t **value)
@@ -121,7 +119,7 @@ static int lookup_exec(struct kv_job *job, const char *key, uint32_t hash, json_
     /* Submitters read the committed state concurrently: it is taken under
      * the shard lock.  The staged state is the executor's own. */
     struct nana_cache_entry *e;
-    int state = nana__cache_peek(&t->cache, key, hash, &e, value);
+    int state = nana__cache_peek(&t->cache, key, hash, job->kind != KV_IS_CACHED, &e, value);
     if (e && e->staged != NANA__UNKNOWN) {
         nana__json_release(*value);
         *value = nana__json_ref(e->staged_value);
@@ -129,7 +127,7 @@ static int lookup_exec(struct kv_job *job, const char *key, uint32_t hash, json_
     }
     if (state == NANA__FORGOTTEN)
         return NANA__UNKNOWN;
-    if (state == NANA__UNKNOWN && atomic_load(&t->fully_loaded))
+    if (state == NANA__UNKNOWN && nana__cache_fully_loaded(&t->cache))
         return NANA__ABSENT;
     return state;
 }
@@ -389,7 +387,7 @@ static void exec_multi(struct kv_job *job, struct nana_staging *sg, bool deletin
      * forgotten and read again on their next get.  In a fully loaded table
      * a key with no entry reads as absent, so there the forgetting needs an
      * entry of its own. */
-    bool fully_loaded = atomic_load(&job->table->fully_loaded);
+    bool fully_loaded = nana__cache_fully_loaded(&job->table->cache);
     for (i = 0; i < job->n_items; i++) {
         struct nana_kv_item *it = &job->items[i];
         if (deleting)

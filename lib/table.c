@@ -41,6 +41,16 @@
  *   - A batch_get answered from the cache reads the cache's generation
  *     before and after its lookups (cache.c bumps it around every committed
  *     state and reset): the answers are one state, or the read is queued.
+ *   - A bounded cache (a table's cache policy: cachepolicy.c) also drops
+ *     what it knows -- over a bound, or past a lifetime -- but only on the
+ *     executor (after a staging's COMMIT, in a sweep job), never an entry
+ *     staged by the running batch or an open transaction, and never frees
+ *     one with writes pending (pointers to both are held).  Dropping loses
+ *     knowledge, not data: the key's next read is queued and reads SQLite,
+ *     after every write the cache had seen, so no answer is older than the
+ *     root's own last write.  A dropped entry that said more than "absent"
+ *     takes fully_loaded down first (see forget_entry), and no generation
+ *     is bumped: answers before and after a drop are of one state.
  * test/model checks these rules against a reference model and the file.
  */
 #include <stdio.h>
@@ -91,7 +101,8 @@ void nana__tables_free(struct nana_tables *ts)
 /* SQLite compares table names without regard to ASCII case, so "DATA" is
  * the table "data" and shares its cache; the entry keeps the spelling it
  * was first opened with. */
-struct nana_table *nana__table_lookup(struct nana_tables *ts, const char *name, bool create)
+struct nana_table *nana__table_lookup(struct nana_tables *ts, const char *name,
+                                      const struct nana_cache_policy *create)
 {
     pthread_mutex_lock(&ts->lock);
     struct nana_table *t = ts->list;
@@ -100,7 +111,7 @@ struct nana_table *nana__table_lookup(struct nana_tables *ts, const char *name, 
             break;
     if (!t && create) {
         t = calloc(1, sizeof *t);
-        if (t && nana__cache_init(&t->cache) != 0) {
+        if (t && nana__cache_init(&t->cache, create) != 0) {
             free(t);
             t = NULL;
         }
@@ -108,7 +119,6 @@ struct nana_table *nana__table_lookup(struct nana_tables *ts, const char *name, 
             t->owner = ts;
             snprintf(t->name, sizeof t->name, "%s", name);
             atomic_init(&t->pending_table_ops, 0);
-            atomic_init(&t->fully_loaded, false);
             nana__hooks_init(&t->hooks);
             t->next = ts->list;
             ts->list = t;
@@ -122,10 +132,8 @@ void nana__tables_forget_written(struct nana_tables *ts, const struct nana_auth 
 {
     pthread_mutex_lock(&ts->lock);
     for (struct nana_table *t = ts->list; t; t = t->next) {
-        if (nana__auth_wrote(written, t->name)) {
+        if (nana__auth_wrote(written, t->name))
             nana__cache_reset(&t->cache, false);
-            atomic_store(&t->fully_loaded, false);
-        }
     }
     pthread_mutex_unlock(&ts->lock);
 }
@@ -134,10 +142,8 @@ void nana__tables_forget_all(void *tables)
 {
     struct nana_tables *ts = tables;
     pthread_mutex_lock(&ts->lock);
-    for (struct nana_table *t = ts->list; t; t = t->next) {
+    for (struct nana_table *t = ts->list; t; t = t->next)
         nana__cache_reset(&t->cache, false);
-        atomic_store(&t->fully_loaded, false);
-    }
     pthread_mutex_unlock(&ts->lock);
 }
 
@@ -317,6 +323,53 @@ struct nana_job *nana__table_create_job(const char *name)
     job->base.flags = NANA__JOB_WRITES | NANA__JOB_ALONE;
     snprintf(job->name, sizeof job->name, "%s", name);
     return &job->base;
+}
+
+/* A bounded cache's sweep (cache.c, cachepolicy.c): a job, so that it runs
+ * with the executor role, the one holder allowed to drop entries.  It
+ * neither writes nor needs to run alone, and joins any batch. */
+#define SWEEP_BUDGET 4096
+
+struct sweep_job {
+    struct nana_job base;
+    struct nana_table *table;
+};
+
+static void sweep_run(struct nana_job *base, struct nana_exec *ex)
+{
+    (void)ex;
+    nana__cachepolicy_sweep(&container_of(base, struct sweep_job, base)->table->cache,
+                            SWEEP_BUDGET);
+}
+
+static void sweep_settle(struct nana_job *base, bool committed)
+{
+    (void)committed;
+    nana__cache_sweep_done(&container_of(base, struct sweep_job, base)->table->cache);
+}
+
+static void sweep_destroy(struct nana_job *base)
+{
+    free(base->errmsg);
+    nana__json_release(base->result);
+    free(container_of(base, struct sweep_job, base));
+}
+
+static const struct nana_job_ops sweep_ops = {sweep_run, sweep_settle, NULL, sweep_destroy};
+
+void nana__table_queue_sweep(struct nana_table *t, struct nana_engine *e)
+{
+    struct sweep_job *job = calloc(1, sizeof *job);
+    if (!job) {
+        /* A later lookup asks again. */
+        nana__cache_sweep_done(&t->cache);
+        return;
+    }
+    job->base.ops = &sweep_ops;
+    job->base.lane = NANA__LANE_READER;
+    job->table = t;
+    /* Nobody waits for it: a pending future may be freed, the job runs. */
+    nana_future_free(nana__engine_submit(e, &job->base));
 }
 
 /* ---------------------------------------------------------- statements */
@@ -553,6 +606,13 @@ void nana__table_apply_loaded(struct nana_table *t, struct nana_kv_item *items, 
 {
     struct nana_staging sg = {0};
     nana__cache_reset(&t->cache, false);
+    /* With a row we could not decode, a missing entry no longer means
+     * "absent": leave those keys to be read (and reported) one by one.
+     * Set before the rows go in: a bounded cache that cannot keep them all
+     * drops some at the commit, and says then that it is not fully loaded
+     * after all.  (Nobody reads the cache meanwhile: the table's readers
+     * queue behind load_all, and bulk_load runs before any.) */
+    nana__cache_set_fully_loaded(&t->cache, skipped == 0);
     for (size_t i = 0; i < n; i++) {
         nana__cache_stage(&sg, &t->cache, items[i].key, items[i].hash, NANA__PRESENT,
                           items[i].value);
@@ -560,9 +620,6 @@ void nana__table_apply_loaded(struct nana_table *t, struct nana_kv_item *items, 
     }
     nana__cache_staging_commit(&sg);
     free(sg.refs);
-    /* With a row we could not decode, a missing entry no longer means
-     * "absent": leave those keys to be read (and reported) one by one. */
-    atomic_store(&t->fully_loaded, skipped == 0);
 }
 
 nana_status_t nana__table_load(struct nana_table *t, sqlite3 *conn, int64_t *count,
@@ -603,7 +660,6 @@ void nana__tables_replaced(struct nana_tables *ts)
             t->stmts[i] = NULL;
         }
         nana__cache_reset(&t->cache, false);
-        atomic_store(&t->fully_loaded, false);
     }
     pthread_mutex_unlock(&ts->lock);
 }

@@ -29,7 +29,7 @@ static const struct {
     {"rows.o", 4},      {"cq.o", 4},        {"futuretext.o", 4},            /* future clients */
     {"backend.o", 3},   {"future.o", 3},                                    /* connections, futures */
     {"expr.o", 3},                                                          /* query expressions */
-    {"cache.o", 2},     {"codec.o", 2},                                     /* leaves */
+    {"cache.o", 2},     {"cachepolicy.o", 2}, {"codec.o", 2},               /* leaves */
     {"json.o", 1},      {"validate.o", 1},  {"crypt.o", 1},               /* value AEAD */
     {"status.o", 0},
 };
@@ -46,6 +46,7 @@ static const char *const same_rank_ok[][2] = {
     {"kvjob.o", "kvhooks.o"},  /* every dict write goes through the hook steps */
     {"kvrmw.o", "kvhooks.o"},
     {"sqlutil.o", "sql.o"},    /* export / import are SQL jobs */
+    {"cache.o", "cachepolicy.o"}, /* the hash table and its bounded caches' list */
 };
 
 static int part_index(const char *file)

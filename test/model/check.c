@@ -384,7 +384,18 @@ static nana_status_t open_root(struct run *r, int root, bool bulk)
     o.max_workers = root == ROOT_A ? 3 : 2;
     o.thread_name_prefix = root == ROOT_A ? "modelA" : "modelB";
     int base = root == ROOT_A ? H_A : H_B;
-    nana_status_t st = nana_open(r->path, &o, &r->h[base]);
+    int policy = root == ROOT_A ? r->seq->policy : POL_NONE;
+    nana_table_options_t data_opts, t2_opts;
+    nana_table_options_init(&data_opts);
+    nana_table_options_init(&t2_opts);
+    if (policy == POL_LRU) {
+        data_opts.cache_max_entries = 3;
+        t2_opts.cache_max_entries = NANA_UNLIMITED; /* overrides the root's */
+    } else if (policy == POL_TTL) {
+        t2_opts.cache_ttl_ms = 1;
+        t2_opts.cache_max_bytes = 260;
+    }
+    nana_status_t st = nana_open_v3(r->path, &o, 0, &data_opts, &r->h[base]);
     if (st != NANA_OK) {
         fail_at(r, -1, -1, "open", "nana_open: %s: %s", m_status_name(st),
                 nana_db_errmsg(r->h[base]));
@@ -395,7 +406,9 @@ static nana_status_t open_root(struct run *r, int root, bool bulk)
     for (int h = 0; h < M_NHANDLES; h++) {
         if (m_handle_root[h] != root || h == base)
             continue;
-        st = nana_table(r->h[base], m_handle_spelling[h], &r->h[h]);
+        /* A.DATA inherits the root's table options (and is that table). */
+        st = nana_table_v2(r->h[base], m_handle_spelling[h], m_handle_table[h] == 1 ? &t2_opts : NULL,
+                           &r->h[h]);
         if (st != NANA_OK) {
             fail_at(r, -1, -1, "open", "nana_table(%s): %s: %s", m_handle_spelling[h],
                     m_status_name(st), nana_db_errmsg(r->h[base]));
@@ -506,9 +519,80 @@ static void compare_file(struct run *r, int step)
     }
 }
 
+/*
+ * is_cached answered got for root's table and key.  Exact for a cache with
+ * no bound; a bounded one may have dropped what the model holds (and the
+ * model forgets it then), but never holds what the model does not.  The
+ * lookup that answers "cached" in a fully loaded table with no entry is the
+ * model's C_ABS.  false with why filled on a divergence.
+ */
+static long drops_seen; /* of the run under way (check_run is single-threaded) */
+
+static bool cached_ok(struct model *m, int root, int table, int key, bool got, char *why,
+                      size_t why_size)
+{
+    bool want = m->cache[root][table].e[key].st != C_NC;
+    if (!m->bounded[root][table])
+        return got == want ? true : (snprintf(why, why_size, "%s, want %s", got ? "true" : "false",
+                                              want ? "true" : "false"), false);
+    if (got && !want) {
+        snprintf(why, why_size, "true, want false (a bounded cache holds at most what the "
+                                "model holds)");
+        return false;
+    }
+    if (!got && want) {
+        model_forget_key(m, root, table, key);
+        drops_seen++;
+    }
+    return true;
+}
+
+/* model_op, but for is_cached on a bounded cache, which the answer f
+ * decides (cached_ok): e then expects what f says when it is allowed, and
+ * the other boolean when not, so that the usual comparison reports it. */
+static void model_op_seen(struct model *m, const struct op *op, nana_future_t *f,
+                          struct expect *e)
+{
+    int root = m_handle_root[op->handle], table = op_table(op);
+    bool got = false;
+    if (op->kind != OP_IS_CACHED || !m->bounded[root][table] ||
+        nana_future_bool(f, &got) != NANA_OK) {
+        model_op(m, op, e);
+        return;
+    }
+    char why[160];
+    memset(e, 0, sizeof *e);
+    e->name_key = -1;
+    e->insert_rowid = -1;
+    e->st = NANA_OK;
+    e->kind = E_BOOL;
+    e->b = cached_ok(m, root, table, op->key, got, why, sizeof why) ? got : !got;
+}
+
+/* A bounded table's cached states must be the file's (see enum
+ * seq_policy): else the model could not tell an evicted key's answer. */
+static void check_bounded_not_stale(struct run *r, int step, int root)
+{
+    for (int t = 0; t < M_NTABLES && !r->res->failed; t++) {
+        int key;
+        if (r->m.bounded[root][t] && !model_cache_matches_file(&r->m, root, t, &key)) {
+            char *q = m_quote(r->m.names[key]);
+            fail_at(r, step, -1, "harness: bounded cache stale",
+                    "the model's bounded cache of table %s holds %s other than the file: the "
+                    "generator let another writer at it", m_table_names[t], q);
+            free(q);
+            model_print_cache(r->rep, &r->m, root, t);
+            model_print_file(r->rep, &r->m, t);
+        }
+    }
+}
+
 /* is_cached of every key of the root's tables against the model. */
 static void probe_cache(struct run *r, int step, int root)
 {
+    check_bounded_not_stale(r, step, root);
+    if (r->res->failed)
+        return;
     nana_future_t *fs[M_NTABLES][M_NKEYS] = {{0}};
     int hs[M_NTABLES] = {root == ROOT_A ? H_A : H_B, root == ROOT_A ? H_A_T2 : H_B_T2};
     for (int t = 0; t < M_NTABLES; t++)
@@ -521,13 +605,14 @@ static void probe_cache(struct run *r, int step, int root)
             if (st == NANA_OK)
                 st = nana_future_bool(fs[t][k], &b);
             bool want = r->m.cache[root][t].e[k].st != C_NC;
-            if ((st != NANA_OK || b != want) && !r->res->failed) {
+            char why[160];
+            if ((st != NANA_OK || !cached_ok(&r->m, root, t, k, b, why, sizeof why)) &&
+                !r->res->failed) {
                 char *q = m_quote(r->m.names[k]);
                 char sig[64];
                 snprintf(sig, sizeof sig, "probe: is_cached %s", want ? "false" : "true");
-                fail_at(r, step, -1, sig,
-                        "probe %s is_cached(%s): %s %s, want %s", m_handle_names[hs[t]], q,
-                        m_status_name(st), b ? "true" : "false", want ? "true" : "false");
+                fail_at(r, step, -1, sig, "probe %s is_cached(%s): %s %s", m_handle_names[hs[t]],
+                        q, m_status_name(st), st == NANA_OK ? why : "");
                 free(q);
                 model_print_cache(r->rep, &r->m, root, t);
             }
@@ -642,7 +727,7 @@ static void run_pipeline(struct run *r, int si)
             continue; /* not applied */
         }
         struct expect e;
-        model_op(&r->m, op, &e);
+        model_op_seen(&r->m, op, fs[i], &e);
         char why[1024];
         if (!m_outcome_ok(fs[i], &e, r->m.names, why, sizeof why)) {
             char sig[64];
@@ -807,7 +892,7 @@ static void run_txn_pipeline(struct run *r, int si)
         if (blind)
             model_forget_root(&r->m, ROOT_A);
         struct expect e;
-        model_op(&r->m, op, &e);
+        model_op_seen(&r->m, op, fs[i], &e);
         bool rolls_back = e.poison_rollback; /* with the state: a write that hits it */
         if (model_op_is_whole(op->kind))
             blind = true;
@@ -857,7 +942,7 @@ static void run_txn_pipeline(struct run *r, int si)
             model_copy(&scratch, &at_begin);
             m = &scratch;
         }
-        model_op(m, op, &e);
+        model_op_seen(m, op, fs[i], &e);
         if (!m_outcome_ok(fs[i], &e, r->m.names, why, sizeof why)) {
             char sig[64];
             snprintf(sig, sizeof sig, "txn outside %s", m_op_names[op->kind]);
@@ -973,11 +1058,16 @@ void check_run(const struct seq *s, const char *dir, struct check_result *res)
     res->step = res->op = -1;
     r.seq = s;
     r.res = res;
+    res->bounded = s->policy != POL_NONE;
+    drops_seen = 0;
     r.rep = open_memstream(&r.rep_buf, &r.rep_len);
     snprintf(r.dir, sizeof r.dir, "%s", dir);
     snprintf(r.path, sizeof r.path, "%s/model.db", dir);
     model_init(&r.m, m_key_names, M_NKEYS);
     r.m.hooks = s->hooks;
+    for (int root = 0; root < M_NROOTS; root++)
+        for (int t = 0; t < M_NTABLES; t++)
+            r.m.bounded[root][t] = m_policy_bounded(s->policy, root, t);
     if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
         fail_at(&r, -1, -1, "harness", "mkdir %s: %s", dir, strerror(errno));
         goto done;
@@ -997,6 +1087,7 @@ done:
     if (r.raw)
         sqlite3_close(r.raw);
     model_free(&r.m);
+    res->drops_seen = drops_seen;
     fclose(r.rep);
     res->report = r.rep_buf;
     nftw(dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);

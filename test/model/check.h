@@ -20,6 +20,8 @@ struct check_result {
     long rolled_back;    /* futures failed "transaction rolled back" */
     long locked_pipelines, sql_ops;
     long txn_pipelines, txn_ops; /* transaction pipelines, operations inside */
+    bool bounded;        /* the sequence ran with a cache policy (enum seq_policy) */
+    long drops_seen;     /* is_cached false on a bounded cache where the model held it */
 };
 
 /* Runs s in a fresh directory dir (created, and removed afterwards). */

@@ -320,6 +320,42 @@ static void gen_op(struct rng *r, struct op *op, int root, bool triggers)
     }
 }
 
+const char *const m_policy_names[3] = {"none", "lru: data 3 entries", "ttl: t2 1 ms, 260 bytes"};
+
+bool m_policy_bounded(int policy, int root, int table)
+{
+    return root == ROOT_A && ((policy == POL_LRU && table == 0) || (policy == POL_TTL && table == 1));
+}
+
+/* Under a policy, writes that do not go through root A -- another
+ * connection's, root B's -- go to the table whose cache is not bounded
+ * (see enum seq_policy).  A pass after the generation, which the policy
+ * does not otherwise change. */
+static void keep_other_writers_off(struct seq *s)
+{
+    int bounded = s->policy == POL_LRU ? 0 : 1, other = 1 - bounded;
+    for (int i = 0; i < s->n_steps; i++) {
+        struct step *st = &s->steps[i];
+        if ((st->kind == ST_RAW_PUT || st->kind == ST_RAW_UPDATE || st->kind == ST_RAW_DELETE) &&
+            st->table == bounded)
+            st->table = other;
+        if (st->kind != ST_PIPELINE || st->root != ROOT_B)
+            continue;
+        for (int k = 0; k < st->n_ops; k++) {
+            struct op *op = &st->ops[k];
+            if (!op_is_write(op->kind) || op_table(op) != bounded)
+                continue;
+            if (op_is_sql(op->kind)) {
+                op->sql_table = other;
+                snprintf(op->table_spelling, sizeof op->table_spelling, "%s",
+                         m_table_names[other]);
+            } else {
+                op->handle = op->handle == H_B ? H_B_T2 : H_B;
+            }
+        }
+    }
+}
+
 void gen_sequence(struct seq *out, uint64_t seed, const struct gen_params *p)
 {
     struct rng r;
@@ -329,6 +365,9 @@ void gen_sequence(struct seq *out, uint64_t seed, const struct gen_params *p)
     /* Not drawn from r: the sequences of the seeds stay what they were. */
     uint64_t mix = seed ^ 0x686f6f6b73ull; /* "hooks" */
     out->hooks = (splitmix64(&mix) & 1) != 0;
+    uint64_t policy_state = seed ^ 0x63616368652d706fULL;
+    unsigned pick_policy = (unsigned)(splitmix64(&policy_state) % 4);
+    out->policy = pick_policy == 2 ? POL_LRU : pick_policy == 3 ? POL_TTL : POL_NONE;
     out->n_steps = p->n_steps;
     out->steps = calloc((size_t)p->n_steps, sizeof *out->steps);
     int trigger_step = rng_pct(&r, 50) ? (int)rng_below(&r, (uint32_t)p->n_steps) : -1;
@@ -411,6 +450,8 @@ void gen_sequence(struct seq *out, uint64_t seed, const struct gen_params *p)
             }
         }
     }
+    if (out->policy != POL_NONE)
+        keep_other_writers_off(out);
 }
 
 static void op_copy(struct op *dst, const struct op *src)
@@ -425,6 +466,7 @@ void seq_copy(struct seq *out, const struct seq *s, const bool *drop, int last_s
 {
     out->seed = s->seed;
     out->hooks = s->hooks;
+    out->policy = s->policy;
     out->n_steps = 0;
     out->steps = calloc((size_t)(s->n_steps ? s->n_steps : 1), sizeof *out->steps);
     for (int i = 0; i < s->n_steps; i++) {
@@ -674,7 +716,8 @@ void step_print(FILE *out, int index, const struct step *st, int upto_op)
 
 void seq_print(FILE *out, const struct seq *s, int upto_step, int upto_op)
 {
-    fprintf(out, "sequence (seed %llu), %d steps%s:\n", (unsigned long long)s->seed, s->n_steps,
+    fprintf(out, "sequence (seed %llu), %d steps, cache policy %s%s:\n",
+            (unsigned long long)s->seed, s->n_steps, m_policy_names[s->policy],
             s->hooks ? ", write hooks on root A's \"data\"" : "");
     for (int i = 0; i < s->n_steps && (upto_step < 0 || i <= upto_step); i++)
         step_print(out, i, &s->steps[i], i == upto_step ? upto_op : -1);

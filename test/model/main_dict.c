@@ -34,6 +34,7 @@ struct opts {
 };
 
 static long total_ops, by_status[16], rolled_back, locked_pipelines, sql_ops, txn_pipelines, txn_ops;
+static long bounded_seeds, drops_seen;
 static int seeds_run, hooked_seeds;
 
 /* Runs one seed; on a failure reports and shrinks it.  Returns true when
@@ -56,6 +57,8 @@ static bool run_seed(uint64_t seed, const struct gen_params *gp, const struct op
     locked_pipelines += res.locked_pipelines;
     sql_ops += res.sql_ops;
     txn_pipelines += res.txn_pipelines;
+    bounded_seeds += res.bounded;
+    drops_seen += res.drops_seen;
     txn_ops += res.txn_ops;
     seeds_run++;
     hooked_seeds += s.hooks;
@@ -159,6 +162,8 @@ int main(int argc, char **argv)
     printf("; rolled back %ld; SQL-surface ops %ld; pipelines under a held write lock %ld; "
            "transactions %ld (%ld operations inside); seeds with write hooks %d\n",
            rolled_back, sql_ops, locked_pipelines, txn_pipelines, txn_ops, hooked_seeds);
+    printf("  seeds with a bounded cache (lru or ttl) %ld: keys seen dropped by it %ld\n",
+           bounded_seeds, drops_seen);
     for (int i = 0; i < n_sigs; i++)
         printf("  distinct failure: %s\n", sigs[i]);
     m_base_dir_done();

@@ -62,6 +62,12 @@
  *    stored, cached as set caches, and returned by setdefault, patch and
  *    increment (without a member: the stored value; with one: its member,
  *    null when it has none).
+ *  - A bounded cache (a bound or a lifetime: m->bounded) may drop any entry
+ *    at any time; everything above still holds for what it keeps.  The
+ *    checker lets is_cached say false there where the model says cached,
+ *    and the model forgets the key then (model_forget_key).  Its answers
+ *    stay exact because nothing but its own root writes such a table, so
+ *    what it caches is what the file holds: a dropped key reads the same.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -108,6 +114,7 @@ void model_copy(struct model *dst, const struct model *src)
     dst->names = src->names;
     dst->nkeys = src->nkeys;
     dst->triggers = src->triggers;
+    memcpy(dst->bounded, src->bounded, sizeof dst->bounded);
     dst->locked = src->locked;
     dst->hooks = src->hooks;
     for (int t = 0; t < M_NTABLES; t++) {
@@ -132,6 +139,31 @@ void model_forget_root(struct model *m, int root)
 {
     for (int t = 0; t < M_NTABLES; t++)
         cache_reset(&m->cache[root][t], C_NC);
+}
+
+void model_forget_key(struct model *m, int root, int table, int key)
+{
+    centry_set(&m->cache[root][table].e[key], C_NC, NULL);
+}
+
+static int row_find(const struct mtable *t, int key);
+
+bool model_cache_matches_file(const struct model *m, int root, int table, int *key)
+{
+    const struct mcache *c = &m->cache[root][table];
+    const struct mtable *t = &m->file[table];
+    for (int k = 0; k < M_NKEYS; k++) {
+        int i = row_find(t, k);
+        json_t *v = c->e[k].st == C_PRES && i >= 0 ? model_decode(t->rows[i].text) : NULL;
+        bool same = c->e[k].st == C_NC || (c->e[k].st == C_ABS && i < 0) ||
+                    (v && m_json_same(v, c->e[k].v));
+        json_decref(v);
+        if (!same) {
+            *key = k;
+            return false;
+        }
+    }
+    return true;
 }
 
 bool model_op_is_whole(enum op_kind k)

@@ -46,6 +46,10 @@ struct model {
     int nkeys;
     struct mtable file[M_NTABLES];
     struct mcache cache[M_NROOTS][M_NTABLES];
+    /* The cache may drop any entry at any time (a bound or a lifetime:
+     * enum seq_policy): the model's cached states are then what the
+     * library's may be at most. */
+    bool bounded[M_NROOTS][M_NTABLES];
     bool triggers; /* the poison triggers exist on table "data" */
     bool locked;   /* another connection holds the write lock */
     bool hooks;    /* the hook mode (ops.h) */
@@ -73,6 +77,11 @@ void model_copy(struct model *dst, const struct model *src);
  * a transaction the cache cannot follow leaves, and what the reads inside
  * such a transaction see of the cache. */
 void model_forget_root(struct model *m, int root);
+/* key not cached by root in table: what a bounded cache showed it dropped. */
+void model_forget_key(struct model *m, int root, int table, int key);
+/* Does every state root's table caches equal what the file says (a value
+ * decoded the same, an absence with no row)?  When not, *key says which. */
+bool model_cache_matches_file(const struct model *m, int root, int table, int *key);
 /* Does op run as a job of its own whose cache effects are not staged key by
  * key (a whole-table op, a SQL write)?  Inside a transaction, the cache then
  * cannot follow it. */

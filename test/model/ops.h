@@ -179,9 +179,35 @@ struct step {
  * Root B, table "t2" and the SQL surface have none. */
 enum { M_HOOK_REFUSED = 1, M_HOOK_REPLACED = 2 };
 
+
+/*
+ * The cache policy root A's tables run with, chosen from the seed apart from
+ * the rest of the generation (so a seed without one is the sequence it was
+ * before policies existed); root B's caches are never bounded.
+ *   POL_NONE  nothing bounded;
+ *   POL_LRU   "data" with cache_max_entries 3 (nana_open_v3; A.DATA and the
+ *             sub-tables made by OP_SUBTABLE inherit it), "t2" overriding it
+ *             with NANA_UNLIMITED;
+ *   POL_TTL   "t2" with cache_ttl_ms 1 and cache_max_bytes 260 (about three
+ *             small values), "data" unbounded.
+ * A bounded cache may drop any entry at any time, so is_cached there may
+ * say false where the model says cached (the model then forgets it too),
+ * never true where it says not cached.  Every value stays exact: another
+ * connection's write would leave a cached value the file no longer holds,
+ * and a read would then answer the one or the other as the library
+ * evicted or not, so in such a sequence the raw writes and root B's writes
+ * go to the other table (gen.c), and the checker asserts that a bounded
+ * table's cached states always equal the file's.
+ */
+enum seq_policy { POL_NONE = 0, POL_LRU, POL_TTL };
+extern const char *const m_policy_names[3];
+/* Is the cache of root's table bounded under policy? */
+bool m_policy_bounded(int policy, int root, int table);
+
 struct seq {
     uint64_t seed;
     bool hooks;
+    int policy; /* enum seq_policy */
     int n_steps;
     struct step *steps;
 };
