@@ -842,12 +842,13 @@ static void run_txn_batch(struct nana_engine *e, struct nana_engine_txn *t,
         run_one(e, j, &ex);
         if (!ctl && t->state == TXN_OPEN) {
             if (sqlite3_get_autocommit(conn)) {
+                /* Both messages before the job's is replaced: why may be it. */
                 const char *why = j->errmsg ? j->errmsg : "SQLite rolled it back";
+                char *end_why = nana__strdupf("the transaction was rolled back: %s", why);
                 if (j->status == NANA_OK)
                     nana__job_fail(j, NANA_EROLLEDBACK,
                                    nana__strdupf("transaction rolled back: %s", why));
-                end_txn(e, t, false, NANA_EROLLEDBACK,
-                        nana__strdupf("the transaction was rolled back: %s", why));
+                end_txn(e, t, false, NANA_EROLLEDBACK, end_why);
             } else if ((j->flags & NANA__JOB_ALONE) && !t->staged.blind) {
                 nana__cache_staging_discard(&t->staged);
                 t->staged.blind = true;
