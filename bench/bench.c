@@ -223,27 +223,33 @@ static void lib_set_seq(int n, struct run_result *r)
     nana_close(db);
 }
 
+/* The twin's write of key i with value_of(i): encode, bind, step. */
+static void twin_put(sqlite3 *db, sqlite3_stmt *ins, int i)
+{
+    char key[32];
+    json_t *v = value_of(i);
+    char *text = json_dumps(v, JSON_COMPACT);
+    key_of(i, key, sizeof key);
+    sqlite3_bind_text(ins, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(ins, 2, text, -1, SQLITE_STATIC);
+    if (sqlite3_step(ins) != SQLITE_DONE)
+        die("twin insert: %s", sqlite3_errmsg(db));
+    sqlite3_reset(ins);
+    free(text);
+    json_decref(v);
+}
+
 static void twin_set(int n, struct run_result *r, bool one_txn, bool record)
 {
     sqlite3 *db = raw_open(path_in_dir("run.db"));
     sqlite3_stmt *ins = prepare(db, "INSERT OR REPLACE INTO data (key, value) VALUES (?, ?)");
     double *lat = record ? malloc((size_t)n * sizeof *lat) : NULL;
-    char key[32];
     double t0 = now_s();
     if (one_txn)
         sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
     for (int i = 0; i < n; i++) {
         double s = record ? now_s() : 0;
-        json_t *v = value_of(i);
-        char *text = json_dumps(v, JSON_COMPACT);
-        key_of(i, key, sizeof key);
-        sqlite3_bind_text(ins, 1, key, -1, SQLITE_STATIC);
-        sqlite3_bind_text(ins, 2, text, -1, SQLITE_STATIC);
-        if (sqlite3_step(ins) != SQLITE_DONE)
-            die("twin insert: %s", sqlite3_errmsg(db));
-        sqlite3_reset(ins);
-        free(text);
-        json_decref(v);
+        twin_put(db, ins, i);
         if (record)
             lat[i] = now_s() - s;
     }
@@ -1143,21 +1149,11 @@ static void twin_txn_1000(int n, struct run_result *r)
 {
     sqlite3 *db = raw_open(path_in_dir("run.db"));
     sqlite3_stmt *ins = prepare(db, "INSERT OR REPLACE INTO data (key, value) VALUES (?, ?)");
-    char key[32];
     double t0 = now_s();
     for (int done = 0; done < n; done += TXN_OPS) {
         sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
         for (int i = done; i < n && i < done + TXN_OPS; i++) {
-            json_t *v = value_of(i);
-            char *text = json_dumps(v, JSON_COMPACT);
-            key_of(i, key, sizeof key);
-            sqlite3_bind_text(ins, 1, key, -1, SQLITE_STATIC);
-            sqlite3_bind_text(ins, 2, text, -1, SQLITE_STATIC);
-            if (sqlite3_step(ins) != SQLITE_DONE)
-                die("twin insert: %s", sqlite3_errmsg(db));
-            sqlite3_reset(ins);
-            free(text);
-            json_decref(v);
+            twin_put(db, ins, i);
         }
         if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
             die("twin commit: %s", sqlite3_errmsg(db));

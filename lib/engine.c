@@ -620,6 +620,17 @@ static void settle_destroy(struct nana_job *j, bool committed)
     j->ops->destroy(j);
 }
 
+/* A job that will not run (lock not held): undone, and its future f
+ * resolved with st and msg (taken). */
+static nana_future_t *refuse_job(struct nana_job *job, nana_future_t *f, nana_status_t st,
+                                 char *msg)
+{
+    job->future = NULL;
+    settle_destroy(job, false);
+    nana__future_resolve(f, st, NULL, msg);
+    return f;
+}
+
 /* What a job of t gets once t ended or is ending (lock held, or role held
  * after t ended): its status, and *why (malloc'd). */
 static nana_status_t ended_outcome(const struct nana_engine_txn *t, char **why)
@@ -1266,9 +1277,7 @@ static nana_status_t helper_cancel(void *ctx, nana_future_t *f)
         return NANA_PENDING;
     count(&e->stat.queued, -1);
     count(&e->stat.cancelled, 1);
-    j->future = NULL;
-    settle_destroy(j, false);
-    nana__future_resolve(f, NANA_ECANCELED, NULL, strdup("cancelled before it ran"));
+    refuse_job(j, f, NANA_ECANCELED, strdup("cancelled before it ran"));
     return NANA_OK;
 }
 
@@ -1622,9 +1631,7 @@ nana_future_t *nana__engine_submit(struct nana_engine *e, struct nana_job *job)
 {
     nana_future_t *f = nana__future_new_pending(&engine_helper, e);
     if (!f) {
-        if (job->ops->settle)
-            job->ops->settle(job, false);
-        job->ops->destroy(job);
+        settle_destroy(job, false);
         return nana__future_new_done(NANA_ENOMEM, NULL, NULL);
     }
     job->future = f;
@@ -1636,22 +1643,14 @@ nana_future_t *nana__engine_submit(struct nana_engine *e, struct nana_job *job)
     if (!t && e->queue_limit && e->queued >= e->queue_limit && !wait_for_room_locked(e)) {
         size_t limit = e->queue_limit;
         pthread_mutex_unlock(&e->lock);
-        job->future = NULL;
-        settle_destroy(job, false);
-        nana__future_resolve(f, NANA_EAGAIN,
-                             NULL, nana__strdupf("the root's queue is full (%zu jobs, the limit "
-                                                 "set with nana_set_queue_limit): not queued",
-                                                 limit));
-        return f;
+        return refuse_job(job, f, NANA_EAGAIN,
+                          nana__strdupf("the root's queue is full (%zu jobs, the limit set "
+                                        "with nana_set_queue_limit): not queued",
+                                        limit));
     }
     if (e->stopping || !e->backend) {
         pthread_mutex_unlock(&e->lock);
-        job->future = NULL;
-        if (job->ops->settle)
-            job->ops->settle(job, false);
-        job->ops->destroy(job);
-        nana__future_resolve(f, NANA_ECLOSED, NULL, strdup("the root handle is closed"));
-        return f;
+        return refuse_job(job, f, NANA_ECLOSED, strdup("the root handle is closed"));
     }
     if (t && !is_ctl(job) && t->closing) {
         /* After its COMMIT or ROLLBACK was queued: in order, it would run
@@ -1659,10 +1658,7 @@ nana_future_t *nana__engine_submit(struct nana_engine *e, struct nana_job *job)
         char *why;
         nana_status_t st = ended_outcome(t, &why);
         pthread_mutex_unlock(&e->lock);
-        job->future = NULL;
-        settle_destroy(job, false);
-        nana__future_resolve(f, st, NULL, why);
-        return f;
+        return refuse_job(job, f, st, why);
     }
     /* A transaction's jobs wait in its own queue; its BEGIN in the
      * engine's. */
