@@ -621,6 +621,11 @@ typedef struct nana_stats {
     uint64_t cache_entries;    /* keys the cache holds an entry for */
     uint64_t cache_hits;       /* reads answered from the cache at once */
     uint64_t cache_misses;     /* reads that had to be queued */
+    uint64_t cache_evictions;  /* entries a bound (entries, bytes) pushed out */
+    uint64_t cache_expired;    /* entries dropped when their lifetime ran out */
+    uint64_t cache_bytes;      /* the cost of the cached keys and values, as
+                                  cache_max_bytes counts it; 0 when the table
+                                  has no bound */
 } nana_stats_t;
 
 /* Fills *out for db (a root or sub-table handle).  Never blocks on the

@@ -157,18 +157,20 @@ int nana__cache_lookup(struct nana_cache *c, const char *key, uint32_t hash, jso
     return answer;
 }
 
-void nana__cache_counts(struct nana_cache *c, uint64_t *entries, uint64_t *hits,
-                        uint64_t *misses)
+void nana__cache_counts(struct nana_cache *c, nana_stats_t *out)
 {
-    *entries = *hits = *misses = 0;
+    out->cache_entries = out->cache_hits = out->cache_misses = 0;
     for (int i = 0; i < NANA_CACHE_SHARDS; i++) {
         struct nana_cache_shard *s = &c->shards[i];
         shard_lock(s);
-        *entries += s->count;
+        out->cache_entries += s->count;
         shard_unlock(s);
-        *hits += atomic_load_explicit(&s->hits, memory_order_relaxed);
-        *misses += atomic_load_explicit(&s->misses, memory_order_relaxed);
+        out->cache_hits += atomic_load_explicit(&s->hits, memory_order_relaxed);
+        out->cache_misses += atomic_load_explicit(&s->misses, memory_order_relaxed);
     }
+    out->cache_evictions = atomic_load_explicit(&c->evictions, memory_order_relaxed);
+    out->cache_expired = atomic_load_explicit(&c->expirations, memory_order_relaxed);
+    out->cache_bytes = atomic_load_explicit(&c->bytes_seen, memory_order_relaxed);
 }
 
 static void grow_locked(struct nana_cache_shard *s)

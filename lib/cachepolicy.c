@@ -16,7 +16,7 @@
  *   - A lifetime runs from the commit that made the state, so the list is
  *     in expiry order too: an expired answer is "not cached" at once
  *     (lazily, on lookup), and the oldest end is dropped as it expires.
- *   - An entry's cost, for a byte bound: 64 for the entry itself, its key's
+ *   - An entry's cost, for a byte bound (and nana_stats()): 64 for the entry itself, its key's
  *     length and its value's length as compact JSON text (estimated from
  *     the value: escapes and number spellings are not exact).
  *   - What is never freed: an entry with a write pending (a submitter's
@@ -69,6 +69,7 @@ static void list_unlink(struct nana_cache *c, struct nana_cache_entry *e)
     n->older = n->newer = NULL;
     c->listed--;
     c->bytes -= n->cost;
+    atomic_store_explicit(&c->bytes_seen, c->bytes, memory_order_relaxed);
     n->cost = 0;
     if (was_oldest)
         note_oldest(c);
@@ -147,14 +148,15 @@ void nana__cachepolicy_committed(struct nana_cache *c, struct nana_cache_entry *
     list_push_newest(c, e);
     __atomic_store_n(&n->visited, 0, __ATOMIC_RELAXED);
     c->dirty = true;
-    if (c->policy.max_bytes) {
-        n->cost = entry_cost(e);
-        c->bytes += n->cost;
-        /* Alone over the bound: it could only push everything else out
-         * and go itself. */
-        if (n->cost > c->policy.max_bytes)
-            forget_entry(c, e);
-    }
+    /* Costs are counted under any bound (nana_stats() reports them), not
+     * in an unbounded cache, which keeps no node to hold an entry's. */
+    n->cost = entry_cost(e);
+    c->bytes += n->cost;
+    atomic_store_explicit(&c->bytes_seen, c->bytes, memory_order_relaxed);
+    /* Alone over the bound: it could only push everything else out and go
+     * itself. */
+    if (c->policy.max_bytes && n->cost > c->policy.max_bytes && forget_entry(c, e))
+        atomic_fetch_add_explicit(&c->evictions, 1, memory_order_relaxed);
 }
 
 void nana__cachepolicy_unlist_all(struct nana_cache *c)
@@ -162,6 +164,7 @@ void nana__cachepolicy_unlist_all(struct nana_cache *c)
     c->oldest = c->newest = c->hand = NULL;
     c->listed = 0;
     c->bytes = 0;
+    atomic_store_explicit(&c->bytes_seen, 0, memory_order_relaxed);
     c->dirty = false;
     note_oldest(c);
 }
@@ -242,7 +245,9 @@ static void evict(struct nana_cache *c)
             c->hand = n->newer;
             continue;
         }
-        if (!forget_entry(c, e)) /* on success the hand moved past it */
+        if (forget_entry(c, e)) /* the hand moved past it */
+            atomic_fetch_add_explicit(&c->evictions, 1, memory_order_relaxed);
+        else
             c->hand = n->newer;
     }
 }
@@ -257,8 +262,10 @@ static bool expire(struct nana_cache *c, int64_t now, size_t budget)
         struct nana_cache_entry *next = node_of(e)->newer;
         if (budget == 0)
             return false;
-        if (forget_entry(c, e))
+        if (forget_entry(c, e)) {
             budget--;
+            atomic_fetch_add_explicit(&c->expirations, 1, memory_order_relaxed);
+        }
         e = next;
     }
     /* The next pass is due when the first entry left unexpired runs out

@@ -394,6 +394,10 @@ struct nana_cache {
     size_t listed;
     size_t bytes;
     bool dirty;                 /* states committed since the last trim */
+    /* For nana_stats(): written by the executor, read by any thread. */
+    atomic_size_t bytes_seen;   /* a copy of bytes, stored after each change */
+    atomic_uint_fast64_t evictions; /* entries a bound pushed out */
+    atomic_uint_fast64_t expirations; /* entries whose lifetime ran out */
 };
 
 /* cachepolicy.c: the policy of options over the one inherited (a parent's,
@@ -427,9 +431,9 @@ int nana__cache_peek(struct nana_cache *c, const char *key, uint32_t hash, bool 
  * lookups saw one state of the cache when both reads return the same even
  * value. */
 unsigned nana__cache_generation(struct nana_cache *c);
-/* Entries, and lookups answered and not, summed over the shards. */
-void nana__cache_counts(struct nana_cache *c, uint64_t *entries, uint64_t *hits,
-                        uint64_t *misses);
+/* The cache_* fields of *out: entries, lookups answered and not (summed
+ * over the shards), evictions, expirations and bytes. */
+void nana__cache_counts(struct nana_cache *c, nana_stats_t *out);
 /* pending - 1 (under the shard lock). */
 void nana__cache_unpin(struct nana_cache *c, struct nana_cache_entry *e);
 /* Forgets every entry without pending writes; keeps pinned ones as UNKNOWN
