@@ -157,7 +157,18 @@ int main(int argc, char **argv)
     nana_future_free(in_data);
     nana_future_free(in_config);
 
-    /* 5. Close: the root drains its queue; the sub-table handle then fails
+    /* 5. What the root did: group commit's share of a COMMIT, and the
+     *    cache's answers (nana_stats never waits for the pool). */
+    nana_stats_t stats;
+    if (nana_stats(db, &stats) == NANA_OK)
+        printf("stats: %llu jobs in %llu commits (%.1f per commit), cache %llu hits / "
+               "%llu misses, %llu entries\n",
+               (unsigned long long)stats.jobs_committed,
+               (unsigned long long)stats.batches_committed, stats.mean_jobs_per_commit,
+               (unsigned long long)stats.cache_hits, (unsigned long long)stats.cache_misses,
+               (unsigned long long)stats.cache_entries);
+
+    /* 6. Close: the root drains its queue; the sub-table handle then fails
      *    cleanly until it is closed too. */
     nana_close(db);
     nana_future_t *late = nana_get(config, "theme", NULL);
