@@ -39,31 +39,28 @@ void nana__json_release(json_t *value)
 
 static void release_children(json_t *v)
 {
-    /* Children only this container holds die with it through jansson; a
-     * child someone else also holds gets an extra reference first, so that
-     * jansson's decrement is not the last, and is dropped here afterwards. */
-    size_t n = json_is_object(v) ? json_object_size(v) : json_array_size(v);
-    json_t *stack_buf[16];
-    json_t **shared = n <= 16 ? stack_buf : malloc(n * sizeof *shared);
-    size_t n_shared = 0;
-    const char *k;
+    /* Children only this container holds die with it through jansson.  A
+     * child someone else also holds is taken out of its slot first (a
+     * static null takes its place) under an extra reference, so that
+     * jansson's decrement is not the last, and is then dropped here.  Slot
+     * by slot: no buffer to allocate, so nothing to fall back from. */
     json_t *child;
     size_t i;
-
-    if (!shared) {
-        /* No memory to do it carefully: fall back to jansson's way. */
-        return;
-    }
     if (json_is_object(v)) {
-        json_object_foreach(v, k, child) {
+        for (void *it = json_object_iter(v); it; it = json_object_iter_next(v, it)) {
+            child = json_object_iter_value(it);
             if (is_static(child))
                 continue;
             if (__atomic_load_n(&child->refcount, __ATOMIC_ACQUIRE) == 1) {
                 if (json_is_object(child) || json_is_array(child))
                     release_children(child);
-            } else {
-                shared[n_shared++] = nana__json_ref(child);
+                continue;
             }
+            /* In place through the iterator: no lookup by name (a name may
+             * hold a NUL byte), and the iteration goes on. */
+            json_t *shared = nana__json_ref(child);
+            json_object_iter_set_new(v, it, json_null());
+            nana__json_release(shared);
         }
     } else {
         json_array_foreach(v, i, child) {
@@ -72,21 +69,13 @@ static void release_children(json_t *v)
             if (__atomic_load_n(&child->refcount, __ATOMIC_ACQUIRE) == 1) {
                 if (json_is_object(child) || json_is_array(child))
                     release_children(child);
-            } else {
-                shared[n_shared++] = nana__json_ref(child);
+                continue;
             }
+            json_t *shared = nana__json_ref(child);
+            json_array_set_new(v, i, json_null());
+            nana__json_release(shared);
         }
     }
-    /* Empty the container now, while the extra references keep shared
-     * children alive; then drop those references the careful way. */
-    if (json_is_object(v))
-        json_object_clear(v);
-    else
-        json_array_clear(v);
-    for (i = 0; i < n_shared; i++)
-        nana__json_release(shared[i]);
-    if (shared != stack_buf)
-        free(shared);
 }
 
 NANA_API void nana_json_release(json_t *value)
