@@ -582,20 +582,40 @@ bool nana__dqconn_rc_wants_reconnect(int rc)
            rc == NANA_DQ_ETIMEDOUT || rc == NANA_DQ_EPROTO;
 }
 
+/* Adds why address was no leader to why (may be NULL): one pass's
+ * answers, "; " between them. */
+static void note(char *why, size_t why_size, const char *address, int rc,
+                 const struct nana_dqconn *c)
+{
+    if (!why || !why_size)
+        return;
+    const char *detail = c && c->fail_msg[0] ? c->fail_msg : "";
+    size_t used = strnlen(why, why_size);
+    if (used + 1 >= why_size)
+        return;
+    snprintf(why + used, why_size - used, "%s%s: %s%s%s", used ? "; " : "", address,
+             rc == NANA_DQ_ENOLEADER ? "names no leader that names itself"
+                                     : nana__dqwire_strerror(rc),
+             detail[0] ? ": " : "", detail);
+}
+
 /* Connects to address and asks who leads: NANA_DQ_OK with *out when the
  * node names itself; otherwise the leader's address into next ("" when
  * the node does not know). */
 static int ask(const char *address, int timeout_ms, struct nana_dqconn **out, char *next,
-               size_t next_size)
+               size_t next_size, char *why, size_t why_size)
 {
     struct nana_dqconn *c;
     next[0] = '\0';
     int rc = nana__dqconn_connect(address, timeout_ms, &c);
-    if (rc)
+    if (rc) {
+        note(why, why_size, address, rc, NULL);
         return rc;
+    }
     uint64_t id;
     const char *leader;
     if ((rc = nana__dqconn_leader(c, &id, &leader))) {
+        note(why, why_size, address, rc, c);
         nana__dqconn_close(c);
         return rc;
     }
@@ -604,32 +624,31 @@ static int ask(const char *address, int timeout_ms, struct nana_dqconn **out, ch
         return NANA_DQ_OK;
     }
     snprintf(next, next_size, "%s", leader);
+    note(why, why_size, address, NANA_DQ_ENOLEADER, NULL);
     nana__dqconn_close(c);
     return NANA_DQ_ENOLEADER;
 }
 
 int nana__dqconn_connect_leader(const struct nana_dq_target *t, struct nana_dqconn **out,
-                                const char **why)
+                                char *why, size_t why_size)
 {
     *out = NULL;
-    const char *last = "no address to try";
+    if (why && why_size)
+        why[0] = '\0';
     for (size_t i = 0; i < t->n_addresses; i++) {
         struct nana_dqconn *c = NULL;
         char next[320];
-        int rc = ask(t->addresses[i], t->timeout_ms, &c, next, sizeof next);
+        int rc = ask(t->addresses[i], t->timeout_ms, &c, next, sizeof next, why, why_size);
         /* A follower names the leader: that node must name itself too (a
          * follower's belief can lag an election). */
         if (rc == NANA_DQ_ENOLEADER && next[0]) {
             char named[320];
-            rc = ask(next, t->timeout_ms, &c, named, sizeof named);
+            rc = ask(next, t->timeout_ms, &c, named, sizeof named, why, why_size);
         }
         if (rc == NANA_DQ_ENOMEM)
             return rc;
-        if (rc) {
-            last = rc == NANA_DQ_ENOLEADER ? "no node named a leader that names itself"
-                                           : nana__dqwire_strerror(rc);
+        if (rc)
             continue;
-        }
         rc = nana__dqconn_client(c, t->client_id, NULL);
         if (!rc && t->database)
             rc = nana__dqconn_open(c, t->database);
@@ -637,18 +656,16 @@ int nana__dqconn_connect_leader(const struct nana_dq_target *t, struct nana_dqco
             *out = c;
             return NANA_DQ_OK;
         }
+        note(why, why_size, nana__dqconn_address(c), rc, c);
         nana__dqconn_close(c);
         if (rc == NANA_DQ_ENOMEM)
             return rc;
-        last = nana__dqwire_strerror(rc);
     }
-    if (why)
-        *why = last;
     return NANA_DQ_ENOLEADER;
 }
 
-int nana__dqconn_reconnect(const struct nana_dq_target *t, struct nana_dqconn **c,
-                           const char **why)
+int nana__dqconn_reconnect(const struct nana_dq_target *t, struct nana_dqconn **c, char *why,
+                           size_t why_size)
 {
     nana__dqconn_close(*c);
     *c = NULL;
@@ -661,7 +678,7 @@ int nana__dqconn_reconnect(const struct nana_dq_target *t, struct nana_dqconn **
             while (nanosleep(&pause, &pause) != 0 && errno == EINTR)
                 ;
         }
-        rc = nana__dqconn_connect_leader(t, c, why);
+        rc = nana__dqconn_connect_leader(t, c, why, why_size);
         if (rc != NANA_DQ_ENOLEADER)
             return rc;
     }

@@ -311,16 +311,16 @@ struct nana_dq_target {
 };
 /* One pass: asks each address in turn who leads, follows the answer, and
  * keeps the connection to the node that names itself; registers CLIENT
- * and OPENs t->database.  NANA_DQ_OK with *out, or NANA_DQ_ENOLEADER (with
- * the last error in *why, static, when why is not NULL), ENOMEM, EINVAL. */
+ * and OPENs t->database.  NANA_DQ_OK with *out, or NANA_DQ_ENOLEADER (why,
+ * when not NULL, then says what the last node tried answered), ENOMEM. */
 int nana__dqconn_connect_leader(const struct nana_dq_target *t, struct nana_dqconn **out,
-                                const char **why);
+                                char *why, size_t why_size);
 /* Closes *c (may be NULL) and connects to the leader again, up to
  * t->rounds passes with t->pause_ms between them: what a caller does after
  * NANA_DQ_ENOTLEADER, ELOST, EIO or ETIMEDOUT.  *c is the new connection,
  * or NULL with NANA_DQ_ENOLEADER. */
-int nana__dqconn_reconnect(const struct nana_dq_target *t, struct nana_dqconn **c,
-                           const char **why);
+int nana__dqconn_reconnect(const struct nana_dq_target *t, struct nana_dqconn **c, char *why,
+                           size_t why_size);
 /* Whether rc means "reconnect to the (new) leader". */
 bool nana__dqconn_rc_wants_reconnect(int rc);
 
