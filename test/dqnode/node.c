@@ -26,6 +26,13 @@ int main(int argc, char **argv)
     dqlite_node_id id = strtoull(argv[1], NULL, 10);
     const char *address = argv[2], *dir = argv[3];
 
+    /* libdqlite 1.11 (its raft transport over libuv) writes to peers
+     * without MSG_NOSIGNAL: when a peer is killed, a survivor's write to
+     * it raises SIGPIPE, which would end this node too -- seen as both
+     * survivors gone after the leader's SIGKILL.  A process that runs a
+     * node must ignore SIGPIPE. */
+    signal(SIGPIPE, SIG_IGN);
+
     /* The stop signals are taken with sigwait(), so they are blocked
      * before dqlite starts its thread, which inherits the mask. */
     sigset_t stop;
