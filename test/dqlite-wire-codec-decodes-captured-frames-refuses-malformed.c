@@ -17,6 +17,7 @@
 #include "harness.h"
 
 #include "dqlite.h"
+#include "dqnode/capture.h"
 
 /* ------------------------------------------------- captured (see above) */
 static const char handshake_req[] =
@@ -270,15 +271,7 @@ static void requests_match_captured(void)
                                      "d DATETIME, f BOOLEAN)",
                                      NULL, 0),
                &out);
-    struct nana_dq_value p[7] = {
-        {.type = NANA_DQ_INTEGER, .integer = -1234567890123},
-        {.type = NANA_DQ_FLOAT, .real = 3.25},
-        {.type = NANA_DQ_TEXT, .text = {"h\xc3\xa9llo", 6}},
-        {.type = NANA_DQ_BLOB, .blob = {"\x00\x01\x02\xff\xfe", 5}},
-        {.type = NANA_DQ_NULL},
-        {.type = NANA_DQ_ISO8601, .text = {"2024-01-02T03:04:05Z", 20}},
-        {.type = NANA_DQ_BOOLEAN, .boolean = 1},
-    };
+    struct nana_dq_value p[7] = CAPTURE_PARAMS;
     same_bytes("insert", insert_req,
                nana__dqwire_exec_sql(&out, 0, "INSERT INTO t VALUES (?, ?, ?, ?, ?, ?, ?)", p, 7),
                &out);

@@ -9,7 +9,7 @@
  *   NAME resp HEX      (one line per message; a multi-part result has several)
  *
  * Not part of any suite; how the committed frames were made:
- *   cc -Ilib -Iinclude test/dqnode/capture.c lib/dqwire.c -o dqlite-capture
+ *   cc -Ilib -Iinclude -Itest/dqnode test/dqnode/capture.c lib/dqwire.c -o dqlite-capture
  *   dqlite-node 1 127.0.0.1:PORT DIR &   ...   dqlite-capture 127.0.0.1 PORT
  */
 #include <arpa/inet.h>
@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "dqlite.h"
+#include "capture.h"
 
 static int fd;
 static struct nana_dq_out out;
@@ -99,15 +100,7 @@ int main(int argc, char **argv)
     exchange("create", nana__dqwire_exec_sql(&out, 0,
              "CREATE TABLE t (i INTEGER, r REAL, s TEXT, b BLOB, n, d DATETIME, f BOOLEAN)",
              NULL, 0));
-    struct nana_dq_value p[7] = {
-        {.type = NANA_DQ_INTEGER, .integer = -1234567890123},
-        {.type = NANA_DQ_FLOAT, .real = 3.25},
-        {.type = NANA_DQ_TEXT, .text = {"h\xc3\xa9llo", 6}},
-        {.type = NANA_DQ_BLOB, .blob = {"\x00\x01\x02\xff\xfe", 5}},
-        {.type = NANA_DQ_NULL},
-        {.type = NANA_DQ_ISO8601, .text = {"2024-01-02T03:04:05Z", 20}},
-        {.type = NANA_DQ_BOOLEAN, .boolean = 1},
-    };
+    struct nana_dq_value p[7] = CAPTURE_PARAMS;
     exchange("insert", nana__dqwire_exec_sql(&out, 0, "INSERT INTO t VALUES (?, ?, ?, ?, ?, ?, ?)",
                                              p, 7));
     exchange("insert2", nana__dqwire_exec_sql(&out, 0,
