@@ -107,7 +107,7 @@ static void pick_ports(void)
 /* Starts node i (id i + 1) and waits for its "ready". */
 static void start_node(int i)
 {
-    char dir[4200], id[8];
+    char dir[4200], id[16];
     snprintf(dir, sizeof dir, "%s/node%d", cluster_dir, i + 1);
     CHECK(mkdir(dir, 0755) == 0);
     snprintf(id, sizeof id, "%d", i + 1);
