@@ -274,8 +274,8 @@ $(BUILD)/test/harness.o: test/harness.c test/harness.h $(HEADER) | $(DEPS_STAMP)
 $(BUILD)/test/%: test/%.c $(BUILD)/test/harness.o test/harness.h $(TEST_LIBDEP)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
-	$(Q)$(CC) $(CFLAGS_APP) $(LOOP_FLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/test/harness.o $(PART_OBJ) \
-	    $(TEST_LINK) $(DEP_LIBS) $(LOOP_LIBS)
+	$(Q)$(CC) $(CFLAGS_APP) $(LOOP_FLAGS) $(SCENARIO_FLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/test/harness.o \
+	    $(PART_OBJ) $(TEST_LINK) $(DEP_LIBS) $(LOOP_LIBS)
 
 # The adapters' tests also use their loop library.  When it is not installed
 # they still compile (they test __has_include) and fail saying what to
@@ -286,6 +286,37 @@ $(BUILD)/test/adapter-libuv-%: LOOP_FLAGS = $(shell pkg-config --cflags libuv 2>
 $(BUILD)/test/adapter-libuv-%: LOOP_LIBS = $(shell pkg-config --libs libuv 2>/dev/null)
 $(filter $(BUILD)/test/adapter-%,$(TEST_BIN)): $(ADAPTER_HDR) test/loopwork.h
 $(filter $(BUILD)/test/crypt-%,$(TEST_BIN)): test/crypt.h
+
+# ------------------------------------------------------------ dqlite (begin)
+# The dqlite wire client (lib/dqwire.c, lib/dqconn.c) is part of the
+# library and needs nothing but sockets.  Its scenarios, test/dqlite-*.c,
+# call internal functions, so they link the static archive of their
+# variant.  The cluster scenarios (test/dqlite-cluster-*.c) also run dqlite
+# nodes, test/dqnode/node.c linked with libdqlite: they are built and run
+# only when `pkg-config --exists dqlite` (the tests' dependency step
+# installs libdqlite-dev); the codec scenario needs no node and always runs.
+HAVE_DQLITE     = $(shell pkg-config --exists dqlite 2>/dev/null && echo yes)
+DQ_NODE        := build/dqnode/dqlite-node
+DQ_ARCHIVE     := $(if $(filter plain,$(VARIANT)),$(AR_LIB),$(BUILD)/libnanasqlite.a)
+DQ_TEST_BIN    := $(filter $(BUILD)/test/dqlite-%,$(TEST_BIN))
+DQ_CLUSTER_BIN := $(filter $(BUILD)/test/dqlite-cluster-%,$(TEST_BIN))
+$(DQ_TEST_BIN): TEST_LINK = $(DQ_ARCHIVE)
+$(DQ_TEST_BIN): SCENARIO_FLAGS = -Ilib
+$(DQ_TEST_BIN): $(DQ_ARCHIVE) lib/dqlite.h test/dqnode/capture.h
+$(DQ_CLUSTER_BIN): SCENARIO_FLAGS = -Ilib -DNANA_DQ_NODE='"$(DQ_NODE)"'
+$(DQ_CLUSTER_BIN): $(DQ_NODE)
+# The node is test support, not code under test: built plain in every
+# variant (libdqlite, libraft and libuv are not instrumented either).
+$(DQ_NODE): test/dqnode/node.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	$(Q)$(CC) -std=c11 -D_GNU_SOURCE -O2 -g $(WARN) $(shell pkg-config --cflags dqlite) $(CPPFLAGS) \
+	    $(CFLAGS) $(LDFLAGS) -o $@ $< $(shell pkg-config --libs dqlite) -lpthread
+# What check-variant runs: without libdqlite, every scenario but the
+# cluster ones.
+TEST_RUN = $(if $(HAVE_DQLITE),$(TEST_BIN),$(filter-out $(DQ_CLUSTER_BIN),$(TEST_BIN)))
+# -------------------------------------------------------------- dqlite (end)
+
 $(BUILD)/runner: test/runner.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS_APP) $(LDFLAGS) -o $@ $<
@@ -412,8 +443,8 @@ http-bench: $(HTTP_DIR)/http-service $(HTTP_DIR)/http-service-sqlite3 | http-ben
 
 # RUN_WRAP lets the same binaries run under valgrind; TEST_TIMEOUT is per test.
 TEST_TIMEOUT ?= 120
-check-variant: $(BUILD)/runner $(TEST_BIN) $(MODEL_BIN) $(if $(HAVE_LIBEVENT),$(HTTP_VARIANT))
-	$(BUILD)/runner -t $(TEST_TIMEOUT) -f test/fixtures $(if $(RUN_WRAP),-w "$(RUN_WRAP)") $(TEST_BIN) $(MODEL_BIN)
+check-variant: $(BUILD)/runner $(TEST_RUN) $(MODEL_BIN) $(if $(HAVE_LIBEVENT),$(HTTP_VARIANT))
+	$(BUILD)/runner -t $(TEST_TIMEOUT) -f test/fixtures $(if $(RUN_WRAP),-w "$(RUN_WRAP)") $(TEST_RUN) $(MODEL_BIN)
 
 # The suites build with -Werror (WERROR=1; `make test WERROR=0` drops it),
 # and so does the library they link; each first checks the tools only the

@@ -32,6 +32,10 @@
  *   cache.c cachepolicy.c codec.c json.c validate.c status.c crypt.c
  *                 leaves used by many (crypt.c: the AEAD of encrypted
  *                 roots, whose values table.c seals and opens).
+ *   dqconn.c dqwire.c
+ *                 a client of dqlite's wire protocol, for a replicated
+ *                 backend (lib/dqlite.h, its own header): used by nothing
+ *                 yet.
  */
 #ifndef NANA_INTERNAL_H
 #define NANA_INTERNAL_H

@@ -30,6 +30,8 @@ static const struct {
     {"backend.o", 3},   {"future.o", 3},                                    /* connections, futures */
     {"expr.o", 3},                                                          /* query expressions */
     {"cache.o", 2},     {"cachepolicy.o", 2}, {"codec.o", 2},               /* leaves */
+    {"dqconn.o", 2},                                          /* a dqlite node's connection */
+    {"dqwire.o", 1},                                          /* dqlite's wire codec */
     {"json.o", 1},      {"validate.o", 1},  {"crypt.o", 1},               /* value AEAD */
     {"status.o", 0},
 };

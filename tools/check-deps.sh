@@ -11,7 +11,8 @@
 #                          man pages, renders their EXAMPLES), g++ (the
 #                          header as C++), libevent-dev and libuv1-dev (the
 #                          event-loop adapters' tests, the example HTTP
-#                          service), curl (drives that service) and
+#                          service), libdqlite-dev (the dqlite cluster
+#                          tests' nodes), curl (drives that service) and
 #                          python3-cryptography (the encryption interop
 #                          test writes and reads NanaSQLite's format).
 #                          Installed the same way; where they cannot be, a
@@ -54,6 +55,7 @@ tests_missing() {
     command -v g++ >/dev/null 2>&1 || printf ' g++'
     pkg-config --exists libevent 2>/dev/null || printf ' libevent-dev'
     pkg-config --exists libuv 2>/dev/null || printf ' libuv1-dev'
+    pkg-config --exists dqlite 2>/dev/null || printf ' libdqlite-dev'
     command -v curl >/dev/null 2>&1 || printf ' curl'
     py_crypto || printf ' python3-cryptography'
 }
