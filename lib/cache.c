@@ -123,12 +123,20 @@ static bool complete(struct nana_cache *c, int64_t now)
 
 int nana__cache_lookup(struct nana_cache *c, const char *key, uint32_t hash, json_t **value)
 {
+    bool pinned;
+    return nana__cache_lookup_pinned(c, key, hash, value, &pinned);
+}
+
+int nana__cache_lookup_pinned(struct nana_cache *c, const char *key, uint32_t hash,
+                              json_t **value, bool *pinned)
+{
     struct nana_cache_shard *s = shard_of(c, hash);
     int64_t now = c->policy.ttl_ns ? now_ns() : 0;
     int answer = NANA__UNKNOWN;
     bool ran_out = false;
     shard_lock(s);
     struct nana_cache_entry *e = find_locked(s, key, hash);
+    *pinned = e && e->pending > 0;
     if (!e) {
         /* Read under the lock: see forget_entry. */
         if (complete(c, now))
@@ -273,6 +281,44 @@ void nana__cache_unpin(struct nana_cache *c, struct nana_cache_entry *e)
 unsigned nana__cache_generation(struct nana_cache *c)
 {
     return atomic_load(&c->generation);
+}
+
+/*
+ * A reader connection's fill.  The executor alone changes states, but a
+ * read that ran on a reader connection would cost a hop to the executor to
+ * cache its answer; so it stores it here, under the shard lock, only where
+ * that cannot hide anything newer: never over a committed answer or a
+ * pending write (whose commit decides), never in a bounded cache (whose
+ * list only the executor keeps), and only while still() -- the caller's
+ * test that no commit began since its snapshot and nothing queued could
+ * write the key -- holds, tested under the same lock, so that a commit's
+ * reset or staged state, which takes this lock, is ordered wholly before
+ * the test or wholly after the fill.
+ */
+bool nana__cache_fill_if(struct nana_cache *c, const char *key, uint32_t hash, int state,
+                         json_t *value, bool (*still)(const void *ctx), const void *ctx)
+{
+    if (c->bounded || (state != NANA__PRESENT && state != NANA__ABSENT)) {
+        nana__json_release(value);
+        return false;
+    }
+    struct nana_cache_shard *s = shard_of(c, hash);
+    bool stored = false;
+    atomic_fetch_add(&c->generation, 1);
+    shard_lock(s);
+    if (still(ctx)) {
+        struct nana_cache_entry *e = find_or_add_locked(c, s, key, hash);
+        if (e && e->pending == 0 && e->state != NANA__PRESENT && e->state != NANA__ABSENT) {
+            e->state = (uint8_t)state;
+            e->value = state == NANA__PRESENT ? value : NULL;
+            stored = true;
+        }
+    }
+    shard_unlock(s);
+    atomic_fetch_add(&c->generation, 1);
+    if (!stored || state != NANA__PRESENT)
+        nana__json_release(value);
+    return stored;
 }
 
 /* ---------------------------------------------------------------- commit */

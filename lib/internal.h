@@ -412,6 +412,18 @@ uint32_t nana__cache_hash(const char *key, size_t len);
  * cached, its answer expired, or it has a write pending.  A key with no
  * entry is absent while the cache is fully loaded. */
 int nana__cache_lookup(struct nana_cache *c, const char *key, uint32_t hash, json_t **value);
+/* As nana__cache_lookup, and *pinned says whether the key has a write
+ * pending (so that a read of it must queue behind that write). */
+int nana__cache_lookup_pinned(struct nana_cache *c, const char *key, uint32_t hash,
+                              json_t **value, bool *pinned);
+/* A fill by a thread that is not the executor (a read on a reader
+ * connection): stores state (NANA__PRESENT with value, a reference taken,
+ * or NANA__ABSENT) for key when, under the key's shard lock, still(ctx) is
+ * true, the cache is unbounded, and the key has no entry or one with no
+ * write pending and no committed answer.  Otherwise drops value.  Returns
+ * whether it stored it.  still runs under a spinlock: a few loads. */
+bool nana__cache_fill_if(struct nana_cache *c, const char *key, uint32_t hash, int state,
+                         json_t *value, bool (*still)(const void *ctx), const void *ctx);
 /* Returns the entry for key, creating an UNKNOWN one, with pending + 1 when
  * pin is set.  NULL on allocation failure. */
 struct nana_cache_entry *nana__cache_get_entry(struct nana_cache *c, const char *key,
@@ -506,6 +518,9 @@ void nana__backend_close(struct nana_backend *b);
  * thread at a time.  false when the checkpointer cannot be opened: the
  * writer must checkpoint for itself. */
 bool nana__backend_checkpoint(struct nana_backend *b);
+/* A read-only connection to the backend's file, for a reader (not
+ * configured: handle.c does that), or NULL with *msg (malloc'd). */
+sqlite3 *nana__backend_open_reader(struct nana_backend *b, char **msg);
 /* Did the backend open the file read-only? */
 bool nana__backend_read_only(const struct nana_backend *b);
 /* What to add after SQLite's message when a statement on conn failed with
@@ -541,7 +556,15 @@ bool nana__backend_dir_unwritable(sqlite3 *conn);
  */
 struct nana_exec {
     sqlite3 *conn;
-    struct nana_staging *staged; /* the batch's, or the open transaction's */
+    struct nana_staging *staged; /* the batch's, or the open transaction's;
+                                    NULL on a reader connection */
+    /* On a reader connection (a job flagged NANA__JOB_READER_OK): which one
+     * (1..NANA_READERS_MAX; 0: the writer), and the engine's commit clock
+     * as read before the read snapshot opened (see
+     * nana__engine_clock_unchanged). */
+    int reader;
+    unsigned long snapshot;
+    const struct nana_engine *engine;
 };
 
 struct nana_job_ops {
@@ -555,7 +578,16 @@ struct nana_job_ops {
 enum {
     NANA__JOB_WRITES = 1 << 0, /* needs the write transaction (BEGIN IMMEDIATE) */
     NANA__JOB_ALONE = 1 << 1,  /* runs as a batch of its own */
+    /* A read whose run knows a reader connection (ex->reader) and whose
+     * submitter found nothing queued that it must see: the engine may run
+     * it on a reader connection (see "reader connections" in engine.c). */
+    NANA__JOB_READER_OK = 1 << 2,
+    /* A read of anything (SQL): it may run on a reader connection when,
+     * besides, nothing is queued for the writer or running on it. */
+    NANA__JOB_READER_IDLE = 1 << 3,
 };
+/* The most reader connections a root may have (nana_set_read_connections). */
+#define NANA_READERS_MAX 16
 enum nana_lane {
     NANA__LANE_WRITER = 0, /* the connection that writes */
     NANA__LANE_READER,     /* any connection that reads (today: the writer) */
@@ -575,6 +607,7 @@ struct nana_job {
     unsigned flags;
     enum nana_lane lane;
     bool done_early;           /* failed before running (engine only) */
+    unsigned long need;        /* engine only: the commit clock at submission */
     /* The outcome. */
     nana_status_t status;
     char *errmsg;
@@ -648,6 +681,25 @@ void nana__engine_set_queue_limit(struct nana_engine *e, size_t max_queued, int6
 
 /* What the engine counts (relaxed atomics; nana_stats fills its fields). */
 void nana__engine_stats(struct nana_engine *e, nana_stats_t *out);
+
+/* Reader connections (see engine.c).  handle.c gives the engine how to
+ * open one (NULL with *msg, malloc'd, on failure) and what to do before
+ * one closes (finalize the statements prepared on it: slot 1..N). */
+struct nana_reader_conns {
+    sqlite3 *(*open)(void *ctx, int slot, char **msg);
+    void (*closing)(void *ctx, sqlite3 *conn, int slot);
+    void *ctx;
+};
+void nana__engine_set_reader_conns(struct nana_engine *e, const struct nana_reader_conns *rc);
+/* Up to n reader connections from now on (0: none, every job on the
+ * writer); those beyond n close once idle.  n in 0..NANA_READERS_MAX. */
+void nana__engine_set_readers(struct nana_engine *e, int n);
+/* The file was replaced (nana_restore): every reader connection is closed
+ * and opened again before its next read.  Role held. */
+void nana__engine_readers_reopen(struct nana_engine *e);
+/* A reader job's fill test: has no commit started since snapshot was read
+ * (and none was running then)?  Any thread; a load. */
+bool nana__engine_clock_unchanged(const struct nana_engine *e, unsigned long snapshot);
 
 /* ------------------------------------------------------------- hooks.c */
 
@@ -763,6 +815,9 @@ struct nana_table {
     atomic_int pending_table_ops;
     struct nana_table_hooks hooks;          /* hooks.c */
     sqlite3_stmt *stmts[NANA__ST_COUNT_OF]; /* executor only */
+    /* The get statement on each reader connection: [slot - 1], used only
+     * by the thread running that reader. */
+    sqlite3_stmt *reader_get[NANA_READERS_MAX];
     char name[NANA_TABLE_NAME_MAX + 1];
 };
 
@@ -805,6 +860,11 @@ struct nana_job *nana__table_create_job(const char *name);
 /* The table's statement id on conn, prepared on first use.  Executor only. */
 sqlite3_stmt *nana__table_stmt(struct nana_table *t, sqlite3 *conn, enum nana_stmt_id id,
                                int *rc);
+/* The get statement of t on reader connection slot (1..NANA_READERS_MAX),
+ * conn, prepared on first use.  Only the thread running that reader. */
+sqlite3_stmt *nana__table_reader_get(struct nana_table *t, sqlite3 *conn, int slot, int *rc);
+/* Finalizes every table's statement on reader slot (before it closes). */
+void nana__tables_reader_closing(struct nana_tables *ts, int slot);
 /* Forgets every key of each table the SQL just committed wrote: all tables
  * when written says so (see authorize.c). */
 void nana__tables_forget_written(struct nana_tables *ts, const struct nana_auth *written);
@@ -902,6 +962,11 @@ struct nana_root {
     char *path;
     atomic_int refs;           /* the root handle + open sub-table handles */
     int busy_timeout_ms;       /* the writer's busy handler waits this long */
+    int cache_size_mb;         /* nana_options_t's, for reader connections */
+    /* The authorizer's state on each reader connection ([slot - 1]), used
+     * by the thread running that reader. */
+    struct nana_auth reader_auth[NANA_READERS_MAX];
+    bool optimize;
     atomic_ulong busy_retries; /* ... and counts its waits */
 };
 
