@@ -605,7 +605,7 @@ nana_status_t nana_set_queue_limit(nana_db_t *db, size_t max_queued, int64_t wai
  * Connections open on first use, read-only, and close when the root
  * closes or n is lowered.  Any thread, any time; applies to later
  * submissions.  NANA_OK; NANA_EINVAL for db NULL or n out of range (the
- * message in nana_errmsg(db)); NANA_ECLOSED.
+ * message in nana_db_errmsg(db)); NANA_ECLOSED.
  */
 nana_status_t nana_set_read_connections(nana_db_t *db, int n);
 
