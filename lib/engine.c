@@ -100,13 +100,15 @@ struct nana_engine {
      * the clock: */
     struct reader readers[NANA_READERS_MAX];
     int n_readers;              /* how many may be used */
+    atomic_int readers_wanted;  /* the same, read without the lock */
     int readers_running;        /* slots a thread runs a turn on */
     bool readers_held;          /* fork(): no reader turn starts */
     bool readers_failed;        /* one could not open: nothing is routed */
     struct nana_job *rhead, *rtail; /* the reads routed to them, in order */
     struct nana_reader_conns rconns; /* set before start */
-    /* Ticks before and after every COMMIT (and every batch that changes
-     * the file without one): odd while one runs. */
+    /* Ticks before and after every COMMIT (and around every batch that
+     * may change the file without one), so that a read submitted after a
+     * commit ended needs a snapshot opened after it did. */
     atomic_ulong clock;
     /* What nana_stats() reports: relaxed counters, each written where its
      * event happens. */
@@ -1280,9 +1282,9 @@ static void await_helping(struct nana_engine *e, nana_future_t *target)
  *     submission (need), and a reader takes it only into a snapshot opened
  *     after reading the clock at least that far (every COMMIT the clock
  *     counted as done is in it); otherwise it opens a newer one.
- * A read on a reader caches what it read only when nothing could have
- * changed the key since its snapshot (nana__cache_fill_if and kvjob.c):
- * else the key just stays uncached.
+ * A read on a reader caches what it read only while its key's mark, taken
+ * at submission, says no later write reached the key (nana__cache_mark,
+ * kvjob.c): else the key just stays as the later write left it.
  *
  * Turns on readers are taken by idle workers and by callers awaiting a
  * future while reads are queued and a reader is free, as the writer's are;
@@ -1392,11 +1394,10 @@ static struct nana_job *take_reads_locked(struct nana_engine *e, unsigned long c
     return first;
 }
 
-/* Runs reads on r inside its snapshot (clock c0). */
-static void run_reads(struct nana_engine *e, struct reader *r, struct nana_job *batch,
-                      unsigned long c0)
+/* Runs reads on r inside its snapshot. */
+static void run_reads(struct nana_engine *e, struct reader *r, struct nana_job *batch)
 {
-    struct nana_exec ex = {.conn = r->conn, .reader = r->slot, .snapshot = c0, .engine = e};
+    struct nana_exec ex = {.conn = r->conn, .reader = r->slot};
     for (struct nana_job *j = batch; j; j = j->next) {
         if (nana__future_cancel_requested(j->future)) {
             nana__job_fail(j, NANA_ECANCELED, strdup("cancelled before it ran"));
@@ -1452,7 +1453,7 @@ static void reader_turn_locked(struct nana_engine *e)
     }
     if (batch) {
         count(&e->stat.readers_busy, 1);
-        run_reads(e, r, batch, c0);
+        run_reads(e, r, batch);
         count(&e->stat.readers_busy, -1);
         snapshot_close(r);
         for (struct nana_job *j = batch; j; j = j->next)
@@ -1516,6 +1517,7 @@ void nana__engine_set_readers(struct nana_engine *e, int n)
     int n_idle = 0;
     pthread_mutex_lock(&e->lock);
     e->n_readers = n;
+    atomic_store_explicit(&e->readers_wanted, n, memory_order_relaxed);
     e->readers_failed = false;
     /* Those beyond n that nobody runs close now; a busy one when its turn
      * ends (retire). */
@@ -1547,9 +1549,9 @@ void nana__engine_readers_reopen(struct nana_engine *e)
     pthread_mutex_unlock(&e->lock);
 }
 
-bool nana__engine_clock_unchanged(const struct nana_engine *e, unsigned long snapshot)
+bool nana__engine_readers_on(const struct nana_engine *e)
 {
-    return !(snapshot & 1) && atomic_load(&e->clock) == snapshot;
+    return atomic_load_explicit(&e->readers_wanted, memory_order_relaxed) > 0;
 }
 
 /* The root closes (no reader turn runs, none can start): every reader

@@ -339,6 +339,7 @@ struct nana_cache_entry {
     uint32_t pending;                     /* queued writes to this key */
     uint8_t state;
     uint8_t staged;                       /* NANA__UNKNOWN: nothing staged */
+    uint16_t commits;                     /* states committed (for marks) */
     char key[];
 };
 
@@ -374,6 +375,7 @@ struct nana_cache {
      * even value before and after its lookups saw one state (see
      * nana__cache_generation). */
     atomic_uint generation __attribute__((aligned(64)));
+    atomic_uint resets;         /* nana__cache_reset()s, for marks */
     /* Every row is cached: a key with no entry is absent.  Submitters read
      * it under the shard lock of the key they look up, and the executor
      * clears it before it removes an entry that says more than "absent",
@@ -416,14 +418,33 @@ int nana__cache_lookup(struct nana_cache *c, const char *key, uint32_t hash, jso
  * pending (so that a read of it must queue behind that write). */
 int nana__cache_lookup_pinned(struct nana_cache *c, const char *key, uint32_t hash,
                               json_t **value, bool *pinned);
-/* A fill by a thread that is not the executor (a read on a reader
- * connection): stores state (NANA__PRESENT with value, a reference taken,
- * or NANA__ABSENT) for key when, under the key's shard lock, still(ctx) is
- * true, the cache is unbounded, and the key has no entry or one with no
- * write pending and no committed answer.  Otherwise drops value.  Returns
- * whether it stored it.  still runs under a spinlock: a few loads. */
-bool nana__cache_fill_if(struct nana_cache *c, const char *key, uint32_t hash, int state,
-                         json_t *value, bool (*still)(const void *ctx), const void *ctx);
+/*
+ * Reads on reader connections (not the executor).  At submission a read
+ * marks its key: the entry (made when missing) and the cache's resets as
+ * they are now.  A commit that stages the key, or a reset, changes the
+ * mark; so later, on the reader, an unchanged mark says that nothing
+ * submitted after the read has reached the cache for that key -- its
+ * committed state is what the read may answer, and what it read from the
+ * file may be filled in.  Unbounded caches only (a bounded one's list is
+ * the executor's): false there, or when out of memory.
+ */
+struct nana_cache_mark {
+    unsigned resets;
+    uint16_t commits;
+    bool valid;
+};
+bool nana__cache_mark(struct nana_cache *c, const char *key, uint32_t hash,
+                      struct nana_cache_mark *m);
+/* The key's committed state while the mark holds: NANA__PRESENT (*value a
+ * new reference), NANA__ABSENT (also for an entry that knows nothing in a
+ * fully loaded table), else NANA__UNKNOWN (read the file). */
+int nana__cache_marked_state(struct nana_cache *c, const char *key, uint32_t hash,
+                             const struct nana_cache_mark *m, json_t **value);
+/* Stores state (NANA__PRESENT with value, a reference taken, or
+ * NANA__ABSENT) while the mark holds, no write is pending and the entry
+ * has no committed answer; otherwise drops value.  Whether it stored. */
+bool nana__cache_fill_marked(struct nana_cache *c, const char *key, uint32_t hash,
+                             const struct nana_cache_mark *m, int state, json_t *value);
 /* Returns the entry for key, creating an UNKNOWN one, with pending + 1 when
  * pin is set.  NULL on allocation failure. */
 struct nana_cache_entry *nana__cache_get_entry(struct nana_cache *c, const char *key,
@@ -558,13 +579,9 @@ struct nana_exec {
     sqlite3 *conn;
     struct nana_staging *staged; /* the batch's, or the open transaction's;
                                     NULL on a reader connection */
-    /* On a reader connection (a job flagged NANA__JOB_READER_OK): which one
-     * (1..NANA_READERS_MAX; 0: the writer), and the engine's commit clock
-     * as read before the read snapshot opened (see
-     * nana__engine_clock_unchanged). */
+    /* On a reader connection (a job flagged NANA__JOB_READER_OK /
+     * _IDLE): which one (1..NANA_READERS_MAX; 0: the writer). */
     int reader;
-    unsigned long snapshot;
-    const struct nana_engine *engine;
 };
 
 struct nana_job_ops {
@@ -697,9 +714,8 @@ void nana__engine_set_readers(struct nana_engine *e, int n);
 /* The file was replaced (nana_restore): every reader connection is closed
  * and opened again before its next read.  Role held. */
 void nana__engine_readers_reopen(struct nana_engine *e);
-/* A reader job's fill test: has no commit started since snapshot was read
- * (and none was running then)?  Any thread; a load. */
-bool nana__engine_clock_unchanged(const struct nana_engine *e, unsigned long snapshot);
+/* May jobs go to reader connections now (a hint: any thread, a load)? */
+bool nana__engine_readers_on(const struct nana_engine *e);
 
 /* ------------------------------------------------------------- hooks.c */
 

@@ -211,8 +211,10 @@ static nana_future_t *read_key(nana_db_t *db, enum kv_kind kind, const char *key
      * may run on a reader connection.  Not get_fresh: its pin keeps later
      * reads of the key on the writer, which would answer them from the
      * cache it has not refreshed yet. */
-    if (unqueued)
+    if (unqueued && nana__engine_readers_on(db->root->engine)) {
         job->base.flags |= NANA__JOB_READER_OK;
+        nana__cache_mark(&db->table->cache, key, job->hash, &job->mark);
+    }
     return nana__db_submit(db, &job->base);
 }
 

@@ -51,6 +51,7 @@ struct kv_job {
     size_t n_items;
     size_t n_skipped;               /* load_all: rows whose value is not JSON */
     struct nana_hook_use hook;      /* the table's write hooks (kvhooks.c) */
+    struct nana_cache_mark mark;    /* a read for a reader: its key's mark */
 };
 
 #define KV(base) container_of(base, struct kv_job, base)

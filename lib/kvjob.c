@@ -622,61 +622,33 @@ done:
 
 /* ------------------------------------------------ on a reader connection */
 
-/* What a reader fill must still find true under the key's shard lock (see
- * nana__cache_fill_if): no commit began since the snapshot was taken, and
- * no whole-table job or SQL write is queued, whose effect on the cache a
- * fill made now could outlive. */
-struct fill_guard {
-    const struct nana_engine *engine;
-    unsigned long snapshot;
-    const struct nana_table *table;
-};
-
-static bool fill_still(const void *ctx)
-{
-    const struct fill_guard *g = ctx;
-    return atomic_load_explicit(&g->table->pending_table_ops, memory_order_acquire) == 0 &&
-           atomic_load_explicit(&g->table->owner->pending_sql_writes, memory_order_acquire) ==
-               0 &&
-           nana__engine_clock_unchanged(g->engine, g->snapshot);
-}
-
 /*
  * get and contains on a reader connection (the submitter found nothing
- * queued they must see).  What the executor would know without reading --
- * the committed cache: a fill since submission, or a fully loaded table's
+ * queued they must see, and marked the key).  What the executor would know
+ * without reading -- the committed cache, while the mark says no later
+ * write reached it: a fill since submission, a fully loaded table's
  * absence -- answers first, so that the answer is the writer's; staged
  * states are the executor's alone, and none can be of a write these reads
- * must see.  Otherwise the row is read in the reader's snapshot and filled
- * into the cache when nothing could have changed it since.
+ * must see.  Otherwise the row is read in the reader's snapshot, which
+ * holds every commit before the submission (engine.c), and filled into
+ * the cache while the mark holds.
  */
-static void exec_on_reader(struct kv_job *job, const struct nana_exec *ex)
+static void exec_on_reader(struct kv_job *job)
 {
     struct nana_table *t = job->table;
-    struct nana_cache_entry *unused;
+    const struct nana_cache_mark *m = &job->mark;
     json_t *v = NULL;
-    int state = nana__cache_peek(&t->cache, job->key, job->hash, true, &unused, &v);
-    if (state == NANA__UNKNOWN && nana__cache_fully_loaded(&t->cache))
-        state = NANA__ABSENT;
-    /* Checked after the look: a commit since the snapshot (of a write
-     * submitted after this read) may be what the cache shows. */
-    if (!nana__engine_clock_unchanged(ex->engine, ex->snapshot)) {
-        nana__json_release(v);
-        v = NULL;
-        state = NANA__UNKNOWN;
-    }
+    int state = nana__cache_marked_state(&t->cache, job->key, job->hash, m, &v);
     if (state != NANA__PRESENT && state != NANA__ABSENT) {
         enum nana_value_fault fault = NANA__VALUE_OK;
-        struct fill_guard g = {ex->engine, ex->snapshot, t};
         switch (read_row(job, job->key, &v, &fault)) {
         case ROW_PRESENT:
             state = NANA__PRESENT;
-            nana__cache_fill_if(&t->cache, job->key, job->hash, state, nana__json_ref(v),
-                                fill_still, &g);
+            nana__cache_fill_marked(&t->cache, job->key, job->hash, m, state, nana__json_ref(v));
             break;
         case ROW_ABSENT:
             state = NANA__ABSENT;
-            nana__cache_fill_if(&t->cache, job->key, job->hash, state, NULL, fill_still, &g);
+            nana__cache_fill_marked(&t->cache, job->key, job->hash, m, state, NULL);
             break;
         case ROW_NOT_JSON:
             /* Not cacheable: the key stays uncached. */
@@ -712,7 +684,7 @@ static void kv_run(struct nana_job *base, struct nana_exec *ex)
     job->staged = sg;
     job->reader = ex->reader;
     if (ex->reader) {
-        exec_on_reader(job, ex);
+        exec_on_reader(job);
         return;
     }
     struct nana_table *t = job->table;
