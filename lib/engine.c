@@ -102,6 +102,7 @@ struct nana_engine {
     int n_readers;              /* how many may be used */
     atomic_int readers_wanted;  /* the same, read without the lock */
     int readers_running;        /* slots a thread runs a turn on */
+    int quiesce_waiters;        /* nana__engine_readers_quiesce() callers */
     bool readers_held;          /* fork(): no reader turn starts */
     bool readers_failed;        /* one could not open: nothing is routed */
     struct nana_job *rhead, *rtail; /* the reads routed to them, in order */
@@ -395,7 +396,7 @@ static struct nana_job *run_jobs(struct nana_engine *e, struct nana_job *from,
                                  struct batch_txn *tx)
 {
     sqlite3 *conn = e->backend->writer;
-    struct nana_exec ex = {.conn = conn, .staged = &tx->staged};
+    struct nana_exec ex = {.conn = conn, .staged = &tx->staged, .engine = e};
     struct nana_job *last = NULL;
     for (struct nana_job *j = from; j; j = j->next) {
         last = j;
@@ -878,7 +879,7 @@ static void run_txn_batch(struct nana_engine *e, struct nana_engine_txn *t,
                           struct nana_job *batch)
 {
     sqlite3 *conn = e->backend->writer;
-    struct nana_exec ex = {.conn = conn, .staged = &t->staged};
+    struct nana_exec ex = {.conn = conn, .staged = &t->staged, .engine = e};
     /* Ending it drops the engine's reference, and the caller may have
      * dropped its own: the batch holds one while it runs. */
     atomic_fetch_add_explicit(&t->refs, 1, memory_order_relaxed);
@@ -1397,7 +1398,7 @@ static struct nana_job *take_reads_locked(struct nana_engine *e, unsigned long c
 /* Runs reads on r inside its snapshot. */
 static void run_reads(struct nana_engine *e, struct reader *r, struct nana_job *batch)
 {
-    struct nana_exec ex = {.conn = r->conn, .reader = r->slot};
+    struct nana_exec ex = {.conn = r->conn, .reader = r->slot, .engine = e};
     for (struct nana_job *j = batch; j; j = j->next) {
         if (nana__future_cancel_requested(j->future)) {
             nana__job_fail(j, NANA_ECANCELED, strdup("cancelled before it ran"));
@@ -1495,7 +1496,7 @@ static void reader_turn_locked(struct nana_engine *e)
     }
     if (--e->resolving == 0 && e->role_waiters > 0)
         pthread_cond_broadcast(&e->work_cond);
-    if (e->stopping)
+    if (e->stopping || (e->quiesce_waiters > 0 && e->readers_running == 0))
         pthread_cond_broadcast(&e->work_cond);
     pthread_mutex_unlock(&e->lock);
     wake_now(e, bits);
@@ -1546,6 +1547,16 @@ void nana__engine_readers_reopen(struct nana_engine *e)
     pthread_mutex_lock(&e->lock);
     for (int i = 0; i < NANA_READERS_MAX; i++)
         e->readers[i].stale = true;
+    pthread_mutex_unlock(&e->lock);
+}
+
+void nana__engine_readers_quiesce(struct nana_engine *e)
+{
+    pthread_mutex_lock(&e->lock);
+    e->quiesce_waiters++;
+    while (e->readers_running > 0)
+        pthread_cond_wait(&e->work_cond, &e->lock);
+    e->quiesce_waiters--;
     pthread_mutex_unlock(&e->lock);
 }
 

@@ -582,6 +582,7 @@ struct nana_exec {
     /* On a reader connection (a job flagged NANA__JOB_READER_OK /
      * _IDLE): which one (1..NANA_READERS_MAX; 0: the writer). */
     int reader;
+    struct nana_engine *engine;
 };
 
 struct nana_job_ops {
@@ -716,6 +717,11 @@ void nana__engine_set_readers(struct nana_engine *e, int n);
 void nana__engine_readers_reopen(struct nana_engine *e);
 /* May jobs go to reader connections now (a hint: any thread, a load)? */
 bool nana__engine_readers_on(const struct nana_engine *e);
+/* Waits until no reader connection runs reads (role held): a job that
+ * reports what the cache holds then sees every fill of the reads before
+ * it.  Reads submitted meanwhile do not go to readers (the caller's
+ * count keeps them off), so this ends. */
+void nana__engine_readers_quiesce(struct nana_engine *e);
 
 /* ------------------------------------------------------------- hooks.c */
 
@@ -846,6 +852,10 @@ struct nana_tables {
     /* SQL-surface writes queued and not finished: while non-zero, no read
      * is answered from any cache (the write may touch any table). */
     atomic_int pending_sql_writes;
+    /* Jobs that report what a cache holds (is_cached) queued and not
+     * settled: while non-zero no read goes to a reader connection, whose
+     * fill the report could otherwise see early or miss (kv.c). */
+    atomic_int pending_observers;
 };
 
 /* crypt: the root's key, borrowed for the registry's life, or NULL. */

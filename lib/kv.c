@@ -207,11 +207,14 @@ static nana_future_t *read_key(nana_db_t *db, enum kv_kind kind, const char *key
     struct kv_job *job = key_job(db, kind, key, pin);
     if (!job || !take_default(job, dflt))
         return out_of_memory(job);
+    if (kind == KV_IS_CACHED) /* until its settle (kv_settle) */
+        atomic_fetch_add_explicit(&db->table->owner->pending_observers, 1, memory_order_relaxed);
     /* A get or contains the cache missed, with nothing queued it must see,
      * may run on a reader connection.  Not get_fresh: its pin keeps later
      * reads of the key on the writer, which would answer them from the
      * cache it has not refreshed yet. */
-    if (unqueued && nana__engine_readers_on(db->root->engine)) {
+    if (unqueued && nana__engine_readers_on(db->root->engine) &&
+        atomic_load_explicit(&db->table->owner->pending_observers, memory_order_acquire) == 0) {
         job->base.flags |= NANA__JOB_READER_OK;
         nana__cache_mark(&db->table->cache, key, job->hash, &job->mark);
     }

@@ -52,6 +52,8 @@ static void kv_settle(struct nana_job *base, bool committed)
     }
     if (kind_pins_table(job->kind))
         atomic_fetch_sub_explicit(&t->pending_table_ops, 1, memory_order_release);
+    if (job->kind == KV_IS_CACHED)
+        atomic_fetch_sub_explicit(&t->owner->pending_observers, 1, memory_order_release);
 }
 
 void nana__kv_discard(struct kv_job *job)
@@ -711,6 +713,8 @@ static void kv_run(struct nana_job *base, struct nana_exec *ex)
             nana__json_release(v);
         break;
     case KV_IS_CACHED:
+        /* Every read before it that runs on a reader has filled by now. */
+        nana__engine_readers_quiesce(ex->engine);
         job->base.result = json_boolean(lookup_exec(job, job->key, job->hash, &v) != NANA__UNKNOWN);
         nana__json_release(v);
         break;

@@ -67,6 +67,7 @@ void nana__tables_init(struct nana_tables *ts, struct nana_crypt *crypt)
     ts->list = NULL;
     ts->crypt = crypt;
     atomic_init(&ts->pending_sql_writes, 0);
+    atomic_init(&ts->pending_observers, 0);
 }
 
 void nana__tables_close(struct nana_tables *ts)
