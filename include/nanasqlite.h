@@ -592,6 +592,23 @@ void nana_cursor_close(nana_cursor_t *cur);
  */
 nana_status_t nana_set_queue_limit(nana_db_t *db, size_t max_queued, int64_t wait_ms);
 
+/* ------------------------------------------------------ reader connections */
+
+/*
+ * Gives db's root up to n read-only connections (0..16; 0, the default:
+ * none) beside the writer.  A get or contains the cache cannot answer, and
+ * that has no write of its key (nor a whole-table job or SQL write of the
+ * root) queued before it, then reads the file on one of them: it no longer
+ * waits behind writes -- not even a write blocked on another process's
+ * lock -- and such reads run in parallel with each other and with the
+ * writer.  Read-your-writes and submission order hold as without them.
+ * Connections open on first use, read-only, and close when the root
+ * closes or n is lowered.  Any thread, any time; applies to later
+ * submissions.  NANA_OK; NANA_EINVAL for db NULL or n out of range (the
+ * message in nana_db_errmsg(db)); NANA_ECLOSED.
+ */
+nana_status_t nana_set_read_connections(nana_db_t *db, int n);
+
 /* ------------------------------------------------------------------ stats */
 
 /*
@@ -615,8 +632,8 @@ typedef struct nana_stats {
     uint64_t checkpoints;      /* WAL checkpoints run (see nana_pragma(3)) */
     uint64_t busy_retries;     /* waits of the busy handler for another
                                   connection's lock */
-    uint64_t readers_busy;     /* reader connections running a read: 0 (one
-                                  connection does everything today) */
+    uint64_t readers_busy;     /* reader connections running reads now
+                                  (nana_set_read_connections) */
     /* The table of the handle passed: */
     uint64_t cache_entries;    /* keys the cache holds an entry for */
     uint64_t cache_hits;       /* reads answered from the cache at once */

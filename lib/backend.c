@@ -121,6 +121,22 @@ bool nana__backend_checkpoint(struct nana_backend *b)
     return true;
 }
 
+sqlite3 *nana__backend_open_reader(struct nana_backend *b, char **msg)
+{
+    /* Read-only whatever the writer is: a reader never writes, and SQLite
+     * then refuses anything that would.  NOMUTEX: one thread at a time
+     * runs a reader (the engine's slot). */
+    sqlite3 *conn = NULL;
+    int rc = sqlite3_open_v2(b->path, &conn, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
+    if (rc != SQLITE_OK) {
+        *msg = nana__strdupf("cannot open a reader connection to \"%s\": %s", b->path,
+                             conn ? sqlite3_errmsg(conn) : sqlite3_errstr(rc));
+        sqlite3_close_v2(conn);
+        return NULL;
+    }
+    return conn;
+}
+
 bool nana__backend_read_only(const struct nana_backend *b)
 {
     return b->writer && sqlite3_db_readonly(b->writer, "main") == 1;

@@ -554,6 +554,7 @@ NANA_API nana_future_t *nana_backup(nana_db_t *db, const char *dest_path,
 struct restore_job {
     struct nana_job base;
     struct nana_tables *tables;
+    struct nana_engine *engine;
     char *src;
     bool replaced;           /* the copy into the writer committed */
 };
@@ -687,8 +688,11 @@ static void restore_settle(struct nana_job *base, bool committed)
     struct restore_job *job = container_of(base, struct restore_job, base);
     /* The copy commits by itself, whatever the engine says of the batch. */
     (void)committed;
-    if (job->replaced)
+    if (job->replaced) {
         nana__tables_replaced(job->tables);
+        /* Their statements and page caches knew the old file. */
+        nana__engine_readers_reopen(job->engine);
+    }
     atomic_fetch_sub_explicit(&job->tables->pending_sql_writes, 1, memory_order_release);
 }
 
@@ -766,6 +770,7 @@ NANA_API nana_future_t *nana_restore(nana_db_t *db, const char *src_path)
      * destination with one open. */
     job->base.flags = NANA__JOB_ALONE;
     job->tables = &db->root->tables;
+    job->engine = db->root->engine;
     /* Counted before it is queued: no read of this root is answered from a
      * cache until the restore's settle has emptied them. */
     atomic_fetch_add_explicit(&job->tables->pending_sql_writes, 1, memory_order_relaxed);

@@ -54,6 +54,7 @@ static void mark_visited(struct nana_cache_entry *e)
 int nana__cache_init(struct nana_cache *c, const struct nana_cache_policy *policy)
 {
     atomic_init(&c->generation, 0);
+    atomic_init(&c->resets, 0);
     atomic_init(&c->fully_loaded, false);
     atomic_init(&c->loaded_until, 0);
     c->policy = policy ? *policy : (struct nana_cache_policy){0};
@@ -123,12 +124,20 @@ static bool complete(struct nana_cache *c, int64_t now)
 
 int nana__cache_lookup(struct nana_cache *c, const char *key, uint32_t hash, json_t **value)
 {
+    bool pinned;
+    return nana__cache_lookup_pinned(c, key, hash, value, &pinned);
+}
+
+int nana__cache_lookup_pinned(struct nana_cache *c, const char *key, uint32_t hash,
+                              json_t **value, bool *pinned)
+{
     struct nana_cache_shard *s = shard_of(c, hash);
     int64_t now = c->policy.ttl_ns ? now_ns() : 0;
     int answer = NANA__UNKNOWN;
     bool ran_out = false;
     shard_lock(s);
     struct nana_cache_entry *e = find_locked(s, key, hash);
+    *pinned = e && e->pending > 0;
     if (!e) {
         /* Read under the lock: see forget_entry. */
         if (complete(c, now))
@@ -277,6 +286,93 @@ unsigned nana__cache_generation(struct nana_cache *c)
     return atomic_load(&c->generation);
 }
 
+/*
+ * Reads on reader connections (see nana__cache_mark in internal.h).  The
+ * executor alone changes states, but a read that ran on a reader would
+ * cost a hop to the executor to cache its answer; so it stores it here,
+ * under the shard lock, only where that cannot hide anything newer: while
+ * the key's mark holds (nothing submitted after the read reached the key's
+ * entry: every per-key effect is staged on an entry and counted at its
+ * commit, and every whole-table one is a reset), never over a committed
+ * answer or a pending write, never in a bounded cache.
+ */
+bool nana__cache_mark(struct nana_cache *c, const char *key, uint32_t hash,
+                      struct nana_cache_mark *m)
+{
+    m->valid = false;
+    if (c->bounded)
+        return false;
+    struct nana_cache_shard *s = shard_of(c, hash);
+    shard_lock(s);
+    struct nana_cache_entry *e = find_or_add_locked(c, s, key, hash);
+    if (e) {
+        m->resets = atomic_load(&c->resets);
+        m->commits = e->commits;
+        m->valid = true;
+    }
+    shard_unlock(s);
+    return m->valid;
+}
+
+/* The key's entry while m holds (shard lock held), else NULL. */
+static struct nana_cache_entry *marked_locked(struct nana_cache *c, struct nana_cache_shard *s,
+                                              const char *key, uint32_t hash,
+                                              const struct nana_cache_mark *m)
+{
+    /* A reset bumps resets before it touches any shard. */
+    if (!m->valid || atomic_load(&c->resets) != m->resets)
+        return NULL;
+    struct nana_cache_entry *e = find_locked(s, key, hash);
+    return e && e->commits == m->commits ? e : NULL;
+}
+
+int nana__cache_marked_state(struct nana_cache *c, const char *key, uint32_t hash,
+                             const struct nana_cache_mark *m, json_t **value)
+{
+    struct nana_cache_shard *s = shard_of(c, hash);
+    int state = NANA__UNKNOWN;
+    *value = NULL;
+    shard_lock(s);
+    /* fully_loaded first: it is set after the reset the mark would see. */
+    bool full = atomic_load(&c->fully_loaded);
+    struct nana_cache_entry *e = marked_locked(c, s, key, hash, m);
+    if (e) {
+        state = e->state;
+        if (state == NANA__PRESENT)
+            *value = nana__json_ref(e->value);
+        else if (state == NANA__UNKNOWN && full)
+            state = NANA__ABSENT;
+        else if (state != NANA__ABSENT)
+            state = NANA__UNKNOWN;
+    }
+    shard_unlock(s);
+    return state;
+}
+
+bool nana__cache_fill_marked(struct nana_cache *c, const char *key, uint32_t hash,
+                             const struct nana_cache_mark *m, int state, json_t *value)
+{
+    if (state != NANA__PRESENT && state != NANA__ABSENT) {
+        nana__json_release(value);
+        return false;
+    }
+    struct nana_cache_shard *s = shard_of(c, hash);
+    bool stored = false;
+    atomic_fetch_add(&c->generation, 1);
+    shard_lock(s);
+    struct nana_cache_entry *e = marked_locked(c, s, key, hash, m);
+    if (e && e->pending == 0 && e->state != NANA__PRESENT && e->state != NANA__ABSENT) {
+        e->state = (uint8_t)state;
+        e->value = state == NANA__PRESENT ? value : NULL;
+        stored = true;
+    }
+    shard_unlock(s);
+    atomic_fetch_add(&c->generation, 1);
+    if (!stored || state != NANA__PRESENT)
+        nana__json_release(value);
+    return stored;
+}
+
 /* ---------------------------------------------------------------- commit */
 
 static void commit_staged(struct nana_cache *c, struct nana_cache_entry *e, int64_t now)
@@ -293,6 +389,7 @@ static void commit_staged(struct nana_cache *c, struct nana_cache_entry *e, int6
     e->value = e->staged == NANA__PRESENT ? e->staged_value : NULL;
     e->staged_value = NULL;
     e->staged = NANA__UNKNOWN;
+    e->commits++;
     if (c->bounded) {
         struct node *n = node_of(e);
         n->expires = c->policy.ttl_ns ? now + c->policy.ttl_ns : 0;
@@ -324,6 +421,8 @@ void nana__cache_set_fully_loaded(struct nana_cache *c, bool fully_loaded)
 
 void nana__cache_reset(struct nana_cache *c, bool absent_all)
 {
+    /* Before any shard is touched: a reader's mark sees it (cache_mark). */
+    atomic_fetch_add(&c->resets, 1);
     /* Down before any entry goes (see forget_entry). */
     if (!absent_all)
         atomic_store(&c->fully_loaded, false);

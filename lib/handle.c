@@ -190,7 +190,47 @@ static void prepare_connection(struct nana_root *root, const nana_options_t *o)
     sqlite3_db_config(conn, SQLITE_DBCONFIG_DQS_DML, 0, (int *)NULL);
     sqlite3_db_config(conn, SQLITE_DBCONFIG_DQS_DDL, 0, (int *)NULL);
     root->busy_timeout_ms = o->busy_timeout_ms;
+    root->cache_size_mb = o->cache_size_mb;
+    root->optimize = o->optimize;
     sqlite3_busy_handler(conn, busy_wait, root);
+}
+
+/* A reader connection (nana_set_read_connections): read-only, set up as
+ * the writer is for reading -- the authorizer (of its own: SQL reads run
+ * there), the same busy wait (a reader waits only for a WAL recovery),
+ * names always identifiers, the memory settings.  Values are sealed
+ * and opened above the connection (table.c), so an encrypted root's key
+ * needs nothing here. */
+static sqlite3 *open_reader(void *ctx, int slot, char **msg)
+{
+    struct nana_root *root = ctx;
+    sqlite3 *conn = nana__backend_open_reader(&root->backend, msg);
+    if (!conn)
+        return NULL;
+    sqlite3_extended_result_codes(conn, 1);
+    nana__auth_install(&root->reader_auth[slot - 1], conn);
+    sqlite3_db_config(conn, SQLITE_DBCONFIG_DQS_DML, 0, (int *)NULL);
+    sqlite3_db_config(conn, SQLITE_DBCONFIG_DQS_DDL, 0, (int *)NULL);
+    sqlite3_busy_handler(conn, busy_wait, root);
+    if (root->optimize) {
+        char sql[160];
+        snprintf(sql, sizeof sql, "PRAGMA mmap_size=268435456; PRAGMA cache_size=-%lld;",
+                 (long long)root->cache_size_mb * 1024);
+        if (sqlite3_exec(conn, sql, NULL, NULL, NULL) != SQLITE_OK) {
+            *msg = nana__strdupf("cannot configure a reader connection: %s",
+                                 sqlite3_errmsg(conn));
+            sqlite3_close_v2(conn);
+            return NULL;
+        }
+    }
+    return conn;
+}
+
+static void reader_closing(void *ctx, sqlite3 *conn, int slot)
+{
+    struct nana_root *root = ctx;
+    (void)conn;
+    nana__tables_reader_closing(&root->tables, slot);
 }
 
 /* The options' settings; the first write to the file (journal_mode). */
@@ -309,6 +349,8 @@ static nana_status_t bring_up(struct nana_root *root, nana_db_t *db, const nana_
     }
     /* A transaction the cache could not follow forgets it all at COMMIT. */
     nana__engine_set_forget_all(root->engine, nana__tables_forget_all, &root->tables);
+    const struct nana_reader_conns rconns = {open_reader, reader_closing, root};
+    nana__engine_set_reader_conns(root->engine, &rconns);
     if (nana__engine_start(root->engine, &root->backend, o->max_workers,
                            o->thread_name_prefix) != 0) {
         *msg = nana__strdupf("cannot start %d worker threads", o->max_workers);
@@ -612,5 +654,21 @@ NANA_API nana_status_t nana_close(nana_db_t *db)
         nana__crypt_wipe(&root->crypt);
     handle_free(db);
     root_release(root);
+    return NANA_OK;
+}
+
+NANA_API nana_status_t nana_set_read_connections(nana_db_t *db, int n)
+{
+    const char *why;
+    nana_status_t st = nana__db_check(db, &why);
+    if (st != NANA_OK)
+        return st;
+    if (n < 0 || n > NANA_READERS_MAX) {
+        set_errmsg(db, nana__strdupf("nana_set_read_connections: %d reader connections asked "
+                                     "for; 0 to %d are possible",
+                                     n, NANA_READERS_MAX));
+        return NANA_EINVAL;
+    }
+    nana__engine_set_readers(db->root->engine, n);
     return NANA_OK;
 }

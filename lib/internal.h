@@ -343,6 +343,7 @@ struct nana_cache_entry {
     uint32_t pending;                     /* queued writes to this key */
     uint8_t state;
     uint8_t staged;                       /* NANA__UNKNOWN: nothing staged */
+    uint16_t commits;                     /* states committed (for marks) */
     char key[];
 };
 
@@ -378,6 +379,7 @@ struct nana_cache {
      * even value before and after its lookups saw one state (see
      * nana__cache_generation). */
     atomic_uint generation __attribute__((aligned(64)));
+    atomic_uint resets;         /* nana__cache_reset()s, for marks */
     /* Every row is cached: a key with no entry is absent.  Submitters read
      * it under the shard lock of the key they look up, and the executor
      * clears it before it removes an entry that says more than "absent",
@@ -420,6 +422,37 @@ uint32_t nana__cache_hash(const char *key, size_t len);
  * cached, its answer expired, or it has a write pending.  A key with no
  * entry is absent while the cache is fully loaded. */
 int nana__cache_lookup(struct nana_cache *c, const char *key, uint32_t hash, json_t **value);
+/* As nana__cache_lookup, and *pinned says whether the key has a write
+ * pending (so that a read of it must queue behind that write). */
+int nana__cache_lookup_pinned(struct nana_cache *c, const char *key, uint32_t hash,
+                              json_t **value, bool *pinned);
+/*
+ * Reads on reader connections (not the executor).  At submission a read
+ * marks its key: the entry (made when missing) and the cache's resets as
+ * they are now.  A commit that stages the key, or a reset, changes the
+ * mark; so later, on the reader, an unchanged mark says that nothing
+ * submitted after the read has reached the cache for that key -- its
+ * committed state is what the read may answer, and what it read from the
+ * file may be filled in.  Unbounded caches only (a bounded one's list is
+ * the executor's): false there, or when out of memory.
+ */
+struct nana_cache_mark {
+    unsigned resets;
+    uint16_t commits;
+    bool valid;
+};
+bool nana__cache_mark(struct nana_cache *c, const char *key, uint32_t hash,
+                      struct nana_cache_mark *m);
+/* The key's committed state while the mark holds: NANA__PRESENT (*value a
+ * new reference), NANA__ABSENT (also for an entry that knows nothing in a
+ * fully loaded table), else NANA__UNKNOWN (read the file). */
+int nana__cache_marked_state(struct nana_cache *c, const char *key, uint32_t hash,
+                             const struct nana_cache_mark *m, json_t **value);
+/* Stores state (NANA__PRESENT with value, a reference taken, or
+ * NANA__ABSENT) while the mark holds, no write is pending and the entry
+ * has no committed answer; otherwise drops value.  Whether it stored. */
+bool nana__cache_fill_marked(struct nana_cache *c, const char *key, uint32_t hash,
+                             const struct nana_cache_mark *m, int state, json_t *value);
 /* Returns the entry for key, creating an UNKNOWN one, with pending + 1 when
  * pin is set.  NULL on allocation failure. */
 struct nana_cache_entry *nana__cache_get_entry(struct nana_cache *c, const char *key,
@@ -514,6 +547,9 @@ void nana__backend_close(struct nana_backend *b);
  * thread at a time.  false when the checkpointer cannot be opened: the
  * writer must checkpoint for itself. */
 bool nana__backend_checkpoint(struct nana_backend *b);
+/* A read-only connection to the backend's file, for a reader (not
+ * configured: handle.c does that), or NULL with *msg (malloc'd). */
+sqlite3 *nana__backend_open_reader(struct nana_backend *b, char **msg);
 /* Did the backend open the file read-only? */
 bool nana__backend_read_only(const struct nana_backend *b);
 /* What to add after SQLite's message when a statement on conn failed with
@@ -549,7 +585,12 @@ bool nana__backend_dir_unwritable(sqlite3 *conn);
  */
 struct nana_exec {
     sqlite3 *conn;
-    struct nana_staging *staged; /* the batch's, or the open transaction's */
+    struct nana_staging *staged; /* the batch's, or the open transaction's;
+                                    NULL on a reader connection */
+    /* On a reader connection (a job flagged NANA__JOB_READER_OK /
+     * _IDLE): which one (1..NANA_READERS_MAX; 0: the writer). */
+    int reader;
+    struct nana_engine *engine;
 };
 
 struct nana_job_ops {
@@ -563,7 +604,16 @@ struct nana_job_ops {
 enum {
     NANA__JOB_WRITES = 1 << 0, /* needs the write transaction (BEGIN IMMEDIATE) */
     NANA__JOB_ALONE = 1 << 1,  /* runs as a batch of its own */
+    /* A read whose run knows a reader connection (ex->reader) and whose
+     * submitter found nothing queued that it must see: the engine may run
+     * it on a reader connection (see "reader connections" in engine.c). */
+    NANA__JOB_READER_OK = 1 << 2,
+    /* A read of anything (SQL): it may run on a reader connection when,
+     * besides, nothing is queued for the writer or running on it. */
+    NANA__JOB_READER_IDLE = 1 << 3,
 };
+/* The most reader connections a root may have (nana_set_read_connections). */
+#define NANA_READERS_MAX 16
 enum nana_lane {
     NANA__LANE_WRITER = 0, /* the connection that writes */
     NANA__LANE_READER,     /* any connection that reads (today: the writer) */
@@ -583,6 +633,7 @@ struct nana_job {
     unsigned flags;
     enum nana_lane lane;
     bool done_early;           /* failed before running (engine only) */
+    unsigned long need;        /* engine only: the commit clock at submission */
     /* The outcome. */
     nana_status_t status;
     char *errmsg;
@@ -656,6 +707,29 @@ void nana__engine_set_queue_limit(struct nana_engine *e, size_t max_queued, int6
 
 /* What the engine counts (relaxed atomics; nana_stats fills its fields). */
 void nana__engine_stats(struct nana_engine *e, nana_stats_t *out);
+
+/* Reader connections (see engine.c).  handle.c gives the engine how to
+ * open one (NULL with *msg, malloc'd, on failure) and what to do before
+ * one closes (finalize the statements prepared on it: slot 1..N). */
+struct nana_reader_conns {
+    sqlite3 *(*open)(void *ctx, int slot, char **msg);
+    void (*closing)(void *ctx, sqlite3 *conn, int slot);
+    void *ctx;
+};
+void nana__engine_set_reader_conns(struct nana_engine *e, const struct nana_reader_conns *rc);
+/* Up to n reader connections from now on (0: none, every job on the
+ * writer); those beyond n close once idle.  n in 0..NANA_READERS_MAX. */
+void nana__engine_set_readers(struct nana_engine *e, int n);
+/* The file was replaced (nana_restore): every reader connection is closed
+ * and opened again before its next read.  Role held. */
+void nana__engine_readers_reopen(struct nana_engine *e);
+/* May jobs go to reader connections now (a hint: any thread, a load)? */
+bool nana__engine_readers_on(const struct nana_engine *e);
+/* Waits until no reader connection runs reads (role held): a job that
+ * reports what the cache holds then sees every fill of the reads before
+ * it.  Reads submitted meanwhile do not go to readers (the caller's
+ * count keeps them off), so this ends. */
+void nana__engine_readers_quiesce(struct nana_engine *e);
 
 /* ------------------------------------------------------------- hooks.c */
 
@@ -771,6 +845,9 @@ struct nana_table {
     atomic_int pending_table_ops;
     struct nana_table_hooks hooks;          /* hooks.c */
     sqlite3_stmt *stmts[NANA__ST_COUNT_OF]; /* executor only */
+    /* The get statement on each reader connection: [slot - 1], used only
+     * by the thread running that reader. */
+    sqlite3_stmt *reader_get[NANA_READERS_MAX];
     char name[NANA_TABLE_NAME_MAX + 1];
 };
 
@@ -783,6 +860,10 @@ struct nana_tables {
     /* SQL-surface writes queued and not finished: while non-zero, no read
      * is answered from any cache (the write may touch any table). */
     atomic_int pending_sql_writes;
+    /* Jobs that report what a cache holds (is_cached) queued and not
+     * settled: while non-zero no read goes to a reader connection, whose
+     * fill the report could otherwise see early or miss (kv.c). */
+    atomic_int pending_observers;
 };
 
 /* crypt: the root's key, borrowed for the registry's life, or NULL. */
@@ -813,6 +894,11 @@ struct nana_job *nana__table_create_job(const char *name);
 /* The table's statement id on conn, prepared on first use.  Executor only. */
 sqlite3_stmt *nana__table_stmt(struct nana_table *t, sqlite3 *conn, enum nana_stmt_id id,
                                int *rc);
+/* The get statement of t on reader connection slot (1..NANA_READERS_MAX),
+ * conn, prepared on first use.  Only the thread running that reader. */
+sqlite3_stmt *nana__table_reader_get(struct nana_table *t, sqlite3 *conn, int slot, int *rc);
+/* Finalizes every table's statement on reader slot (before it closes). */
+void nana__tables_reader_closing(struct nana_tables *ts, int slot);
 /* Forgets every key of each table the SQL just committed wrote: all tables
  * when written says so (see authorize.c). */
 void nana__tables_forget_written(struct nana_tables *ts, const struct nana_auth *written);
@@ -910,6 +996,11 @@ struct nana_root {
     char *path;
     atomic_int refs;           /* the root handle + open sub-table handles */
     int busy_timeout_ms;       /* the writer's busy handler waits this long */
+    int cache_size_mb;         /* nana_options_t's, for reader connections */
+    /* The authorizer's state on each reader connection ([slot - 1]), used
+     * by the thread running that reader. */
+    struct nana_auth reader_auth[NANA_READERS_MAX];
+    bool optimize;
     atomic_ulong busy_retries; /* ... and counts its waits */
 };
 

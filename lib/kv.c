@@ -139,23 +139,36 @@ static nana_status_t take_value(struct kv_job *job, json_t *value)
  * the answer: no whole-table job pending and no write pending on the key,
  * and the handle is no view inside a transaction.
  * Returns NANA__PRESENT (*value: new reference), NANA__ABSENT, or
- * NANA__UNKNOWN (queue the read).
+ * NANA__UNKNOWN (queue the read); *unqueued (when not NULL) tells whether
+ * nothing queued could change the answer -- then a read of the file on any
+ * connection answers it as the writer would, and it may go to a reader.
  */
-static int cache_answer(nana_db_t *db, const char *key, uint32_t hash, json_t **value)
+static int cache_answer_why(nana_db_t *db, const char *key, uint32_t hash, json_t **value,
+                            bool *unqueued)
 {
     struct nana_table *t = db->table;
+    bool pinned = false;
+    if (unqueued)
+        *unqueued = false;
     /* Inside a transaction the committed cache is not what it sees. */
     if (db->txn)
         return NANA__UNKNOWN;
     if (atomic_load_explicit(&t->pending_table_ops, memory_order_acquire) != 0 ||
         atomic_load_explicit(&db->table->owner->pending_sql_writes, memory_order_acquire) != 0)
         return NANA__UNKNOWN;
-    int state = nana__cache_lookup(&t->cache, key, hash, value);
+    int state = nana__cache_lookup_pinned(&t->cache, key, hash, value, &pinned);
+    if (unqueued)
+        *unqueued = !pinned;
     /* A bounded cache with expired entries or past its bounds: a pool job
      * trims it (a lookup cannot: only the executor drops entries). */
     if (nana__cache_sweep_claim(&t->cache))
         nana__table_queue_sweep(t, db->root->engine);
     return state;
+}
+
+static int cache_answer(nana_db_t *db, const char *key, uint32_t hash, json_t **value)
+{
+    return cache_answer_why(db, key, hash, value, NULL);
 }
 
 static nana_future_t *read_key(nana_db_t *db, enum kv_kind kind, const char *key,
@@ -165,10 +178,11 @@ static nana_future_t *read_key(nana_db_t *db, enum kv_kind kind, const char *key
     nana_future_t *f = check_key_call(db, key, true, &key_len);
     if (f)
         return f;
+    bool unqueued = false;
     if (kind == KV_GET || kind == KV_CONTAINS) {
         json_t *v = NULL;
         uint32_t hash = nana__cache_hash(key, key_len);
-        int state = cache_answer(db, key, hash, &v);
+        int state = cache_answer_why(db, key, hash, &v, &unqueued);
         if (state == NANA__PRESENT && kind == KV_GET)
             return nana__future_new_done(NANA_OK, v, NULL);
         if (kind == KV_CONTAINS && state != NANA__UNKNOWN) {
@@ -193,6 +207,17 @@ static nana_future_t *read_key(nana_db_t *db, enum kv_kind kind, const char *key
     struct kv_job *job = key_job(db, kind, key, pin);
     if (!job || !take_default(job, dflt))
         return out_of_memory(job);
+    if (kind == KV_IS_CACHED) /* until its settle (kv_settle) */
+        atomic_fetch_add_explicit(&db->table->owner->pending_observers, 1, memory_order_relaxed);
+    /* A get or contains the cache missed, with nothing queued it must see,
+     * may run on a reader connection.  Not get_fresh: its pin keeps later
+     * reads of the key on the writer, which would answer them from the
+     * cache it has not refreshed yet. */
+    if (unqueued && nana__engine_readers_on(db->root->engine) &&
+        atomic_load_explicit(&db->table->owner->pending_observers, memory_order_acquire) == 0) {
+        job->base.flags |= NANA__JOB_READER_OK;
+        nana__cache_mark(&db->table->cache, key, job->hash, &job->mark);
+    }
     return nana__db_submit(db, &job->base);
 }
 

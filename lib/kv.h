@@ -38,6 +38,7 @@ struct kv_job {
     enum kv_kind kind;
     struct nana_table *table;
     sqlite3 *conn;                  /* while it runs */
+    int reader;                     /* ... on reader connection (0: the writer) */
     struct nana_staging *staged;    /* while it runs: where effects go */
     /* Inputs, owned. */
     char *key;
@@ -50,6 +51,7 @@ struct kv_job {
     size_t n_items;
     size_t n_skipped;               /* load_all: rows whose value is not JSON */
     struct nana_hook_use hook;      /* the table's write hooks (kvhooks.c) */
+    struct nana_cache_mark mark;    /* a read for a reader: its key's mark */
 };
 
 #define KV(base) container_of(base, struct kv_job, base)

@@ -52,6 +52,8 @@ static void kv_settle(struct nana_job *base, bool committed)
     }
     if (kind_pins_table(job->kind))
         atomic_fetch_sub_explicit(&t->pending_table_ops, 1, memory_order_release);
+    if (job->kind == KV_IS_CACHED)
+        atomic_fetch_sub_explicit(&t->owner->pending_observers, 1, memory_order_release);
 }
 
 void nana__kv_discard(struct kv_job *job)
@@ -140,7 +142,9 @@ static enum row_outcome read_row(struct kv_job *job, const char *key, json_t **v
                                  enum nana_value_fault *fault)
 {
     int rc;
-    sqlite3_stmt *stmt = nana__table_stmt(job->table, job->conn, NANA__ST_GET, &rc);
+    sqlite3_stmt *stmt = job->reader
+                             ? nana__table_reader_get(job->table, job->conn, job->reader, &rc)
+                             : nana__table_stmt(job->table, job->conn, NANA__ST_GET, &rc);
     *value = NULL;
     if (!stmt) {
         fail_sql(job, "cannot read", rc);
@@ -618,12 +622,73 @@ done:
     job->base.result = out;
 }
 
+/* ------------------------------------------------ on a reader connection */
+
+/*
+ * get and contains on a reader connection (the submitter found nothing
+ * queued they must see, and marked the key).  What the executor would know
+ * without reading -- the committed cache, while the mark says no later
+ * write reached it: a fill since submission, a fully loaded table's
+ * absence -- answers first, so that the answer is the writer's; staged
+ * states are the executor's alone, and none can be of a write these reads
+ * must see.  Otherwise the row is read in the reader's snapshot, which
+ * holds every commit before the submission (engine.c), and filled into
+ * the cache while the mark holds.
+ */
+static void exec_on_reader(struct kv_job *job)
+{
+    struct nana_table *t = job->table;
+    const struct nana_cache_mark *m = &job->mark;
+    json_t *v = NULL;
+    int state = nana__cache_marked_state(&t->cache, job->key, job->hash, m, &v);
+    if (state != NANA__PRESENT && state != NANA__ABSENT) {
+        enum nana_value_fault fault = NANA__VALUE_OK;
+        switch (read_row(job, job->key, &v, &fault)) {
+        case ROW_PRESENT:
+            state = NANA__PRESENT;
+            nana__cache_fill_marked(&t->cache, job->key, job->hash, m, state, nana__json_ref(v));
+            break;
+        case ROW_ABSENT:
+            state = NANA__ABSENT;
+            nana__cache_fill_marked(&t->cache, job->key, job->hash, m, state, NULL);
+            break;
+        case ROW_NOT_JSON:
+            /* Not cacheable: the key stays uncached. */
+            if (job->kind == KV_CONTAINS) {
+                state = NANA__PRESENT;
+                break;
+            }
+            fail_not_json(job, job->key, fault);
+            return;
+        default:
+            return;
+        }
+    }
+    if (job->kind == KV_CONTAINS) {
+        nana__json_release(v);
+        if (!(job->base.result = json_boolean(state == NANA__PRESENT)))
+            job_fail(job, NANA_ENOMEM, NULL);
+    } else if (state == NANA__PRESENT) {
+        job->base.result = v;
+    } else if (job->value) {
+        job->base.result = job->value;
+        job->value = NULL;
+    } else {
+        fail_not_found(job);
+    }
+}
+
 static void kv_run(struct nana_job *base, struct nana_exec *ex)
 {
     struct kv_job *job = KV(base);
     struct nana_staging *sg = ex->staged;
     job->conn = ex->conn;
     job->staged = sg;
+    job->reader = ex->reader;
+    if (ex->reader) {
+        exec_on_reader(job);
+        return;
+    }
     struct nana_table *t = job->table;
     int rc;
     json_t *v;
@@ -648,6 +713,8 @@ static void kv_run(struct nana_job *base, struct nana_exec *ex)
             nana__json_release(v);
         break;
     case KV_IS_CACHED:
+        /* Every read before it that runs on a reader has filled by now. */
+        nana__engine_readers_quiesce(ex->engine);
         job->base.result = json_boolean(lookup_exec(job, job->key, job->hash, &v) != NANA__UNKNOWN);
         nana__json_release(v);
         break;

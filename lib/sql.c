@@ -21,7 +21,8 @@
 struct sql_job {
     struct nana_job base;
     struct nana_tables *tables;
-    struct nana_auth *auth;
+    struct nana_auth *auth;     /* the connection's it runs on */
+    struct nana_auth *reader_auth; /* the root's, per reader connection */
     sqlite3 *conn;        /* while it runs */
     char *sql;
     char *count_sql;      /* NANA__SHAPE_PAGE: the total's statement */
@@ -461,6 +462,8 @@ static void sql_run(struct nana_job *base, struct nana_exec *ex)
 {
     struct sql_job *job = container_of(base, struct sql_job, base), *sj = job;
     sqlite3 *conn = job->conn = ex->conn;
+    if (ex->reader)
+        job->auth = &job->reader_auth[ex->reader - 1]; /* that connection's */
     bool savepoint = job->write && !sqlite3_get_autocommit(conn);
     nana__auth_begin(job->auth, NANA__AUTH_OFF, NULL);
 
@@ -618,6 +621,7 @@ nana_future_t *nana__sql_submit(nana_db_t *db, struct nana_sql_request *rq)
     job->base.ops = rq->shape == NANA__SHAPE_ROWS ? &rows_ops : &sql_ops;
     job->tables = &db->root->tables;
     job->auth = &db->root->auth;
+    job->reader_auth = db->root->reader_auth;
     job->sql = rq->sql;
     job->count_sql = rq->count_sql;
     job->shape = rq->shape;
@@ -642,6 +646,13 @@ nana_future_t *nana__sql_submit(nana_db_t *db, struct nana_sql_request *rq)
         job->base.flags |= NANA__JOB_WRITES;
     if (rq->write || rq->shape == NANA__SHAPE_NONE || rq->shape == NANA__SHAPE_PRAGMA)
         job->base.flags |= NANA__JOB_ALONE;
+    /* A helper's read (nana_query, nana_count, ...: one table of the
+     * file, statements the library wrote) may run on a reader when nothing
+     * waits for the writer (engine.c).  Not the user's own SQL: it may
+     * read what only the writer connection has -- its temp tables,
+     * changes(), last_insert_rowid(). */
+    else if (rq->auth == NANA__AUTH_HELPER && rq->shape != NANA__SHAPE_MANY)
+        job->base.flags |= NANA__JOB_READER_IDLE;
     /* Counted before it is queued: from now on no read of this root is
      * answered from a cache (settle drops the count). */
     if (rq->write)

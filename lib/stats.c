@@ -23,7 +23,6 @@ NANA_API nana_status_t nana_stats(nana_db_t *db, nana_stats_t *out)
     struct nana_root *root = db->root;
     nana__engine_stats(root->engine, out);
     out->busy_retries = atomic_load_explicit(&root->busy_retries, memory_order_relaxed);
-    out->readers_busy = 0;
     nana__cache_counts(&db->table->cache, out);
     return nana__engine_check(root->engine, &why);
 }

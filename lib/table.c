@@ -67,6 +67,7 @@ void nana__tables_init(struct nana_tables *ts, struct nana_crypt *crypt)
     ts->list = NULL;
     ts->crypt = crypt;
     atomic_init(&ts->pending_sql_writes, 0);
+    atomic_init(&ts->pending_observers, 0);
 }
 
 void nana__tables_close(struct nana_tables *ts)
@@ -374,28 +375,54 @@ void nana__table_queue_sweep(struct nana_table *t, struct nana_engine *e)
 
 /* ---------------------------------------------------------- statements */
 
+static sqlite3_stmt *prepare_once(struct nana_table *t, sqlite3 *conn, enum nana_stmt_id id,
+                                  sqlite3_stmt **kept, int *rc);
+
+static const char *const templates[NANA__ST_COUNT_OF] = {
+    [NANA__ST_GET] = "SELECT value FROM \"%s\" WHERE key = ?1",
+    [NANA__ST_SET] = "INSERT OR REPLACE INTO \"%s\" (key, value) VALUES (?1, ?2)",
+    [NANA__ST_DELETE] = "DELETE FROM \"%s\" WHERE key = ?1",
+    [NANA__ST_COUNT] = "SELECT COUNT(*) FROM \"%s\"",
+    [NANA__ST_KEYS] = "SELECT key FROM \"%s\" ORDER BY rowid",
+    [NANA__ST_ALL] = "SELECT key, value FROM \"%s\" ORDER BY rowid",
+    [NANA__ST_CLEAR] = "DELETE FROM \"%s\"",
+    /* Key order is SQLite's BINARY collation (the bytes of the UTF-8
+     * text), served by the primary key's index; every TEXT value sorts
+     * before every BLOB, so a zero-length BLOB as ?2 means no end. */
+    [NANA__ST_SCAN_FROM] = "SELECT key, value FROM \"%s\" WHERE key >= ?1 AND key < ?2 "
+                           "ORDER BY key LIMIT ?3",
+    [NANA__ST_SCAN_AFTER] = "SELECT key, value FROM \"%s\" WHERE key > ?1 AND key < ?2 "
+                            "ORDER BY key LIMIT ?3",
+};
+
 sqlite3_stmt *nana__table_stmt(struct nana_table *t, sqlite3 *conn, enum nana_stmt_id id,
                                int *rc)
 {
-    static const char *const templates[NANA__ST_COUNT_OF] = {
-        [NANA__ST_GET] = "SELECT value FROM \"%s\" WHERE key = ?1",
-        [NANA__ST_SET] = "INSERT OR REPLACE INTO \"%s\" (key, value) VALUES (?1, ?2)",
-        [NANA__ST_DELETE] = "DELETE FROM \"%s\" WHERE key = ?1",
-        [NANA__ST_COUNT] = "SELECT COUNT(*) FROM \"%s\"",
-        [NANA__ST_KEYS] = "SELECT key FROM \"%s\" ORDER BY rowid",
-        [NANA__ST_ALL] = "SELECT key, value FROM \"%s\" ORDER BY rowid",
-        [NANA__ST_CLEAR] = "DELETE FROM \"%s\"",
-        /* Key order is SQLite's BINARY collation (the bytes of the UTF-8
-         * text), served by the primary key's index; every TEXT value sorts
-         * before every BLOB, so a zero-length BLOB as ?2 means no end. */
-        [NANA__ST_SCAN_FROM] = "SELECT key, value FROM \"%s\" WHERE key >= ?1 AND key < ?2 "
-                               "ORDER BY key LIMIT ?3",
-        [NANA__ST_SCAN_AFTER] = "SELECT key, value FROM \"%s\" WHERE key > ?1 AND key < ?2 "
-                                "ORDER BY key LIMIT ?3",
-    };
-    if (t->stmts[id]) {
+    return prepare_once(t, conn, id, &t->stmts[id], rc);
+}
+
+sqlite3_stmt *nana__table_reader_get(struct nana_table *t, sqlite3 *conn, int slot, int *rc)
+{
+    return prepare_once(t, conn, NANA__ST_GET, &t->reader_get[slot - 1], rc);
+}
+
+void nana__tables_reader_closing(struct nana_tables *ts, int slot)
+{
+    pthread_mutex_lock(&ts->lock);
+    for (struct nana_table *t = ts->list; t; t = t->next) {
+        sqlite3_finalize(t->reader_get[slot - 1]);
+        t->reader_get[slot - 1] = NULL;
+    }
+    pthread_mutex_unlock(&ts->lock);
+}
+
+/* The statement id of t in *kept, prepared on conn when *kept is NULL. */
+static sqlite3_stmt *prepare_once(struct nana_table *t, sqlite3 *conn, enum nana_stmt_id id,
+                                  sqlite3_stmt **kept, int *rc)
+{
+    if (*kept) {
         *rc = SQLITE_OK;
-        return t->stmts[id];
+        return *kept;
     }
     /* The name was validated ([A-Za-z_][A-Za-z0-9_]*): quoting is enough. */
     char sql[256 + 2 * NANA_GET_MANY_MAX];
@@ -409,13 +436,12 @@ sqlite3_stmt *nana__table_stmt(struct nana_table *t, sqlite3 *conn, enum nana_st
     } else {
         snprintf(sql, sizeof sql, templates[id], t->name);
     }
-    *rc = sqlite3_prepare_v3(conn, sql, -1, SQLITE_PREPARE_PERSISTENT,
-                             &t->stmts[id], NULL);
+    *rc = sqlite3_prepare_v3(conn, sql, -1, SQLITE_PREPARE_PERSISTENT, kept, NULL);
     if (*rc != SQLITE_OK) {
-        sqlite3_finalize(t->stmts[id]);
-        t->stmts[id] = NULL;
+        sqlite3_finalize(*kept);
+        *kept = NULL;
     }
-    return t->stmts[id];
+    return *kept;
 }
 
 /* ------------------------------------------- the stored form of values */

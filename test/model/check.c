@@ -415,6 +415,10 @@ static nana_status_t open_root(struct run *r, int root, bool bulk)
             return st;
         }
     }
+    if (r->seq->readers && (st = nana_set_read_connections(r->h[base], 2)) != NANA_OK) {
+        fail_at(r, -1, -1, "open", "nana_set_read_connections: %s", m_status_name(st));
+        return st;
+    }
     if (root == ROOT_A && r->seq->hooks &&
         (st = nana_set_hooks(r->h[H_A_CASE], &model_hooks)) != NANA_OK) {
         fail_at(r, -1, -1, "open", "nana_set_hooks: %s", m_status_name(st));

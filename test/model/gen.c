@@ -320,6 +320,8 @@ static void gen_op(struct rng *r, struct op *op, int root, bool triggers)
     }
 }
 
+bool m_readers_forced;
+
 const char *const m_policy_names[3] = {"none", "lru: data 3 entries", "ttl: t2 1 ms, 260 bytes"};
 
 bool m_policy_bounded(int policy, int root, int table)
@@ -365,6 +367,8 @@ void gen_sequence(struct seq *out, uint64_t seed, const struct gen_params *p)
     /* Not drawn from r: the sequences of the seeds stay what they were. */
     uint64_t mix = seed ^ 0x686f6f6b73ull; /* "hooks" */
     out->hooks = (splitmix64(&mix) & 1) != 0;
+    uint64_t readers_state = seed ^ 0x72656164657273ull; /* "readers" */
+    out->readers = m_readers_forced || splitmix64(&readers_state) % 3 == 0;
     uint64_t policy_state = seed ^ 0x63616368652d706fULL;
     unsigned pick_policy = (unsigned)(splitmix64(&policy_state) % 4);
     out->policy = pick_policy == 2 ? POL_LRU : pick_policy == 3 ? POL_TTL : POL_NONE;
@@ -466,6 +470,7 @@ void seq_copy(struct seq *out, const struct seq *s, const bool *drop, int last_s
 {
     out->seed = s->seed;
     out->hooks = s->hooks;
+    out->readers = s->readers;
     out->policy = s->policy;
     out->n_steps = 0;
     out->steps = calloc((size_t)(s->n_steps ? s->n_steps : 1), sizeof *out->steps);
@@ -716,9 +721,10 @@ void step_print(FILE *out, int index, const struct step *st, int upto_op)
 
 void seq_print(FILE *out, const struct seq *s, int upto_step, int upto_op)
 {
-    fprintf(out, "sequence (seed %llu), %d steps, cache policy %s%s:\n",
+    fprintf(out, "sequence (seed %llu), %d steps, cache policy %s%s%s:\n",
             (unsigned long long)s->seed, s->n_steps, m_policy_names[s->policy],
-            s->hooks ? ", write hooks on root A's \"data\"" : "");
+            s->hooks ? ", write hooks on root A's \"data\"" : "",
+            s->readers ? ", 2 reader connections per root" : "");
     for (int i = 0; i < s->n_steps && (upto_step < 0 || i <= upto_step); i++)
         step_print(out, i, &s->steps[i], i == upto_step ? upto_op : -1);
 }

@@ -12,6 +12,8 @@
  *   ... --seconds N                                       random seeds for N s
  *   ... --seed S [--steps N] [--no-shrink] [--print]      one seed
  *
+ * Readers mode on a third of the seeds (ops.h; --readers or
+ * NANA_MODEL_READERS=1: on every seed).
  * Environment: NANA_MODEL_SECONDS (as --seconds), NANA_MODEL_SCALE (work in
  * percent), NANA_TEST_DIR (where to work; the runner sets it).
  */
@@ -35,7 +37,7 @@ struct opts {
 
 static long total_ops, by_status[16], rolled_back, locked_pipelines, sql_ops, txn_pipelines, txn_ops;
 static long bounded_seeds, drops_seen;
-static int seeds_run, hooked_seeds;
+static int seeds_run, hooked_seeds, reader_seeds;
 
 /* Runs one seed; on a failure reports and shrinks it.  Returns true when
  * it passed. */
@@ -62,6 +64,7 @@ static bool run_seed(uint64_t seed, const struct gen_params *gp, const struct op
     txn_ops += res.txn_ops;
     seeds_run++;
     hooked_seeds += s.hooks;
+    reader_seeds += s.readers;
     if (!res.failed) {
         check_result_free(&res);
         seq_free(&s);
@@ -101,7 +104,9 @@ static bool run_seed(uint64_t seed, const struct gen_params *gp, const struct op
 
 static void usage(const char *argv0)
 {
-    fprintf(stderr, "usage: %s [--seconds N] [--seed S] [--steps N] [--no-shrink] [--print]\n",
+    fprintf(stderr,
+            "usage: %s [--seconds N] [--seed S] [--steps N] [--no-shrink] [--print] "
+            "[--readers]\n",
             argv0);
     exit(2);
 }
@@ -110,6 +115,9 @@ int main(int argc, char **argv)
 {
     struct opts o = {0};
     const char *env = getenv("NANA_MODEL_SECONDS");
+    const char *readers_env = getenv("NANA_MODEL_READERS");
+    if (readers_env && strcmp(readers_env, "1") == 0)
+        m_readers_forced = true;
     if (env && *env)
         o.seconds = atof(env);
     for (int i = 1; i < argc; i++) {
@@ -123,6 +131,8 @@ int main(int argc, char **argv)
             o.no_shrink = true;
         else if (strcmp(argv[i], "--print") == 0)
             o.print_seq = true;
+        else if (strcmp(argv[i], "--readers") == 0)
+            m_readers_forced = true;
         else
             usage(argv[0]);
     }
@@ -160,8 +170,10 @@ int main(int argc, char **argv)
         if (by_status[i])
             printf(" %s %ld", m_status_name((nana_status_t)i), by_status[i]);
     printf("; rolled back %ld; SQL-surface ops %ld; pipelines under a held write lock %ld; "
-           "transactions %ld (%ld operations inside); seeds with write hooks %d\n",
-           rolled_back, sql_ops, locked_pipelines, txn_pipelines, txn_ops, hooked_seeds);
+           "transactions %ld (%ld operations inside); seeds with write hooks %d, with readers "
+           "%d\n",
+           rolled_back, sql_ops, locked_pipelines, txn_pipelines, txn_ops, hooked_seeds,
+           reader_seeds);
     printf("  seeds with a bounded cache (lru or ttl) %ld: keys seen dropped by it %ld\n",
            bounded_seeds, drops_seen);
     for (int i = 0; i < n_sigs; i++)

@@ -204,9 +204,18 @@ extern const char *const m_policy_names[3];
 /* Is the cache of root's table bounded under policy? */
 bool m_policy_bounded(int policy, int root, int table);
 
+/* The readers mode (chosen per sequence from its seed, or for every one
+ * with --readers / NANA_MODEL_READERS=1): both roots run with two reader
+ * connections (nana_set_read_connections), so that their uncached gets,
+ * contains and helper reads run on readers beside the writer; every
+ * answer and every cached state must still be exactly the model's, which
+ * knows nothing of readers. */
+extern bool m_readers_forced;
+
 struct seq {
     uint64_t seed;
     bool hooks;
+    bool readers;
     int policy; /* enum seq_policy */
     int n_steps;
     struct step *steps;
