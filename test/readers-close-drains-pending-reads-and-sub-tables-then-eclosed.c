@@ -19,7 +19,7 @@ static void *burst(void *arg)
 {
     int id = (int)(intptr_t)arg;
     for (int i = 0; i < PER; i++) {
-        char key[16];
+        char key[32];
         snprintf(key, sizeof key, "k%d", (i * 7 + id) % KEYS);
         futs[id][i] = nana_get(db, key, NULL);
     }
@@ -31,7 +31,7 @@ int main(void)
     db = t_open("db", NULL);
     json_t *all = json_object();
     for (int k = 0; k < KEYS; k++) {
-        char key[16];
+        char key[32];
         snprintf(key, sizeof key, "k%d", k);
         json_object_set_new(all, key, json_integer(k));
     }

@@ -79,7 +79,7 @@ int main(void)
     CHECK_ST(nana_table(db, "cold", &cold), NANA_OK);
     json_t *all = json_object();
     for (int i = 0; i < COLD; i++) {
-        char k[16];
+        char k[32];
         snprintf(k, sizeof k, "c%d", i);
         json_object_set_new(all, k, json_integer(i));
     }

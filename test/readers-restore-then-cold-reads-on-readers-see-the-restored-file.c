@@ -18,7 +18,7 @@ static void *read_back(void *arg)
     int id = (int)(intptr_t)arg;
     for (int round = 0; round < 20; round++) {
         for (int k = id; k < KEYS; k += 4) {
-            char key[16];
+            char key[32];
             snprintf(key, sizeof key, "k%d", k);
             json_t *v = TAKE(nana_get(db, key, NULL));
             CHECK(json_integer_value(v) == k);
@@ -34,7 +34,7 @@ int main(void)
 {
     db = t_open("db", NULL);
     for (int k = 0; k < KEYS; k++) {
-        char key[16], val[16];
+        char key[32], val[32];
         snprintf(key, sizeof key, "k%d", k);
         snprintf(val, sizeof val, "%d", k);
         t_set_json(db, key, val);
@@ -42,7 +42,7 @@ int main(void)
     EXPECT(nana_backup(db, t_path("b.db"), NULL), NANA_OK);
     /* State A: every key changed or deleted, others added. */
     for (int k = 0; k < KEYS; k++) {
-        char key[16];
+        char key[32];
         snprintf(key, sizeof key, "k%d", k);
         if (k % 3 == 0)
             EXPECT(nana_delete(db, key), NANA_OK);

@@ -16,7 +16,7 @@ static void *flipper(void *arg)
     int id = (int)(intptr_t)arg;
     for (int i = 0; i < 200; i++) {
         CHECK_ST(nana_set_read_connections(db, (i + id) % 5), NANA_OK);
-        char key[24];
+        char key[32];
         snprintf(key, sizeof key, "f%d-%d", id, i % 9);
         json_t *v = json_integer(i);
         nana_future_t *w = nana_set(db, key, v);

@@ -16,7 +16,7 @@ int main(void)
     opts.busy_timeout_ms = 60000;
     nana_db_t *db = t_open("db", &opts);
     for (int i = 0; i < 20; i++) {
-        char key[16];
+        char key[32];
         snprintf(key, sizeof key, "cold-%d", i);
         t_set_json(db, key, "{\"n\":1}");
     }
@@ -32,7 +32,7 @@ int main(void)
 
     /* Uncached reads complete while the write waits: awaited first. */
     for (int i = 0; i < 20; i++) {
-        char key[16];
+        char key[32];
         snprintf(key, sizeof key, "cold-%d", i);
         nana_future_t *r = i % 2 ? nana_get(db, key, NULL) : nana_contains(db, key);
         CHECK_ST(nana_future_await_for(r, 30000), NANA_OK);
