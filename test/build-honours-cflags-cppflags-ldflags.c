@@ -45,10 +45,27 @@ static char *line_with(const char *text, const char *const *needles)
     return NULL;
 }
 
+/* Where flag (a "-..." word) first stands as a word of its own in line: a
+ * temporary directory's random name ("nana-run-O1sMIY") must not count as
+ * -O1.  Other texts are found anywhere. */
+static const char *find_word(const char *line, const char *flag)
+{
+    size_t n = strlen(flag);
+    for (const char *p = strstr(line, flag); p; p = strstr(p + 1, flag)) {
+        if (flag[0] != '-')
+            return p;
+        bool starts = p == line || p[-1] == ' ';
+        bool ends = p[n] == ' ' || p[n] == '\0' || p[n] == '\n';
+        if (starts && ends)
+            return p;
+    }
+    return NULL;
+}
+
 /* a occurs in line, and before b. */
 static void check_before(const char *line, const char *a, const char *b)
 {
-    const char *pa = strstr(line, a), *pb = strstr(line, b);
+    const char *pa = find_word(line, a), *pb = find_word(line, b);
     if (!pa || !pb || pa >= pb)
         t_fail(__FILE__, __LINE__, "want %s before %s in:\n%s", a, b, line);
 }
