@@ -54,7 +54,7 @@ int main(void)
             for (int i = 0; i < PER; i++) {
                 json_t *v = TAKE(futs[id][i]);
                 CHECK(json_integer_value(v) == (i * 7 + id) % KEYS);
-                json_decref(v);
+                nana_json_release(v);
             }
         }
         EXPECT(nana_get(sub, "x", NULL), NANA_ECLOSED);

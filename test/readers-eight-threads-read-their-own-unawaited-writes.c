@@ -50,11 +50,11 @@ static void *worker(void *arg)
         EXPECT(w, NANA_OK);
         json_t *got = TAKE(g);
         CHECK(json_integer_value(got) == i);
-        json_decref(got);
+        nana_json_release(got);
         CHECK(BOOL(c));
         got = TAKE(cg);
         CHECK(json_integer_value(got) == (i * 13 + id) % COLD);
-        json_decref(got);
+        nana_json_release(got);
         if (d) {
             EXPECT(d, NANA_OK);
             EXPECT(gd, NANA_ENOTFOUND);
@@ -64,7 +64,7 @@ static void *worker(void *arg)
             EXPECT(u, NANA_OK);
             got = TAKE(gu);
             CHECK(json_integer_value(got) == i);
-            json_decref(got);
+            nana_json_release(got);
         }
         json_decref(v);
     }

@@ -24,7 +24,7 @@ static void *flipper(void *arg)
         EXPECT(w, NANA_OK);
         json_t *got = TAKE(g);
         CHECK(json_equal(got, v));
-        json_decref(got);
+        nana_json_release(got);
         json_decref(v);
     }
     return NULL;
