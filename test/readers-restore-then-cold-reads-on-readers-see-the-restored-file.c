@@ -22,7 +22,7 @@ static void *read_back(void *arg)
             snprintf(key, sizeof key, "k%d", k);
             json_t *v = TAKE(nana_get(db, key, NULL));
             CHECK(json_integer_value(v) == k);
-            json_decref(v);
+            nana_json_release(v);
             snprintf(key, sizeof key, "new%d", k);
             CHECK(!BOOL(nana_contains(db, key)));
         }
