@@ -190,7 +190,7 @@ static void prepare_connection(struct nana_root *root, const nana_options_t *o)
     sqlite3_db_config(conn, SQLITE_DBCONFIG_DQS_DML, 0, (int *)NULL);
     sqlite3_db_config(conn, SQLITE_DBCONFIG_DQS_DDL, 0, (int *)NULL);
     root->busy_timeout_ms = o->busy_timeout_ms;
-    sqlite3_busy_handler(conn, busy_wait, root);
+    nana__backend_set_busy_handler(&root->backend, busy_wait, root);
 }
 
 /* The options' settings; the first write to the file (journal_mode). */
