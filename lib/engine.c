@@ -1681,23 +1681,20 @@ static int on_wal_commit(void *ctx, sqlite3 *conn, const char *schema, int frame
     if (frames >= CKPT_BACKSTOP_FRAMES) {
         /* Checkpoints fell behind: wait for one still running on the other
          * connection (it holds the checkpoint lock), then copy the rest
-         * here.  RESTART, waiting through the handle's busy handler: a
-         * PASSIVE one stops at the oldest snapshot a reader holds, and with
-         * a reader of another connection always mid-read (or descheduled
-         * while in one) the log is never started over -- it grew by
-         * thousands of frames past this mark under CPU load.  RESTART
-         * waits for those readers to finish, so the next commit writes the
-         * log from its start.  It holds the write lock meanwhile, which is
-         * why only the backstop uses it: done on every checkpoint, another
-         * process's writer starved past its busy timeout (test/fork-child-
-         * opens-handle-while-parent-busy). */
+         * here, all of it.  One PASSIVE checkpoint stops at the oldest
+         * snapshot a reader holds; with a reader of another connection
+         * always mid-read, or descheduled inside one, the log was never
+         * started over and grew by thousands of frames past this mark
+         * under CPU load.  So the writer waits (not holding the write lock)
+         * until the readers let every frame be copied; our writes wait
+         * meanwhile: that is the backstop. */
         pthread_mutex_lock(&e->lock);
         e->ckpt_waiters++;
         while (e->checkpointing)
             pthread_cond_wait(&e->work_cond, &e->lock);
         e->ckpt_waiters--;
         pthread_mutex_unlock(&e->lock);
-        sqlite3_wal_checkpoint_v2(conn, schema, SQLITE_CHECKPOINT_RESTART, NULL, NULL);
+        nana__backend_catch_up(e->backend, schema);
         count(&e->stat.checkpoints, 1);
         e->ckpt_mark = 0;
         return SQLITE_OK;

@@ -192,7 +192,7 @@ static void prepare_connection(struct nana_root *root, const nana_options_t *o)
     root->busy_timeout_ms = o->busy_timeout_ms;
     root->cache_size_mb = o->cache_size_mb;
     root->optimize = o->optimize;
-    sqlite3_busy_handler(conn, busy_wait, root);
+    nana__backend_set_busy_handler(&root->backend, busy_wait, root);
 }
 
 /* A reader connection (nana_set_read_connections): read-only, set up as

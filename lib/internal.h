@@ -532,6 +532,9 @@ struct nana_backend {
     sqlite3 *writer;
     sqlite3 *checkpointer;
     char *path;
+    /* The writer's busy handler (nana__backend_set_busy_handler). */
+    int (*busy)(void *ctx, int count);
+    void *busy_ctx;
 };
 
 /* Opens path for reading and writing (read-only when the file cannot be
@@ -550,6 +553,16 @@ bool nana__backend_checkpoint(struct nana_backend *b);
 /* A read-only connection to the backend's file, for a reader (not
  * configured: handle.c does that), or NULL with *msg (malloc'd). */
 sqlite3 *nana__backend_open_reader(struct nana_backend *b, char **msg);
+/* Installs the writer's busy handler and keeps it for
+ * nana__backend_catch_up(), which waits with it between attempts. */
+void nana__backend_set_busy_handler(struct nana_backend *b, int (*busy)(void *ctx, int count),
+                                    void *ctx);
+/* On the writer, between transactions: copies every committed frame of
+ * the WAL into the database, waiting (with the busy handler's back-off, up
+ * to its timeout) for readers that still use older frames, holding no lock
+ * while it waits -- so that the next commit may start the log over.  true
+ * when every frame was copied. */
+bool nana__backend_catch_up(struct nana_backend *b, const char *schema);
 /* Did the backend open the file read-only? */
 bool nana__backend_read_only(const struct nana_backend *b);
 /* What to add after SQLite's message when a statement on conn failed with
