@@ -6,7 +6,8 @@
  * bytes -- at every offset, alone and next to another, and the text in the
  * file (read on a connection of the thread's own) is exactly what a
  * reference escaper writes (Python's json.dumps with ensure_ascii=False:
- * \uXXXX in lower case).  Invalid UTF-8 at every
+ * \uXXXX in lower case), and reading it back from the file gives the very
+ * bytes.  Invalid UTF-8 at every
  * offset -- a lone continuation byte, an overlong form, a surrogate, a
  * sequence cut by the end, a byte above F4 -- is refused with NANA_EINVAL
  * and the key keeps its value, in the cache and in the file.
@@ -110,6 +111,12 @@ static void *worker(void *arg)
                     CHECK(sqlite3_step(sel) == SQLITE_ROW);
                     CHECK_STR((const char *)sqlite3_column_text(sel, 0), want);
                     sqlite3_reset(sel);
+                    /* And the decoder, which skips plain words too, reads
+                     * the same string back. */
+                    json_t *back = TAKE(nana_get_fresh(db, key, NULL));
+                    CHECK(json_string_length(back) == n &&
+                          memcmp(json_string_value(back), buf, n) == 0);
+                    nana_json_release(back);
                     json_decref(v);
                     stored++;
                 }
