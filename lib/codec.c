@@ -1,6 +1,7 @@
 /* codec.c -- JSON text <-> json_t; base64; the growing SQL text buffer. */
 #include <locale.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -121,31 +122,72 @@ static size_t utf8_sequence(const unsigned char *s, size_t avail)
     return len;
 }
 
-/* false on invalid UTF-8 (or no memory): the text would not be JSON. */
+/*
+ * Does the 8-byte word x hold a byte that is not copied as it is: a control
+ * character (< 0x20), '"', '\\', or a byte >= 0x80 (UTF-8, to be checked)?
+ * Exact, not a heuristic: "some byte is zero" is (v - 0x01..) & ~v & 0x80..
+ * whatever the other bytes hold, and "some byte is below 0x20" is the same
+ * with 0x20; bytes >= 0x80 are caught by their high bit.
+ */
+static bool word_needs_care(uint64_t x)
+{
+    const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+    uint64_t quote = x ^ (ones * '"'), backslash = x ^ (ones * '\\');
+    uint64_t below_space = (x - ones * 0x20) & ~x;
+    uint64_t is_quote = (quote - ones) & ~quote;
+    uint64_t is_backslash = (backslash - ones) & ~backslash;
+    return ((below_space | is_quote | is_backslash | x) & highs) != 0;
+}
+
+/*
+ * false on invalid UTF-8 (or no memory): the text would not be JSON.
+ * Most strings need no escape at all, so they go eight bytes at a time; a
+ * word with something to look at goes byte by byte, and so do the eight
+ * bytes after it (text with many escapes or much UTF-8 would otherwise test
+ * every word twice).  Room: the string copied as it is, and the quotes;
+ * each escape makes room for itself (up to \u00XX for one byte).
+ */
 static bool put_string(struct textbuf *b, const char *str, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
     const unsigned char *s = (const unsigned char *)str;
-    /* Worst case every byte becomes \u00XX. */
-    if (n > (SIZE_MAX - 2) / 6 || !tb_reserve(b, n * 6 + 2))
+    if (n > SIZE_MAX - 2 || !tb_reserve(b, n + 2))
         return false;
-    char *o = b->p + b->len;
-    *o++ = '"';
-    for (size_t i = 0; i < n; i++) {
+    /* Invariant: room is left for the rest, s[i..n), copied as is, and
+     * the closing quote. */
+    b->p[b->len++] = '"';
+    size_t i = 0, careful_until = 0;
+    while (i < n) {
+        if (i >= careful_until && n - i >= 8) {
+            uint64_t x;
+            memcpy(&x, s + i, 8);
+            if (!word_needs_care(x)) {
+                memcpy(b->p + b->len, s + i, 8);
+                b->len += 8;
+                i += 8;
+                continue;
+            }
+            careful_until = i + 8;
+        }
         unsigned char c = s[i];
         if (c >= 0x80) {
             size_t len = utf8_sequence(s + i, n - i);
             if (!len)
                 return false;
-            memcpy(o, s + i, len);
-            o += len;
-            i += len - 1;
+            memcpy(b->p + b->len, s + i, len);
+            b->len += len;
+            i += len;
             continue;
         }
         if (c >= 0x20 && c != '"' && c != '\\') {
-            *o++ = (char)c;
+            b->p[b->len++] = (char)c;
+            i++;
             continue;
         }
+        /* Up to six bytes for this one, and the rest as is after it. */
+        if (!tb_reserve(b, 6 + (n - i - 1) + 1))
+            return false;
+        char *o = b->p + b->len;
         *o++ = '\\';
         switch (c) {
         case '"': *o++ = '"'; break;
@@ -162,9 +204,10 @@ static bool put_string(struct textbuf *b, const char *str, size_t n)
             *o++ = hex[c >> 4];
             *o++ = hex[c & 15];
         }
+        b->len = (size_t)(o - b->p);
+        i++;
     }
-    *o++ = '"';
-    b->len = (size_t)(o - b->p);
+    b->p[b->len++] = '"';
     return true;
 }
 
@@ -284,8 +327,11 @@ char *nana__json_encode(const json_t *value, size_t *len_out)
     }
     if (len_out)
         *len_out = b.len - 1;
-    /* Strings reserve room for the worst-case escaping: give the slack back
-     * (queued writes hold their text until they commit). */
+    /* The buffer doubles as it grows, so it holds at most twice the text
+     * (or 128 bytes); more slack than that -- none today -- goes back, as
+     * queued writes hold their text until they commit. */
+    if (b.cap - b.len < 128 || b.cap - b.len <= b.len)
+        return b.p;
     char *fitted = realloc(b.p, b.len);
     return fitted ? fitted : b.p;
 }
@@ -334,8 +380,21 @@ static char *read_string(struct reader *r, size_t *len_out, bool *ascii)
     const char *start = r->p;
     bool escapes = false;
     *ascii = true;
-    /* Common case: no escapes, copy in one go. */
+    /* Common case: no escapes, copy in one go.  Plain bytes are skipped a
+     * word at a time (the encoder's test: nothing below 0x20, no quote, no
+     * backslash, nothing from 0x80); after a word that has one, its eight
+     * bytes go one by one. */
+    const char *careful_until = start;
     while (r->p < r->end && *r->p != '"') {
+        if (r->p >= careful_until && r->end - r->p >= 8) {
+            uint64_t x;
+            memcpy(&x, r->p, 8);
+            if (!word_needs_care(x)) {
+                r->p += 8;
+                continue;
+            }
+            careful_until = r->p + 8;
+        }
         unsigned char c = (unsigned char)*r->p;
         if (c < 0x20)
             return NULL;
