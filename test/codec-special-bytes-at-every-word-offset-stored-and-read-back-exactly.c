@@ -21,6 +21,7 @@
 #define MAX_LEN 26 /* past three words */
 
 static nana_db_t *db;
+static char db_path[4200]; /* t_path() is the main thread's */
 
 struct special {
     const char *bytes;
@@ -93,7 +94,7 @@ static void *worker(void *arg)
     snprintf(key, sizeof key, "w%d", id);
     sqlite3 *raw = NULL;
     sqlite3_stmt *sel = NULL;
-    CHECK(sqlite3_open_v2(t_path("db"), &raw, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK);
+    CHECK(sqlite3_open_v2(db_path, &raw, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK);
     sqlite3_busy_timeout(raw, 10000);
     CHECK(sqlite3_prepare_v2(raw, "SELECT value FROM data WHERE key = ?", -1, &sel, NULL) ==
           SQLITE_OK);
@@ -148,6 +149,7 @@ static void *worker(void *arg)
 int main(void)
 {
     db = t_open("db", NULL);
+    snprintf(db_path, sizeof db_path, "%s", t_path("db"));
     pthread_t th[THREADS];
     for (int i = 0; i < THREADS; i++)
         CHECK(pthread_create(&th[i], NULL, worker, (void *)(intptr_t)i) == 0);
