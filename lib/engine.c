@@ -116,7 +116,7 @@ struct nana_engine {
     struct {
         atomic_ulong queued, in_flight, submitted, batches_committed, jobs_committed,
             batches_failed, txns_committed, txns_rolled_back, cancelled, checkpoints,
-            readers_busy;
+            readers_busy, reads_on_readers, reads_moved;
     } stat;
     void (*forget_all)(void *ctx);
     void *forget_ctx;
@@ -1274,18 +1274,55 @@ static void await_helping(struct nana_engine *e, nana_future_t *target)
  * every other job goes to the writer's queue as before.
  *
  * Submission order holds both ways:
- *   - later writes stay invisible: a job queued for the writer moves every
- *     read still waiting for a reader to the writer's queue ahead of it,
- *     and a reader opens its read snapshot *before* it takes reads off its
- *     queue, so a write submitted after a read was taken commits after
- *     that read's snapshot;
  *   - earlier writes are seen: each read records the commit clock at
  *     submission (need), and a reader takes it only into a snapshot opened
  *     after reading the clock at least that far (every COMMIT the clock
- *     counted as done is in it); otherwise it opens a newer one.
- * A read on a reader caches what it read only while its key's mark, taken
- * at submission, says no later write reached the key (nana__cache_mark,
- * kvjob.c): else the key just stays as the later write left it.
+ *     counted as done is in it); otherwise it opens a newer one.  (A write
+ *     of its key still running at submission pins the key, and the read
+ *     was then never flagged for a reader: kv.c.)
+ *   - later writes to what it reads stay invisible (footprints): every
+ *     job carries what it may read or change (job->touches: a key of a
+ *     table, a table, or -- the default -- anything).  A job queued for the
+ *     writer moves to the writer's queue, ahead of itself and in their
+ *     order, the reads waiting for a reader whose footprint overlaps its
+ *     own: same table and key for a key job, any read of the table for a
+ *     whole-table job, every read for a job touching anything (the
+ *     caller's SQL, helper writes, DDL, transactions' steps, restore,
+ *     is_cached, sweeps: whatever nobody described).  And a reader opens
+ *     its read snapshot *before* it takes reads off its queue.  So for
+ *     every write W submitted after a read R that W could affect, either R
+ *     was taken first, into a snapshot opened before W was even queued and
+ *     so before it committed, or R was still waiting and moved ahead of W
+ *     on the writer, which runs them in queue order.  A write that cannot
+ *     affect R (another key or table) leaves it on the reader, where its
+ *     snapshot may or may not hold that write: R's answer is the same
+ *     either way, which is what lets reads of other keys run beside a
+ *     queue full of writes.
+ *   - read-your-writes: a read of a key with a write submitted and not yet
+ *     settled finds the key pinned and goes to the writer's queue behind
+ *     that write (kv.c); a write of a key cannot be "passed" by a later
+ *     read of it.  A thread's read of K, then its write of K: the write
+ *     moves the read ahead of itself, or the read's snapshot predates it.
+ * Order among reads does not matter (none changes what another finds), so
+ * reads left on the readers may run before reads moved to the writer.
+ *
+ * Cache coherence: a read on a reader caches what it read only while its
+ * key's mark, taken at submission, says no later write reached the key and
+ * none is pending (nana__cache_mark, kvjob.c): a write of the key that
+ * committed after the read's snapshot changes the mark (the entry's
+ * commit count, or the cache's resets for a whole-table job), one still
+ * pending pins the entry, and the fill is refused -- the key just stays as
+ * the later write left it.  Writes to other keys change neither, and
+ * cannot make the value read wrong, so they leave fills alone.
+ *
+ * Helper reads of a table (flagged NANA__JOB_READER_IDLE: nana_query,
+ * nana_count, ...) are admitted only while nothing is queued for the
+ * writer or running on it -- their submitters have no per-table count of
+ * pending key writes to tell them nothing they must see is queued -- and
+ * once admitted follow the footprint rule with a table footprint.  The
+ * caller's own SQL reads (fetch_*, execute) and get_fresh stay on the
+ * writer: they may see the writer connection's state (temp tables,
+ * changes()), and get_fresh's pin must refresh the cache in queue order.
  *
  * Turns on readers are taken by idle workers and by callers awaiting a
  * future while reads are queued and a reader is free, as the writer's are;
@@ -1307,18 +1344,71 @@ static bool may_read_locked(const struct nana_engine *e)
     return e->rhead && !e->readers_held && !e->readers_failed && reader_free_locked(e);
 }
 
-/* The reads waiting for a reader go to the writer's queue, ahead of what
+/* Appends the list first..last to the writer's queue (lock held). */
+static void append_to_writer_locked(struct nana_engine *e, struct nana_job *first,
+                                    struct nana_job *last, long n)
+{
+    last->next = NULL;
+    if (e->tail)
+        e->tail->next = first;
+    else
+        e->head = first;
+    e->tail = last;
+    count(&e->stat.reads_moved, n);
+}
+
+/* Every read waiting for a reader goes to the writer's queue, ahead of what
  * is queued next (lock held). */
 static void reads_to_writer_locked(struct nana_engine *e)
 {
-    if (!e->rhead)
-        return;
-    if (e->tail)
-        e->tail->next = e->rhead;
-    else
-        e->head = e->rhead;
-    e->tail = e->rtail;
+    long n = 0;
+    for (struct nana_job *j = e->rhead; j; j = j->next)
+        n++;
+    if (e->rhead)
+        append_to_writer_locked(e, e->rhead, e->rtail, n);
     e->rhead = e->rtail = NULL;
+}
+
+/* Could a job that changes what w says change what a read of r finds? */
+static bool footprints_overlap(const struct nana_footprint *w, const struct nana_footprint *r)
+{
+    if (w->kind == NANA__TOUCHES_ANY || r->kind == NANA__TOUCHES_ANY)
+        return true;
+    if (!nana__name_eq(w->table, r->table))
+        return false;
+    if (w->kind == NANA__TOUCHES_TABLE || r->kind == NANA__TOUCHES_TABLE)
+        return true;
+    return w->hash == r->hash && w->key_len == r->key_len &&
+           memcmp(w->key, r->key, w->key_len) == 0;
+}
+
+/* A job touching w is queued for the writer (lock held): the reads waiting
+ * for a reader that it could affect go to the writer's queue ahead of it,
+ * in their order; the others stay (see "footprints"). */
+static void reads_to_writer_for_locked(struct nana_engine *e, const struct nana_footprint *w)
+{
+    if (w->kind == NANA__TOUCHES_ANY) {
+        reads_to_writer_locked(e);
+        return;
+    }
+    struct nana_job *moved = NULL, *moved_tail = NULL, *kept = NULL, *kept_tail = NULL;
+    long n = 0;
+    for (struct nana_job *j = e->rhead, *next; j; j = next) {
+        next = j->next;
+        j->next = NULL;
+        if (footprints_overlap(w, &j->touches)) {
+            *(moved_tail ? &moved_tail->next : &moved) = j;
+            moved_tail = j;
+            n++;
+        } else {
+            *(kept_tail ? &kept_tail->next : &kept) = j;
+            kept_tail = j;
+        }
+    }
+    e->rhead = kept;
+    e->rtail = kept_tail;
+    if (moved)
+        append_to_writer_locked(e, moved, moved_tail, n);
 }
 
 static int on_reader_progress(void *ctx)
@@ -1454,6 +1544,8 @@ static void reader_turn_locked(struct nana_engine *e)
     }
     if (batch) {
         count(&e->stat.readers_busy, 1);
+        for (struct nana_job *j = batch; j; j = j->next)
+            count(&e->stat.reads_on_readers, 1);
         run_reads(e, r, batch);
         count(&e->stat.readers_busy, -1);
         snapshot_close(r);
@@ -2056,8 +2148,8 @@ nana_future_t *nana__engine_submit(struct nana_engine *e, struct nana_job *job)
         return f;
     }
     /* Reads still waiting for a reader were submitted before this job:
-     * they go ahead of it, on the writer. */
-    reads_to_writer_locked(e);
+     * those it could affect go ahead of it, on the writer. */
+    reads_to_writer_for_locked(e, &job->touches);
     /* A transaction's jobs wait in its own queue; its BEGIN in the
      * engine's. */
     struct nana_job **head = &e->head, **tail = &e->tail;
@@ -2098,6 +2190,8 @@ void nana__engine_stats(struct nana_engine *e, nana_stats_t *out)
     out->cancelled = READ_(cancelled);
     out->checkpoints = READ_(checkpoints);
     out->readers_busy = READ_(readers_busy);
+    out->reads_on_readers = READ_(reads_on_readers);
+    out->reads_moved = READ_(reads_moved);
 #undef READ_
     out->mean_jobs_per_commit =
         out->batches_committed ? (double)out->jobs_committed / (double)out->batches_committed : 0;

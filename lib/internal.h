@@ -634,6 +634,26 @@ enum nana_lane {
 
 struct nana_engine_txn;
 
+/*
+ * What a job may read (a read bound for a reader connection) or change (a
+ * job bound for the writer): the engine's only knowledge of where a job
+ * acts, for routing (see "footprints" in engine.c).  Zeroed it says
+ * NANA__TOUCHES_ANY, the safe default for a job nobody described.  The
+ * names and key are borrowed from the job, and live as long as it does.
+ */
+enum nana_touches {
+    NANA__TOUCHES_ANY = 0, /* unknown: anything in the file */
+    NANA__TOUCHES_TABLE,   /* any row of table */
+    NANA__TOUCHES_KEY,     /* the row key of table */
+};
+struct nana_footprint {
+    enum nana_touches kind;
+    const char *table;     /* the SQLite table's name (case-insensitive) */
+    const char *key;       /* NANA__TOUCHES_KEY: the key, its length, its hash */
+    size_t key_len;
+    uint32_t hash;
+};
+
 struct nana_job {
     struct nana_job *next;     /* engine only */
     /* The transaction it belongs to (NULL: none), set by whoever submits
@@ -647,6 +667,7 @@ struct nana_job {
     enum nana_lane lane;
     bool done_early;           /* failed before running (engine only) */
     unsigned long need;        /* engine only: the commit clock at submission */
+    struct nana_footprint touches; /* set by whoever makes the job */
     /* The outcome. */
     nana_status_t status;
     char *errmsg;
