@@ -619,7 +619,7 @@ enum {
     NANA__JOB_ALONE = 1 << 1,  /* runs as a batch of its own */
     /* A read whose run knows a reader connection (ex->reader) and whose
      * submitter found nothing queued that it must see: the engine may run
-     * it on a reader connection (see "reader connections" in engine.c). */
+     * it on a reader connection (see "reader connections" in readers.c). */
     NANA__JOB_READER_OK = 1 << 2,
     /* A read of anything (SQL): it may run on a reader connection when,
      * besides, nothing is queued for the writer or running on it. */
@@ -637,7 +637,7 @@ struct nana_engine_txn;
 /*
  * What a job may read (a read bound for a reader connection) or change (a
  * job bound for the writer): the engine's only knowledge of where a job
- * acts, for routing (see "footprints" in engine.c).  Zeroed it says
+ * acts, for routing (see "reader connections" in readers.c).  Zeroed it says
  * NANA__TOUCHES_ANY, the safe default for a job nobody described.  The
  * names and key are borrowed from the job, and live as long as it does.
  */
@@ -742,7 +742,7 @@ void nana__engine_set_queue_limit(struct nana_engine *e, size_t max_queued, int6
 /* What the engine counts (relaxed atomics; nana_stats fills its fields). */
 void nana__engine_stats(struct nana_engine *e, nana_stats_t *out);
 
-/* Reader connections (see engine.c).  handle.c gives the engine how to
+/* Reader connections (see readers.c).  handle.c gives the engine how to
  * open one (NULL with *msg, malloc'd, on failure) and what to do before
  * one closes (finalize the statements prepared on it: slot 1..N). */
 struct nana_reader_conns {

@@ -23,7 +23,7 @@ static struct kv_job *job_new(struct nana_table *t, enum kv_kind kind)
     job->base.lane = kind_is_write(kind) ? NANA__LANE_WRITER : NANA__LANE_READER;
     job->kind = kind;
     job->table = t;
-    /* Where it acts, for routing (engine.c): its table, or its key once it
+    /* Where it acts, for routing (readers.c): its table, or its key once it
      * has one (touch_key).  is_cached observes every read before it: it
      * says nothing, so it counts as touching anything. */
     if (kind != KV_IS_CACHED)

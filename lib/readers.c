@@ -58,6 +58,11 @@ static void count(atomic_ulong *counter, long delta)
  *     that write (kv.c); a write of a key cannot be "passed" by a later
  *     read of it.  A thread's read of K, then its write of K: the write
  *     moves the read ahead of itself, or the read's snapshot predates it.
+ * A footprint is exactly what the caches already take a job to change (a
+ * dict write: its rows; anything else: whatever the authorizer says it
+ * wrote, which resets caches), so the rule assumes nothing the cache does
+ * not -- a trigger of the caller's on a dict table that writes another
+ * would leave that table's cache stale too.
  * Order among reads does not matter (none changes what another finds), so
  * reads left on the readers may run before reads moved to the writer.
  *
