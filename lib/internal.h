@@ -656,6 +656,9 @@ struct nana_footprint {
 
 struct nana_job {
     struct nana_job *next;     /* engine only */
+    /* The reader lane's only (readers.c): the previous read waiting, and
+     * the next one waiting in the same key bucket. */
+    struct nana_job *lane_prev, *lane_same;
     /* The transaction it belongs to (NULL: none), set by whoever submits
      * it (nana__db_submit); the engine runs it inside that transaction. */
     struct nana_engine_txn *txn;

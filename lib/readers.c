@@ -138,6 +138,56 @@ void nana__readers_hold_locked(struct nana_readers *rl, bool held)
     rl->held = held;
 }
 
+/* The lane's lists (lock held): the FIFO of every waiting read, doubly
+ * linked, and a read of a key also in its bucket's list; both in
+ * submission order. */
+static bool keyed(const struct nana_job *j)
+{
+    return j->touches.kind == NANA__TOUCHES_KEY;
+}
+
+static unsigned bucket_of(const struct nana_job *j)
+{
+    return j->touches.hash & (NANA__LANE_BUCKETS - 1);
+}
+
+static void lane_append(struct nana_readers *rl, struct nana_job *j)
+{
+    j->next = NULL;
+    j->lane_prev = rl->tail;
+    *(rl->tail ? &rl->tail->next : &rl->head) = j;
+    rl->tail = j;
+    j->lane_same = NULL;
+    if (!keyed(j)) {
+        rl->n_wide++;
+        return;
+    }
+    unsigned b = bucket_of(j);
+    *(rl->buckets[b].tail ? &rl->buckets[b].tail->lane_same : &rl->buckets[b].head) = j;
+    rl->buckets[b].tail = j;
+}
+
+/* Takes j off both lists; same_prev: its predecessor in its bucket when
+ * the caller knows it (else NULL and found by a walk of the bucket). */
+static void lane_remove(struct nana_readers *rl, struct nana_job *j, struct nana_job *same_prev)
+{
+    *(j->lane_prev ? &j->lane_prev->next : &rl->head) = j->next;
+    *(j->next ? &j->next->lane_prev : &rl->tail) = j->lane_prev;
+    j->next = j->lane_prev = NULL;
+    if (!keyed(j)) {
+        rl->n_wide--;
+        return;
+    }
+    unsigned b = bucket_of(j);
+    if (!same_prev && rl->buckets[b].head != j)
+        for (same_prev = rl->buckets[b].head; same_prev->lane_same != j;)
+            same_prev = same_prev->lane_same;
+    *(same_prev ? &same_prev->lane_same : &rl->buckets[b].head) = j->lane_same;
+    if (rl->buckets[b].tail == j)
+        rl->buckets[b].tail = same_prev;
+    j->lane_same = NULL;
+}
+
 bool nana__readers_admit_locked(struct nana_readers *rl, struct nana_job *job, bool writer_idle)
 {
     if (rl->n == 0 || rl->failed ||
@@ -145,11 +195,7 @@ bool nana__readers_admit_locked(struct nana_readers *rl, struct nana_job *job, b
           ((job->flags & NANA__JOB_READER_IDLE) && writer_idle)))
         return false;
     job->need = atomic_load(&rl->clock);
-    if (rl->tail)
-        rl->tail->next = job;
-    else
-        rl->head = job;
-    rl->tail = job;
+    lane_append(rl, job);
     return true;
 }
 
@@ -166,42 +212,66 @@ static bool footprints_overlap(const struct nana_footprint *w, const struct nana
            memcmp(w->key, r->key, w->key_len) == 0;
 }
 
+/* Moves j (taken off the lane) to the end of the list *first..*last. */
+static void push_moved(struct nana_job **first, struct nana_job **last, struct nana_job *j)
+{
+    *(*last ? &(*last)->next : first) = j;
+    *last = j;
+}
+
+/*
+ * A key write with only reads of keys waiting looks at its key's bucket:
+ * the reads it could affect are there, in order.  Anything else looks at
+ * every waiting read (a whole-table write, or reads of whole tables
+ * waiting: both rare); a job touching anything takes them all.
+ */
 struct nana_job *nana__readers_yield_locked(struct nana_readers *rl,
                                             const struct nana_footprint *w,
                                             struct nana_job **last, long *n)
 {
-    struct nana_job *moved = NULL, *moved_tail = NULL, *kept = NULL, *kept_tail = NULL;
+    struct nana_job *moved = NULL;
+    *last = NULL;
     *n = 0;
-    for (struct nana_job *j = rl->head, *next; j; j = next) {
-        next = j->next;
-        j->next = NULL;
-        if (footprints_overlap(w, &j->touches)) {
-            *(moved_tail ? &moved_tail->next : &moved) = j;
-            moved_tail = j;
+    if (w->kind == NANA__TOUCHES_KEY && rl->n_wide == 0) {
+        unsigned b = w->hash & (NANA__LANE_BUCKETS - 1);
+        for (struct nana_job *j = rl->buckets[b].head, *prev = NULL, *next; j; j = next) {
+            next = j->lane_same;
+            if (!footprints_overlap(w, &j->touches)) {
+                prev = j;
+                continue;
+            }
+            lane_remove(rl, j, prev);
+            push_moved(&moved, last, j);
             ++*n;
-        } else {
-            *(kept_tail ? &kept_tail->next : &kept) = j;
-            kept_tail = j;
+        }
+    } else if (w->kind == NANA__TOUCHES_ANY) {
+        while (rl->head) {
+            struct nana_job *j = rl->head;
+            lane_remove(rl, j, NULL); /* the head of its bucket too */
+            push_moved(&moved, last, j);
+            ++*n;
+        }
+    } else {
+        for (struct nana_job *j = rl->head, *next; j; j = next) {
+            next = j->next;
+            if (!footprints_overlap(w, &j->touches))
+                continue;
+            lane_remove(rl, j, NULL);
+            push_moved(&moved, last, j);
+            ++*n;
         }
     }
-    rl->head = kept;
-    rl->tail = kept_tail;
-    *last = moved_tail;
     count(&rl->stat.moved, *n);
     return moved;
 }
 
 struct nana_job *nana__readers_unlink_locked(struct nana_readers *rl, const nana_future_t *f)
 {
-    struct nana_job *prev = NULL;
-    for (struct nana_job *j = rl->head; j; prev = j, j = j->next) {
-        if (j->future != f)
-            continue;
-        *(prev ? &prev->next : &rl->head) = j->next;
-        if (rl->tail == j)
-            rl->tail = prev;
-        j->next = NULL;
-        return j;
+    for (struct nana_job *j = rl->head; j; j = j->next) {
+        if (j->future == f) {
+            lane_remove(rl, j, NULL);
+            return j;
+        }
     }
     return NULL;
 }
@@ -256,22 +326,20 @@ static void snapshot_close(struct nana_reader *r)
         sqlite3_exec(r->conn, "COMMIT", NULL, NULL, NULL);
 }
 
-/* Takes the reads whose need the snapshot at clock c0 meets (lock held). */
+/* Takes the reads whose need the snapshot at clock c0 meets (lock held):
+ * from the head, so each is the head of its bucket too. */
 static struct nana_job *take_reads_locked(struct nana_readers *rl, unsigned long c0)
 {
-    struct nana_job *first = rl->head, *last = NULL;
+    struct nana_job *first = NULL, *last = NULL;
     long n = 0;
-    for (struct nana_job *j = first; j && j->need <= c0 && n < READS_MAX; j = j->next) {
-        last = j;
+    while (rl->head && rl->head->need <= c0 && n < READS_MAX) {
+        struct nana_job *j = rl->head;
+        lane_remove(rl, j, NULL);
+        push_moved(&first, &last, j);
         n++;
     }
-    if (!last)
-        return NULL;
-    rl->head = last->next;
-    if (!rl->head)
-        rl->tail = NULL;
-    last->next = NULL;
-    rl->host.taken_locked(rl->host.ctx, n);
+    if (n > 0)
+        rl->host.taken_locked(rl->host.ctx, n);
     return first;
 }
 

@@ -22,6 +22,9 @@ struct nana_readers_host {
     void *ctx;
 };
 
+/* Buckets of the lane's key index (a power of two). */
+#define NANA__LANE_BUCKETS 1024
+
 /* A reader connection and whoever runs it. */
 struct nana_reader {
     struct nana_readers *lane;
@@ -45,6 +48,14 @@ struct nana_readers {
     bool held;                  /* fork(): no turn starts */
     bool failed;                /* one could not open: nothing is routed */
     struct nana_job *head, *tail; /* the reads routed to them, in order */
+    /* The waiting reads of one key, by the key's hash: each bucket a list
+     * in submission order (job->lane_same), so that a key write finds the
+     * reads it could affect without walking the lane; and how many waiting
+     * reads have a wider footprint (those a key write must look at all). */
+    struct {
+        struct nana_job *head, *tail;
+    } buckets[NANA__LANE_BUCKETS];
+    long n_wide;
     /* Ticks before and after every COMMIT (and around every batch that
      * may change the file without one), so that a read submitted after a
      * commit ended needs a snapshot opened after it did. */
