@@ -422,7 +422,9 @@ static void extend_batch(struct nana_engine *e, struct nana_job *last, int n_job
     while (tx->in_txn && tx->txn_writes && n_jobs < EXTEND_MAX_JOBS &&
            monotonic_ns() < deadline) {
         pthread_mutex_lock(&e->lock);
-        if (e->queued < EXTEND_MIN_QUEUED || (e->head->flags & NANA__JOB_ALONE)) {
+        /* queued counts the reads waiting for a reader too: the writer's
+         * own queue may be empty. */
+        if (e->queued < EXTEND_MIN_QUEUED || !e->head || (e->head->flags & NANA__JOB_ALONE)) {
             pthread_mutex_unlock(&e->lock);
             return;
         }
