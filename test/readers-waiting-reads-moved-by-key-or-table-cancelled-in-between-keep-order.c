@@ -73,12 +73,7 @@ static void phase(nana_db_t *db, nana_db_t *other, bool wide, int round)
 int main(void)
 {
     nana_db_t *db = t_open("db", NULL);
-    EXPECT(t_execute(db, "CREATE TABLE big (id INTEGER PRIMARY KEY, v TEXT)", NULL), NANA_OK);
-    EXPECT(t_execute(db,
-                     "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c "
-                     "WHERE x < 200000) INSERT INTO big SELECT x, hex(randomblob(24)) FROM c",
-                     NULL),
-           NANA_OK);
+    t_make_big_table(db, 200000);
     char key[32], val[32];
     for (int i = 0; i < KEYS; i++) {
         snprintf(key, sizeof key, "c%d", i);
