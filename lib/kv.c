@@ -24,18 +24,17 @@ static struct kv_job *job_new(struct nana_table *t, enum kv_kind kind)
     job->kind = kind;
     job->table = t;
     /* Where it acts, for routing (readers.c): its table, or its key once it
-     * has one (touch_key).  is_cached observes every read before it: it
-     * says nothing, so it counts as touching anything. */
-    if (kind != KV_IS_CACHED)
-        job->base.touches = (struct nana_footprint){.kind = NANA__TOUCHES_TABLE,
-                                                    .table = t->name};
+     * has one (touch_key).  is_cached of a key must see the fills of the
+     * reads of that key before it: those still waiting for a reader move
+     * ahead of it as for a write of the key, and it waits for those
+     * running (nana__engine_readers_quiesce); other keys' fills cannot
+     * change its answer. */
+    job->base.touches = (struct nana_footprint){.kind = NANA__TOUCHES_TABLE, .table = t->name};
     return job;
 }
 
 static void touch_key(struct kv_job *job, size_t len)
 {
-    if (job->base.touches.kind == NANA__TOUCHES_ANY)
-        return;
     job->base.touches.kind = NANA__TOUCHES_KEY;
     job->base.touches.key = job->key;
     job->base.touches.key_len = len;
@@ -450,8 +449,7 @@ bool nana__kv_take_key(struct kv_job *job, nana_db_t *db, const char *key, bool 
         return false;
     memcpy(job->key, key, len + 1);
     job->hash = nana__cache_hash(key, len);
-    job->base.touches = (struct nana_footprint){.kind = NANA__TOUCHES_TABLE,
-                                                .table = job->table->name};
+    job->base.touches.table = job->table->name;
     touch_key(job, len);
     if (pin && !(job->entry = nana__cache_get_entry(&db->table->cache, key, job->hash, true)))
         return false;

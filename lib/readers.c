@@ -43,7 +43,9 @@ static void count(atomic_ulong *counter, long delta)
  *     own: same table and key for a key job, any read of the table for a
  *     whole-table job, every read for a job touching anything (the
  *     caller's SQL, helper writes, DDL, transactions' steps, restore,
- *     is_cached, sweeps: whatever nobody described).  And a reader opens
+ *     sweeps: whatever nobody described).  (is_cached of a key counts as
+ *     a write of it: the fills of the reads of the key before it must be
+ *     done when it looks, kv.c.)  And a reader opens
  *     its read snapshot *before* it takes reads off its queue.  So for
  *     every write W submitted after a read R that W could affect, either R
  *     was taken first, into a snapshot opened before W was even queued and
