@@ -135,6 +135,18 @@ static void make_seed(const char *path, int n)
     sqlite3_close(db);
 }
 
+/* Reader connections the library side opens (nana_set_read_connections):
+ * 0 but in the _readers variants, which set it in their child to
+ * NANA_BENCH_READERS from the environment (default 2), so that readers on
+ * and off are measured in the same run against the same twin. */
+static int bench_readers;
+
+static void readers_on(void)
+{
+    const char *env = getenv("NANA_BENCH_READERS");
+    bench_readers = env && *env ? atoi(env) : 2;
+}
+
 static nana_db_t *lib_open(const char *path, bool bulk)
 {
     nana_options_t o;
@@ -143,6 +155,8 @@ static nana_db_t *lib_open(const char *path, bool bulk)
     nana_db_t *db = NULL;
     if (nana_open(path, &o, &db) != NANA_OK)
         die("nana_open: %s", nana_db_errmsg(db));
+    if (bench_readers > 0 && nana_set_read_connections(db, bench_readers) != NANA_OK)
+        die("nana_set_read_connections: %s", nana_db_errmsg(db));
     return db;
 }
 
@@ -379,6 +393,11 @@ static void lib_get_cold_impl(int n, struct run_result *r, bool concurrent)
 
 static void lib_get_cold(int n, struct run_result *r) { lib_get_cold_impl(n, r, false); }
 static void lib_get_cold_conc(int n, struct run_result *r) { lib_get_cold_impl(n, r, true); }
+static void lib_get_cold_conc_readers(int n, struct run_result *r)
+{
+    readers_on();
+    lib_get_cold_impl(n, r, true);
+}
 
 static void twin_get_cold_impl(int n, struct run_result *r, bool record)
 {
@@ -526,6 +545,12 @@ static void lib_mixed(int n, struct run_result *r)
     percentiles(lat, per * MIXED_THREADS, r);
     free(lat);
     nana_close(db);
+}
+
+static void lib_mixed_readers(int n, struct run_result *r)
+{
+    readers_on();
+    lib_mixed(n, r);
 }
 
 static void twin_mixed(int n, struct run_result *r)
@@ -1316,9 +1341,12 @@ static const struct workload workloads[] = {
     {"get_hot", 100000, 20000, false, lib_get_hot, twin_get_hot, "seed10k.db", NULL, 0},
     {"get_cold", 10000, 2000, true, lib_get_cold, twin_get_cold, "seed10k.db", NULL, 0},
     {"get_cold_conc", 10000, 2000, false, lib_get_cold_conc, twin_get_cold_conc, "seed10k.db", NULL, 0},
+    {"get_cold_conc_readers", 10000, 2000, false, lib_get_cold_conc_readers, twin_get_cold_conc,
+     "seed10k.db", NULL, 0},
     {"batch_update", 100000, 20000, false, lib_batch_update, twin_batch_update, NULL, NULL, 0},
     {"fetch_all", 100000, 100000, false, lib_fetch_all, twin_fetch_all, "seed100k.db", NULL, 0},
     {"mixed", 100000, 16000, true, lib_mixed, twin_mixed, "seed10k.db", NULL, 0},
+    {"mixed_readers", 100000, 16000, true, lib_mixed_readers, twin_mixed, "seed10k.db", NULL, 0},
     {"cache_100k", 100000, 100000, false, lib_cache_100k, twin_cache_100k, "seed100k.db", NULL, 0},
     {"closed_loop_1", 10000, 2000, true, lib_closed_loop, twin_closed_loop, NULL,
      twin_closed_loop_conns, 1},

@@ -634,6 +634,10 @@ typedef struct nana_stats {
                                   connection's lock */
     uint64_t readers_busy;     /* reader connections running reads now
                                   (nana_set_read_connections) */
+    uint64_t reads_on_readers; /* reads that ran on a reader connection */
+    uint64_t reads_moved;      /* reads routed to a reader connection that
+                                  moved to the writer's queue, ahead of a
+                                  job that could change what they read */
     /* The table of the handle passed: */
     uint64_t cache_entries;    /* keys the cache holds an entry for */
     uint64_t cache_hits;       /* reads answered from the cache at once */

@@ -30,7 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "readers.h"
 
 /* How many queued jobs one executor turn takes, at most: the group-commit
  * size.  Bigger batches amortise the COMMIT; each future still waits for it. */
@@ -43,17 +43,6 @@ enum txn_stmt {
     TXN_COMMIT,
     TXN_ROLLBACK,
     TXN_COUNT
-};
-
-/* A reader connection and whoever runs it (see "reader connections"). */
-struct reader {
-    struct nana_engine *engine;
-    int slot;                   /* 1..NANA_READERS_MAX */
-    sqlite3 *conn;              /* the slot's holder's; NULL until opened */
-    bool busy;                  /* a thread runs a turn on it (under lock) */
-    bool stale;                 /* to be reopened before its next turn (lock) */
-    /* The read job running on it, for its progress handler. */
-    _Atomic(nana_future_t *) running_read;
 };
 
 struct nana_engine {
@@ -96,27 +85,15 @@ struct nana_engine {
     /* The read job running now (its future), for the progress handler
      * that stops it when it is cancelled (see run_one). */
     _Atomic(nana_future_t *) running_read;
-    /* Reader connections (see "reader connections"), under lock but for
-     * the clock: */
-    struct reader readers[NANA_READERS_MAX];
-    int n_readers;              /* how many may be used */
-    atomic_int readers_wanted;  /* the same, read without the lock */
-    int readers_running;        /* slots a thread runs a turn on */
+    /* The reader lane (readers.c), under lock: */
+    struct nana_readers readers;
     int quiesce_waiters;        /* nana__engine_readers_quiesce() callers */
-    bool readers_held;          /* fork(): no reader turn starts */
-    bool readers_failed;        /* one could not open: nothing is routed */
-    struct nana_job *rhead, *rtail; /* the reads routed to them, in order */
-    struct nana_reader_conns rconns; /* set before start */
-    /* Ticks before and after every COMMIT (and around every batch that
-     * may change the file without one), so that a read submitted after a
-     * commit ended needs a snapshot opened after it did. */
-    atomic_ulong clock;
     /* What nana_stats() reports: relaxed counters, each written where its
      * event happens. */
     struct {
         atomic_ulong queued, in_flight, submitted, batches_committed, jobs_committed,
             batches_failed, txns_committed, txns_rolled_back, cancelled, checkpoints,
-            readers_busy;
+            readers_cancelled;
     } stat;
     void (*forget_all)(void *ctx);
     void *forget_ctx;
@@ -163,10 +140,8 @@ struct ctl_job {
 };
 
 static bool has_work_locked(const struct nana_engine *e);
-static bool may_read_locked(const struct nana_engine *e);
 static void reader_turn_locked(struct nana_engine *e);
-static void reads_to_writer_locked(struct nana_engine *e);
-static void readers_close_all(struct nana_engine *e);
+static void reads_to_writer_locked(struct nana_engine *e, const struct nana_footprint *w);
 
 /* The queue shrank (lock held): submitters waiting for room may go on. */
 static void room_made_locked(struct nana_engine *e)
@@ -213,7 +188,7 @@ static void before_fork(void)
     for (struct nana_engine *e = started; e; e = e->next_started) {
         pthread_mutex_lock(&e->lock);
         e->role_waiters++;
-        e->readers_held = true; /* reader turns count as resolving */
+        nana__readers_hold_locked(&e->readers, true); /* turns count as resolving */
         while (e->executing || e->resolving > 0 || e->checkpointing)
             pthread_cond_wait(&e->work_cond, &e->lock);
         e->role_waiters--;
@@ -229,8 +204,9 @@ static void after_fork_in_parent(void)
     for (struct nana_engine *e = started; e; e = e->next_started) {
         pthread_mutex_lock(&e->lock);
         e->executing = false;
-        e->readers_held = false;
-        if ((has_work_locked(e) || e->rhead) && e->idle_workers > 0)
+        nana__readers_hold_locked(&e->readers, false);
+        if ((has_work_locked(e) || nana__readers_waiting_locked(&e->readers)) &&
+            e->idle_workers > 0)
             pthread_cond_broadcast(&e->work_cond);
         pthread_mutex_unlock(&e->lock);
     }
@@ -339,11 +315,11 @@ static int exec_txn(struct nana_engine *e, enum txn_stmt which)
     /* A reader whose snapshot may predate this COMMIT sees the clock move
      * (see "reader connections"). */
     if (which == TXN_COMMIT)
-        atomic_fetch_add(&e->clock, 1);
+        nana__readers_tick(&e->readers);
     int rc = sqlite3_step(*stmt);
     sqlite3_reset(*stmt);
     if (which == TXN_COMMIT)
-        atomic_fetch_add(&e->clock, 1);
+        nana__readers_tick(&e->readers);
     return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
@@ -446,7 +422,9 @@ static void extend_batch(struct nana_engine *e, struct nana_job *last, int n_job
     while (tx->in_txn && tx->txn_writes && n_jobs < EXTEND_MAX_JOBS &&
            monotonic_ns() < deadline) {
         pthread_mutex_lock(&e->lock);
-        if (e->queued < EXTEND_MIN_QUEUED || (e->head->flags & NANA__JOB_ALONE)) {
+        /* queued counts the reads waiting for a reader too: the writer's
+         * own queue may be empty. */
+        if (e->queued < EXTEND_MIN_QUEUED || !e->head || (e->head->flags & NANA__JOB_ALONE)) {
             pthread_mutex_unlock(&e->lock);
             return;
         }
@@ -508,10 +486,10 @@ static struct nana_job *run_batch(struct nana_engine *e, struct nana_job *batch)
      * COMMIT (a restore): the clock ticks around it too. */
     bool ticks = !any_write && (batch->flags & NANA__JOB_ALONE);
     if (ticks)
-        atomic_fetch_add(&e->clock, 1);
+        nana__readers_tick(&e->readers);
     struct nana_job *last = run_jobs(e, batch, &tx);
     if (ticks)
-        atomic_fetch_add(&e->clock, 1);
+        nana__readers_tick(&e->readers);
     if (!(batch->flags & NANA__JOB_ALONE))
         extend_batch(e, last, n_jobs, &tx);
 
@@ -1225,7 +1203,7 @@ static void await_helping(struct nana_engine *e, nana_future_t *target)
     while (!nana_future_poll(target)) {
         /* Reads queued for a reader cost nobody the writer: take them
          * unless the writer's role was promised to this thread. */
-        if (!promoted && may_read_locked(e)) {
+        if (!promoted && nana__readers_may_turn_locked(&e->readers)) {
             reader_turn_locked(e);
             continue;
         }
@@ -1264,222 +1242,72 @@ static void await_helping(struct nana_engine *e, nana_future_t *target)
 /* ---------------------------------------------------- reader connections */
 
 /*
- * Reads the cache cannot answer may run on read-only connections of their
- * own (nana_set_read_connections), beside the writer: an uncached read
- * then never waits behind a write -- not even one blocked on another
- * process's lock -- and reads run in parallel with each other and with the
- * writer.  A job may go there only when its submitter flagged it
- * NANA__JOB_READER_OK (it found nothing queued that it must see: kv.c says
- * what), no transaction is open or queued, and the root is not closing;
- * every other job goes to the writer's queue as before.
- *
- * Submission order holds both ways:
- *   - later writes stay invisible: a job queued for the writer moves every
- *     read still waiting for a reader to the writer's queue ahead of it,
- *     and a reader opens its read snapshot *before* it takes reads off its
- *     queue, so a write submitted after a read was taken commits after
- *     that read's snapshot;
- *   - earlier writes are seen: each read records the commit clock at
- *     submission (need), and a reader takes it only into a snapshot opened
- *     after reading the clock at least that far (every COMMIT the clock
- *     counted as done is in it); otherwise it opens a newer one.
- * A read on a reader caches what it read only while its key's mark, taken
- * at submission, says no later write reached the key (nana__cache_mark,
- * kvjob.c): else the key just stays as the later write left it.
- *
- * Turns on readers are taken by idle workers and by callers awaiting a
- * future while reads are queued and a reader is free, as the writer's are;
- * one turn is one snapshot and up to BATCH_MAX reads.  The connections
- * open on first use and close when the root does, when their number is
- * lowered, and after a restore (reopened).
+ * The reader lane is readers.c's (the routing rules are written there);
+ * the engine owns its lock, sends it the reads it may take, moves to the
+ * writer's queue what a writer-bound job gives back, and runs turns on it
+ * the way it runs the writer's: idle workers and awaiting callers take
+ * them while reads wait and a reader is free.
  */
-static bool reader_free_locked(const struct nana_engine *e)
-{
-    for (int i = 0; i < e->n_readers; i++)
-        if (!e->readers[i].busy)
-            return true;
-    return false;
-}
 
-/* Could a thread take a reader turn now (lock held)? */
-static bool may_read_locked(const struct nana_engine *e)
+/* A job touching w is queued for the writer (lock held): the reads
+ * waiting for a reader that it could affect go to the writer's queue
+ * ahead of it, in their order. */
+static void reads_to_writer_locked(struct nana_engine *e, const struct nana_footprint *w)
 {
-    return e->rhead && !e->readers_held && !e->readers_failed && reader_free_locked(e);
-}
-
-/* The reads waiting for a reader go to the writer's queue, ahead of what
- * is queued next (lock held). */
-static void reads_to_writer_locked(struct nana_engine *e)
-{
-    if (!e->rhead)
+    struct nana_job *last;
+    long n;
+    struct nana_job *first = nana__readers_yield_locked(&e->readers, w, &last, &n);
+    if (!first)
         return;
     if (e->tail)
-        e->tail->next = e->rhead;
+        e->tail->next = first;
     else
-        e->head = e->rhead;
-    e->tail = e->rtail;
-    e->rhead = e->rtail = NULL;
+        e->head = first;
+    e->tail = last;
 }
 
-static int on_reader_progress(void *ctx)
+static void reads_taken_locked(void *ctx, long n)
 {
-    struct reader *r = ctx;
-    nana_future_t *f = atomic_load_explicit(&r->running_read, memory_order_relaxed);
-    return f && nana__future_cancel_requested(f);
-}
-
-static void reader_close(struct nana_engine *e, struct reader *r)
-{
-    if (!r->conn)
-        return;
-    if (e->rconns.closing)
-        e->rconns.closing(e->rconns.ctx, r->conn, r->slot);
-    sqlite3_close_v2(r->conn);
-    r->conn = NULL;
-}
-
-static bool reader_open(struct nana_engine *e, struct reader *r)
-{
-    char *msg = NULL;
-    r->conn = e->rconns.open ? e->rconns.open(e->rconns.ctx, r->slot, &msg) : NULL;
-    free(msg); /* nothing fails for it: the reads go to the writer */
-    if (r->conn)
-        sqlite3_progress_handler(r->conn, 1000, on_reader_progress, r);
-    return r->conn != NULL;
-}
-
-/* Opens a read snapshot on r: BEGIN and a first read (a deferred BEGIN
- * takes its snapshot at the first read).  false when it could not. */
-static bool snapshot_open(struct reader *r)
-{
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_exec(r->conn, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
-        return false;
-    int rc = sqlite3_prepare_v2(r->conn, "SELECT 1 FROM sqlite_schema LIMIT 1", -1, &st, NULL);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    if (rc == SQLITE_ROW || rc == SQLITE_DONE)
-        return true;
-    sqlite3_exec(r->conn, "ROLLBACK", NULL, NULL, NULL);
-    return false;
-}
-
-static void snapshot_close(struct reader *r)
-{
-    if (!sqlite3_get_autocommit(r->conn))
-        sqlite3_exec(r->conn, "COMMIT", NULL, NULL, NULL);
-}
-
-/* Takes the reads whose need the snapshot at clock c0 meets (lock held). */
-static struct nana_job *take_reads_locked(struct nana_engine *e, unsigned long c0)
-{
-    struct nana_job *first = e->rhead, *last = NULL;
-    int n = 0;
-    for (struct nana_job *j = first; j && j->need <= c0 && n < BATCH_MAX; j = j->next) {
-        last = j;
-        n++;
-    }
-    if (!last)
-        return NULL;
-    e->rhead = last->next;
-    if (!e->rhead)
-        e->rtail = NULL;
-    last->next = NULL;
-    for (struct nana_job *j = first; j; j = j->next) {
-        e->queued--;
-        count(&e->stat.queued, -1);
-        count(&e->stat.in_flight, 1);
-    }
+    struct nana_engine *e = ctx;
+    e->queued -= (size_t)n;
+    count(&e->stat.queued, -n);
+    count(&e->stat.in_flight, n);
     room_made_locked(e);
-    return first;
 }
 
-/* Runs reads on r inside its snapshot. */
-static void run_reads(struct nana_engine *e, struct reader *r, struct nana_job *batch)
+static void read_cancelled(void *ctx, struct nana_job *j, char *msg)
 {
-    struct nana_exec ex = {.conn = r->conn, .reader = r->slot, .engine = e};
-    for (struct nana_job *j = batch; j; j = j->next) {
-        if (nana__future_cancel_requested(j->future)) {
-            nana__job_fail(j, NANA_ECANCELED, strdup("cancelled before it ran"));
-            count(&e->stat.cancelled, 1);
-            continue;
-        }
-        atomic_store_explicit(&r->running_read, j->future, memory_order_relaxed);
-        j->ops->run(j, &ex);
-        atomic_store_explicit(&r->running_read, NULL, memory_order_relaxed);
-        if (j->status != NANA_OK && nana__future_cancel_requested(j->future)) {
-            nana__job_fail(j, NANA_ECANCELED, strdup("cancelled while it ran"));
-            count(&e->stat.cancelled, 1);
-        }
-    }
+    struct nana_engine *e = ctx;
+    nana__job_fail(j, NANA_ECANCELED, msg);
+    count(&e->stat.readers_cancelled, 1);
 }
 
 /*
  * One turn on a free reader (lock held on entry and return, dropped
- * inside): open it if needed, open a snapshot, take the reads it serves,
- * run them, close the snapshot, settle and resolve them.  Reads it cannot
- * serve (the connection or the snapshot would not open) go to the writer.
+ * inside): readers.c runs it, the engine resolves what it ran.  Reads it
+ * could not serve (the connection or the snapshot would not open) go to
+ * the writer.
  */
 static void reader_turn_locked(struct nana_engine *e)
 {
-    struct reader *r = NULL;
-    for (int i = 0; i < e->n_readers && !r; i++)
-        if (!e->readers[i].busy)
-            r = &e->readers[i];
-    r->busy = true;
-    e->readers_running++;
+    struct nana_reader *r = nana__readers_claim_locked(&e->readers);
     e->resolving++;
-    bool reopen = r->stale;
-    r->stale = false;
     pthread_mutex_unlock(&e->lock);
 
-    if (reopen)
-        reader_close(e, r);
-    bool usable = r->conn || reader_open(e, r);
-    struct nana_job *batch = NULL;
-    unsigned long c0 = 0;
-    while (usable) {
-        c0 = atomic_load(&e->clock);
-        if (!(usable = snapshot_open(r)))
-            break;
-        pthread_mutex_lock(&e->lock);
-        batch = take_reads_locked(e, c0);
-        bool more = e->rhead != NULL;
-        pthread_mutex_unlock(&e->lock);
-        if (batch || !more)
-            break;
-        /* The head needs a commit this snapshot may lack: a newer one. */
-        snapshot_close(r);
-    }
-    if (batch) {
-        count(&e->stat.readers_busy, 1);
-        run_reads(e, r, batch);
-        count(&e->stat.readers_busy, -1);
-        snapshot_close(r);
-        for (struct nana_job *j = batch; j; j = j->next)
-            if (j->ops->settle)
-                j->ops->settle(j, j->status == NANA_OK);
+    bool usable;
+    struct nana_job *batch = nana__readers_run(&e->readers, r, &usable);
+    if (batch)
         resolve_batch(e, batch);
-    } else if (usable) {
-        snapshot_close(r);
-    }
 
     unsigned bits = 0;
     pthread_mutex_lock(&e->lock);
     if (!usable) {
-        /* Not opened: route nothing more to readers until they are set
-         * again; what waits runs on the writer. */
-        if (!r->conn)
-            e->readers_failed = true;
-        reads_to_writer_locked(e);
+        reads_to_writer_locked(e, &(struct nana_footprint){.kind = NANA__TOUCHES_ANY});
         pass_role_locked(e, &bits, true);
     }
-    bool retire = r->slot > e->n_readers;
-    r->busy = false;
-    e->readers_running--;
+    bool retire = nana__readers_end_locked(&e->readers, r, usable);
     resolved_standbys_locked(e, &bits);
-    if (e->rhead && reader_free_locked(e)) {
+    if (nana__readers_may_turn_locked(&e->readers)) {
         /* More to read: a worker, or else the standbys, to look. */
         if (e->idle_workers > 0)
             pthread_cond_signal(&e->work_cond);
@@ -1488,15 +1316,15 @@ static void reader_turn_locked(struct nana_engine *e)
                 wake_later(e, e->standbys, STANDBY_RESOLVED, &bits);
     }
     if (retire) {
-        r->busy = true; /* nobody takes it while it closes */
         pthread_mutex_unlock(&e->lock);
-        reader_close(e, r);
+        nana__readers_retire(&e->readers, r);
         pthread_mutex_lock(&e->lock);
-        r->busy = false;
+        nana__readers_retired_locked(r);
     }
     if (--e->resolving == 0 && e->role_waiters > 0)
         pthread_cond_broadcast(&e->work_cond);
-    if (e->stopping || (e->quiesce_waiters > 0 && e->readers_running == 0))
+    if (e->stopping ||
+        (e->quiesce_waiters > 0 && !nana__readers_running_locked(&e->readers)))
         pthread_cond_broadcast(&e->work_cond);
     pthread_mutex_unlock(&e->lock);
     wake_now(e, bits);
@@ -1505,48 +1333,33 @@ static void reader_turn_locked(struct nana_engine *e)
 
 void nana__engine_set_reader_conns(struct nana_engine *e, const struct nana_reader_conns *rc)
 {
-    e->rconns = *rc;
-    for (int i = 0; i < NANA_READERS_MAX; i++) {
-        e->readers[i].engine = e;
-        e->readers[i].slot = i + 1;
-    }
+    nana__readers_set_conns(&e->readers, rc);
 }
 
 void nana__engine_set_readers(struct nana_engine *e, int n)
 {
-    struct reader *idle[NANA_READERS_MAX];
+    struct nana_reader *idle[NANA_READERS_MAX];
     int n_idle = 0;
     pthread_mutex_lock(&e->lock);
-    e->n_readers = n;
-    atomic_store_explicit(&e->readers_wanted, n, memory_order_relaxed);
-    e->readers_failed = false;
-    /* Those beyond n that nobody runs close now; a busy one when its turn
-     * ends (retire). */
-    for (int i = n; i < NANA_READERS_MAX; i++) {
-        if (!e->readers[i].busy && e->readers[i].conn) {
-            e->readers[i].busy = true;
-            idle[n_idle++] = &e->readers[i];
-        }
-    }
+    nana__readers_set_locked(&e->readers, n, idle, &n_idle);
     if (n == 0)
-        reads_to_writer_locked(e);
+        reads_to_writer_locked(e, &(struct nana_footprint){.kind = NANA__TOUCHES_ANY});
     unsigned bits = 0;
     pass_role_locked(e, &bits, true);
     pthread_mutex_unlock(&e->lock);
     wake_now(e, bits);
     for (int i = 0; i < n_idle; i++)
-        reader_close(e, idle[i]);
+        nana__readers_retire(&e->readers, idle[i]);
     pthread_mutex_lock(&e->lock);
     for (int i = 0; i < n_idle; i++)
-        idle[i]->busy = false;
+        nana__readers_retired_locked(idle[i]);
     pthread_mutex_unlock(&e->lock);
 }
 
 void nana__engine_readers_reopen(struct nana_engine *e)
 {
     pthread_mutex_lock(&e->lock);
-    for (int i = 0; i < NANA_READERS_MAX; i++)
-        e->readers[i].stale = true;
+    nana__readers_reopen_locked(&e->readers);
     pthread_mutex_unlock(&e->lock);
 }
 
@@ -1554,7 +1367,7 @@ void nana__engine_readers_quiesce(struct nana_engine *e)
 {
     pthread_mutex_lock(&e->lock);
     e->quiesce_waiters++;
-    while (e->readers_running > 0)
+    while (nana__readers_running_locked(&e->readers))
         pthread_cond_wait(&e->work_cond, &e->lock);
     e->quiesce_waiters--;
     pthread_mutex_unlock(&e->lock);
@@ -1562,15 +1375,7 @@ void nana__engine_readers_quiesce(struct nana_engine *e)
 
 bool nana__engine_readers_on(const struct nana_engine *e)
 {
-    return atomic_load_explicit(&e->readers_wanted, memory_order_relaxed) > 0;
-}
-
-/* The root closes (no reader turn runs, none can start): every reader
- * connection closes. */
-static void readers_close_all(struct nana_engine *e)
-{
-    for (int i = 0; i < NANA_READERS_MAX; i++)
-        reader_close(e, &e->readers[i]);
+    return nana__readers_on(&e->readers);
 }
 
 /* ------------------------------------------------- the futures' helper */
@@ -1629,7 +1434,7 @@ static nana_status_t helper_cancel(void *ctx, nana_future_t *f)
     pthread_mutex_lock(&e->lock);
     struct nana_job *j = unlink_from(&e->head, &e->tail, f, &found);
     if (!found)
-        j = unlink_from(&e->rhead, &e->rtail, f, &found);
+        j = nana__readers_unlink_locked(&e->readers, f);
     if (j) {
         e->queued--;
         room_made_locked(e);
@@ -1799,7 +1604,7 @@ static void *worker_main(void *arg)
     for (;;) {
         if (checkpoint_if_wanted_locked(e))
             continue;
-        if (may_read_locked(e)) {
+        if (nana__readers_may_turn_locked(&e->readers)) {
             reader_turn_locked(e);
             continue;
         }
@@ -1851,6 +1656,11 @@ struct nana_engine *nana__engine_new(void)
     pthread_cond_init(&e->work_cond, &cond_attr);
     pthread_cond_init(&e->room_cond, &cond_attr);
     pthread_condattr_destroy(&cond_attr);
+    nana__readers_init(&e->readers, &(struct nana_readers_host){.lock = &e->lock,
+                                                                .engine = e,
+                                                                .taken_locked = reads_taken_locked,
+                                                                .cancelled = read_cancelled,
+                                                                .ctx = e});
     return e;
 }
 
@@ -1914,7 +1724,7 @@ void nana__engine_stop(struct nana_engine *e)
     pthread_mutex_lock(&e->lock);
     e->stopping = true;
     /* What waits for a reader drains on the writer, in order. */
-    reads_to_writer_locked(e);
+    reads_to_writer_locked(e, &(struct nana_footprint){.kind = NANA__TOUCHES_ANY});
     pthread_cond_broadcast(&e->work_cond);
     pthread_cond_broadcast(&e->room_cond);
     pthread_mutex_unlock(&e->lock);
@@ -1927,14 +1737,14 @@ void nana__engine_stop(struct nana_engine *e)
      * here; nothing can be queued after, so nobody takes the role again. */
     pthread_mutex_lock(&e->lock);
     for (;;) {
-        while (e->executing || e->readers_running > 0)
+        while (e->executing || nana__readers_running_locked(&e->readers))
             pthread_cond_wait(&e->work_cond, &e->lock);
         if (!has_work_locked(e) || !e->backend)
             break;
         run_turn_locked(e, NULL);
     }
     pthread_mutex_unlock(&e->lock);
-    readers_close_all(e);
+    nana__readers_close_all(&e->readers);
     unlist(e);
     for (int i = 0; i < TXN_COUNT; i++) {
         sqlite3_finalize(e->txn_stmts[i]);
@@ -2036,28 +1846,21 @@ nana_future_t *nana__engine_submit(struct nana_engine *e, struct nana_job *job)
         pthread_mutex_unlock(&e->lock);
         return refuse_job(job, f, st, why);
     }
-    if (!t && e->n_readers > 0 && !e->readers_failed && e->txns_live == 0 &&
-        ((job->flags & NANA__JOB_READER_OK) ||
-         ((job->flags & NANA__JOB_READER_IDLE) && !e->head && !e->executing))) {
-        /* For a reader (see "reader connections"). */
-        job->need = atomic_load(&e->clock);
-        if (e->rtail)
-            e->rtail->next = job;
-        else
-            e->rhead = job;
-        e->rtail = job;
+    if (!t && e->txns_live == 0 &&
+        nana__readers_admit_locked(&e->readers, job, !e->head && !e->executing)) {
+        /* For a reader (see "reader connections" in readers.c). */
         e->queued++;
         count(&e->stat.queued, 1);
         count(&e->stat.submitted, 1);
         e->last_submit_ns = monotonic_ns();
-        if (!e->sentinel && e->idle_workers > 0 && may_read_locked(e))
+        if (!e->sentinel && e->idle_workers > 0 && nana__readers_may_turn_locked(&e->readers))
             pthread_cond_signal(&e->work_cond);
         pthread_mutex_unlock(&e->lock);
         return f;
     }
     /* Reads still waiting for a reader were submitted before this job:
-     * they go ahead of it, on the writer. */
-    reads_to_writer_locked(e);
+     * those it could affect go ahead of it, on the writer. */
+    reads_to_writer_locked(e, &job->touches);
     /* A transaction's jobs wait in its own queue; its BEGIN in the
      * engine's. */
     struct nana_job **head = &e->head, **tail = &e->tail;
@@ -2095,9 +1898,13 @@ void nana__engine_stats(struct nana_engine *e, nana_stats_t *out)
     out->batches_failed = READ_(batches_failed);
     out->txns_committed = READ_(txns_committed);
     out->txns_rolled_back = READ_(txns_rolled_back);
-    out->cancelled = READ_(cancelled);
+    out->cancelled = READ_(cancelled) + READ_(readers_cancelled);
     out->checkpoints = READ_(checkpoints);
-    out->readers_busy = READ_(readers_busy);
+#undef READ_
+#define READ_(f) atomic_load_explicit(&e->readers.stat.f, memory_order_relaxed)
+    out->readers_busy = READ_(busy);
+    out->reads_on_readers = READ_(ran);
+    out->reads_moved = READ_(moved);
 #undef READ_
     out->mean_jobs_per_commit =
         out->batches_committed ? (double)out->jobs_committed / (double)out->batches_committed : 0;

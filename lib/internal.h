@@ -619,7 +619,7 @@ enum {
     NANA__JOB_ALONE = 1 << 1,  /* runs as a batch of its own */
     /* A read whose run knows a reader connection (ex->reader) and whose
      * submitter found nothing queued that it must see: the engine may run
-     * it on a reader connection (see "reader connections" in engine.c). */
+     * it on a reader connection (see "reader connections" in readers.c). */
     NANA__JOB_READER_OK = 1 << 2,
     /* A read of anything (SQL): it may run on a reader connection when,
      * besides, nothing is queued for the writer or running on it. */
@@ -634,8 +634,31 @@ enum nana_lane {
 
 struct nana_engine_txn;
 
+/*
+ * What a job may read (a read bound for a reader connection) or change (a
+ * job bound for the writer): the engine's only knowledge of where a job
+ * acts, for routing (see "reader connections" in readers.c).  Zeroed it says
+ * NANA__TOUCHES_ANY, the safe default for a job nobody described.  The
+ * names and key are borrowed from the job, and live as long as it does.
+ */
+enum nana_touches {
+    NANA__TOUCHES_ANY = 0, /* unknown: anything in the file */
+    NANA__TOUCHES_TABLE,   /* any row of table */
+    NANA__TOUCHES_KEY,     /* the row key of table */
+};
+struct nana_footprint {
+    enum nana_touches kind;
+    const char *table;     /* the SQLite table's name (case-insensitive) */
+    const char *key;       /* NANA__TOUCHES_KEY: the key, its length, its hash */
+    size_t key_len;
+    uint32_t hash;
+};
+
 struct nana_job {
     struct nana_job *next;     /* engine only */
+    /* The reader lane's only (readers.c): the previous read waiting, and
+     * the next one waiting in the same key bucket. */
+    struct nana_job *lane_prev, *lane_same;
     /* The transaction it belongs to (NULL: none), set by whoever submits
      * it (nana__db_submit); the engine runs it inside that transaction. */
     struct nana_engine_txn *txn;
@@ -647,6 +670,7 @@ struct nana_job {
     enum nana_lane lane;
     bool done_early;           /* failed before running (engine only) */
     unsigned long need;        /* engine only: the commit clock at submission */
+    struct nana_footprint touches; /* set by whoever makes the job */
     /* The outcome. */
     nana_status_t status;
     char *errmsg;
@@ -721,7 +745,7 @@ void nana__engine_set_queue_limit(struct nana_engine *e, size_t max_queued, int6
 /* What the engine counts (relaxed atomics; nana_stats fills its fields). */
 void nana__engine_stats(struct nana_engine *e, nana_stats_t *out);
 
-/* Reader connections (see engine.c).  handle.c gives the engine how to
+/* Reader connections (see readers.c).  handle.c gives the engine how to
  * open one (NULL with *msg, malloc'd, on failure) and what to do before
  * one closes (finalize the statements prepared on it: slot 1..N). */
 struct nana_reader_conns {

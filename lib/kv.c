@@ -23,7 +23,22 @@ static struct kv_job *job_new(struct nana_table *t, enum kv_kind kind)
     job->base.lane = kind_is_write(kind) ? NANA__LANE_WRITER : NANA__LANE_READER;
     job->kind = kind;
     job->table = t;
+    /* Where it acts, for routing (readers.c): its table, or its key once it
+     * has one (touch_key).  is_cached of a key must see the fills of the
+     * reads of that key before it: those still waiting for a reader move
+     * ahead of it as for a write of the key, and it waits for those
+     * running (nana__engine_readers_quiesce); other keys' fills cannot
+     * change its answer. */
+    job->base.touches = (struct nana_footprint){.kind = NANA__TOUCHES_TABLE, .table = t->name};
     return job;
+}
+
+static void touch_key(struct kv_job *job, size_t len)
+{
+    job->base.touches.kind = NANA__TOUCHES_KEY;
+    job->base.touches.key = job->key;
+    job->base.touches.key_len = len;
+    job->base.touches.hash = job->hash;
 }
 
 /* ------------------------------------------------------- submission side */
@@ -97,6 +112,7 @@ static struct kv_job *key_job(nana_db_t *db, enum kv_kind kind, const char *key,
     }
     memcpy(job->key, key, len + 1);
     job->hash = nana__cache_hash(key, len);
+    touch_key(job, len);
     if (pin) {
         job->entry = nana__cache_get_entry(&db->table->cache, key, job->hash, true);
         if (!job->entry) {
@@ -433,6 +449,8 @@ bool nana__kv_take_key(struct kv_job *job, nana_db_t *db, const char *key, bool 
         return false;
     memcpy(job->key, key, len + 1);
     job->hash = nana__cache_hash(key, len);
+    job->base.touches.table = job->table->name;
+    touch_key(job, len);
     if (pin && !(job->entry = nana__cache_get_entry(&db->table->cache, key, job->hash, true)))
         return false;
     return true;

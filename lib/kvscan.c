@@ -398,6 +398,8 @@ static struct bulk_job *bulk_new(nana_db_t *db, enum bulk_kind kind)
     job->kv.base.ops = &bulk_ops;
     job->kv.base.lane = NANA__LANE_READER;
     job->kv.table = db->table;
+    job->kv.base.touches = (struct nana_footprint){.kind = NANA__TOUCHES_TABLE,
+                                                   .table = db->table->name};
     job->kind = kind;
     return job;
 }

@@ -653,6 +653,10 @@ nana_future_t *nana__sql_submit(nana_db_t *db, struct nana_sql_request *rq)
      * changes(), last_insert_rowid(). */
     else if (rq->auth == NANA__AUTH_HELPER && rq->shape != NANA__SHAPE_MANY)
         job->base.flags |= NANA__JOB_READER_IDLE;
+    /* It reads one table (the rest: anything, the default). */
+    if (!rq->write && rq->auth == NANA__AUTH_HELPER && rq->table)
+        job->base.touches = (struct nana_footprint){.kind = NANA__TOUCHES_TABLE,
+                                                    .table = job->table};
     /* Counted before it is queued: from now on no read of this root is
      * answered from a cache (settle drops the count). */
     if (rq->write)

@@ -25,6 +25,7 @@ static const struct {
     {"kvhooks.o", 6},                                                       /* write hooks */
     {"table.o", 5},                                                         /* tables */
     {"authorize.o", 4}, {"engine.o", 4},                                    /* guard, engine */
+    {"readers.o", 4},                                         /* the engine's reader lane */
     {"hooks.o", 4},                                                         /* hook sets */
     {"rows.o", 4},      {"cq.o", 4},        {"futuretext.o", 4},            /* future clients */
     {"backend.o", 3},   {"future.o", 3},                                    /* connections, futures */
@@ -49,6 +50,7 @@ static const char *const same_rank_ok[][2] = {
     {"kvrmw.o", "kvhooks.o"},
     {"sqlutil.o", "sql.o"},    /* export / import are SQL jobs */
     {"cache.o", "cachepolicy.o"}, /* the hash table and its bounded caches' list */
+    {"engine.o", "readers.o"}, /* the engine runs turns on its reader lane */
 };
 
 static int part_index(const char *file)

@@ -275,6 +275,17 @@ nana_future_t *t_execute(nana_db_t *db, const char *sql, const char *params)
     return f;
 }
 
+void t_make_big_table(nana_db_t *db, int rows)
+{
+    char sql[256];
+    EXPECT(t_execute(db, "CREATE TABLE big (id INTEGER PRIMARY KEY, v TEXT)", NULL), NANA_OK);
+    snprintf(sql, sizeof sql,
+             "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < %d) "
+             "INSERT INTO big SELECT x, hex(randomblob(24)) FROM c",
+             rows);
+    EXPECT(t_execute(db, sql, NULL), NANA_OK);
+}
+
 nana_future_t *t_set_async(nana_db_t *db, const char *key, const char *text)
 {
     json_t *v = t_json(text);

@@ -114,6 +114,9 @@ bool t_bool_at(const char *file, int line, const char *expr, nana_future_t *f);
 
 /* nana_execute() with its parameters given as JSON text (NULL: none). */
 nana_future_t *t_execute(nana_db_t *db, const char *sql, const char *params);
+/* Creates table big (id INTEGER PRIMARY KEY, v TEXT) with rows rows of
+ * random text: what a slow helper read (nana_count with LIKE) scans. */
+void t_make_big_table(nana_db_t *db, int rows);
 
 /* Sets key to the value of JSON text; fails the test unless NANA_OK. */
 void t_set_json(nana_db_t *db, const char *key, const char *text);

@@ -38,12 +38,7 @@ static uint64_t busy_now(void)
 int main(void)
 {
     db = t_open("db", NULL);
-    EXPECT(t_execute(db, "CREATE TABLE big (id INTEGER PRIMARY KEY, v TEXT)", NULL), NANA_OK);
-    EXPECT(t_execute(db,
-                     "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c "
-                     "WHERE x < 200000) INSERT INTO big SELECT x, hex(randomblob(24)) FROM c",
-                     NULL),
-           NANA_OK);
+    t_make_big_table(db, 200000);
 
     /* No readers: every read runs on the writer. */
     json_t *params = t_json("[\"%7%\"]");

@@ -11,12 +11,7 @@
 int main(void)
 {
     nana_db_t *db = t_open("db", NULL);
-    EXPECT(t_execute(db, "CREATE TABLE big (id INTEGER PRIMARY KEY, v TEXT)", NULL), NANA_OK);
-    EXPECT(t_execute(db,
-                     "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c "
-                     "WHERE x < 300000) INSERT INTO big SELECT x, hex(randomblob(24)) FROM c",
-                     NULL),
-           NANA_OK);
+    t_make_big_table(db, 300000);
     t_set_json(db, "k", "\"kept\"");
     CHECK_ST(nana_close(db), NANA_OK);
     db = t_open("db", NULL);

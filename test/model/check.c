@@ -433,6 +433,11 @@ static void close_root(struct run *r, int step, int root, bool root_first)
 {
     int base = root == ROOT_A ? H_A : H_B;
     nana_status_t st;
+    nana_stats_t stats;
+    if (r->h[base] && nana_stats(r->h[base], &stats) == NANA_OK) {
+        r->res->reads_on_readers += (long)stats.reads_on_readers;
+        r->res->reads_moved += (long)stats.reads_moved;
+    }
     if (root_first && r->h[base]) {
         if ((st = nana_close(r->h[base])) != NANA_OK)
             fail_at(r, step, -1, "close", "nana_close(root): %s", m_status_name(st));

@@ -22,6 +22,9 @@ struct check_result {
     long txn_pipelines, txn_ops; /* transaction pipelines, operations inside */
     bool bounded;        /* the sequence ran with a cache policy (enum seq_policy) */
     long drops_seen;     /* is_cached false on a bounded cache where the model held it */
+    /* Readers mode: reads that ran on reader connections, and those routed
+     * to them that a later job moved to the writer (nana_stats). */
+    long reads_on_readers, reads_moved;
 };
 
 /* Runs s in a fresh directory dir (created, and removed afterwards). */

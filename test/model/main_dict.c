@@ -36,7 +36,7 @@ struct opts {
 };
 
 static long total_ops, by_status[16], rolled_back, locked_pipelines, sql_ops, txn_pipelines, txn_ops;
-static long bounded_seeds, drops_seen;
+static long bounded_seeds, drops_seen, reads_on_readers, reads_moved;
 static int seeds_run, hooked_seeds, reader_seeds;
 
 /* Runs one seed; on a failure reports and shrinks it.  Returns true when
@@ -61,6 +61,8 @@ static bool run_seed(uint64_t seed, const struct gen_params *gp, const struct op
     txn_pipelines += res.txn_pipelines;
     bounded_seeds += res.bounded;
     drops_seen += res.drops_seen;
+    reads_on_readers += res.reads_on_readers;
+    reads_moved += res.reads_moved;
     txn_ops += res.txn_ops;
     seeds_run++;
     hooked_seeds += s.hooks;
@@ -176,6 +178,8 @@ int main(int argc, char **argv)
            reader_seeds);
     printf("  seeds with a bounded cache (lru or ttl) %ld: keys seen dropped by it %ld\n",
            bounded_seeds, drops_seen);
+    printf("  reads run on reader connections %ld; routed to them and moved to the writer %ld\n",
+           reads_on_readers, reads_moved);
     for (int i = 0; i < n_sigs; i++)
         printf("  distinct failure: %s\n", sigs[i]);
     m_base_dir_done();

@@ -24,7 +24,12 @@
  * of each shared key (through the cache) must equal the file: with a single
  * connection the cache may never be stale.
  *
- *   model-four-threads-disjoint-and-shared-keys [--ops N] [--seed S]
+ * It runs twice, over fresh files: on the writer alone, then with two
+ * reader connections, so that the reads the cache misses run beside the
+ * other threads' queued writes (footprint routing); the exact answers and
+ * the final "never stale" check hold for both.
+ *
+ *   model-four-threads-disjoint-and-shared-keys [--ops N] [--seed S] [--readers]
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -476,35 +481,29 @@ static void final_checks(struct worker *ws)
     sqlite3_close(raw);
 }
 
-int main(int argc, char **argv)
+/* One run of the threads over a fresh file: readers reader connections
+ * on the root (0: none).  Adds to failures and ops_checked_total. */
+static void run_once(uint64_t seed, int n_ops, int readers)
 {
-    /* Short enough for every variant: about a second plain or under TSan. */
-    int n_ops = m_scale_pct() >= 40 ? 3000 : 3000 * m_scale_pct() / 40;
-    uint64_t seed = 20261124;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--ops") == 0 && i + 1 < argc)
-            n_ops = atoi(argv[++i]);
-        else if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc)
-            seed = strtoull(argv[++i], NULL, 0);
-        else {
-            fprintf(stderr, "usage: %s [--ops N] [--seed S]\n", argv[0]);
-            return 2;
-        }
-    }
-    if (n_ops < 60)
-        n_ops = 60;
-    setvbuf(stdout, NULL, _IOLBF, 0);
-    double t0 = m_now();
-    snprintf(db_path, sizeof db_path, "%s/threads.db", m_base_dir());
+    static struct worker ws[NT];
+    memset(ws, 0, sizeof ws);
+    for (int t = 0; t < NT; t++)
+        atomic_store(&issued[t], 0);
+    atomic_store(&stop_all, false);
+    atomic_store(&ctr_ok, 0);
+    snprintf(db_path, sizeof db_path, "%s/threads%s.db", m_base_dir(), readers ? "-readers" : "");
     nana_options_t o;
     nana_options_init(&o);
     o.max_workers = 3;
     nana_status_t st = nana_open(db_path, &o, &root);
+    if (st == NANA_OK && readers)
+        st = nana_set_read_connections(root, readers);
     if (st != NANA_OK) {
         printf("nana_open: %s: %s\n", m_status_name(st), nana_db_errmsg(root));
-        return 1;
+        failures++;
+        nana_close(root);
+        return;
     }
-    static struct worker ws[NT];
     pthread_t th[NT];
     uint64_t sm = seed;
     for (int t = 0; t < NT; t++) {
@@ -525,7 +524,8 @@ int main(int argc, char **argv)
         if ((st = nana_table(root, spelled, &w->table_handle)) != NANA_OK ||
             (st = nana_table(root, "DATA", &w->own_handle)) != NANA_OK) {
             printf("nana_table: %s\n", m_status_name(st));
-            return 1;
+            failures++;
+            return;
         }
     }
     for (int t = 0; t < NT; t++)
@@ -545,10 +545,46 @@ int main(int argc, char **argv)
         }
         nana_close(ws[t].table_handle);
     }
+    nana_stats_t stats;
+    if (readers && nana_stats(root, &stats) == NANA_OK)
+        printf("  %d reader connections: reads run on them %llu, moved to the writer %llu\n",
+               readers, (unsigned long long)stats.reads_on_readers,
+               (unsigned long long)stats.reads_moved);
     if ((st = nana_close(root)) != NANA_OK) {
         printf("nana_close: %s\n", m_status_name(st));
         failures++;
     }
+}
+
+int main(int argc, char **argv)
+{
+    /* Short enough for every variant: about a second plain or under TSan. */
+    int n_ops = m_scale_pct() >= 40 ? 3000 : 3000 * m_scale_pct() / 40;
+    uint64_t seed = 20261124;
+    bool only_readers = false;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--ops") == 0 && i + 1 < argc)
+            n_ops = atoi(argv[++i]);
+        else if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc)
+            seed = strtoull(argv[++i], NULL, 0);
+        else if (strcmp(argv[i], "--readers") == 0)
+            only_readers = true;
+        else {
+            fprintf(stderr, "usage: %s [--ops N] [--seed S] [--readers]\n", argv[0]);
+            return 2;
+        }
+    }
+    if (n_ops < 60)
+        n_ops = 60;
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    double t0 = m_now();
+    /* Once on the writer alone, then with two reader connections (reads
+     * of one thread's keys stay on them while the others' writes queue);
+     * --readers: only the second. */
+    if (!only_readers)
+        run_once(seed, n_ops, 0);
+    if (!failures)
+        run_once(seed, n_ops, 2);
     printf("%s: %d threads, %ld operations checked, %.1fs\n", failures ? "FAIL" : "ok", NT,
            ops_checked_total, m_now() - t0);
     m_base_dir_done();
