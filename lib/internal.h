@@ -22,6 +22,11 @@
  *   rows.c        the row set of nana_fetch_rows: a result read in place,
  *                 held by its future as a payload.
  *   backend.c     connections: local SQLite.
+ *   conn.h        the statement seam: every file above except the
+ *                 local-only ones (backend.c, backup.c, authorize.c) and
+ *                 engine.c / handle.c (a later pass) prepares, binds,
+ *                 steps and reads through it, never sqlite3_* (test/arch-
+ *                 job-code-... checks it); static inlines, no object.
  *   future.c      nana_future_t; knows no engine: an awaiting thread helps
  *                 through the hook whoever resolves the future installed.
  *   cq.c futuretext.c
@@ -908,7 +913,10 @@ struct nana_table *nana__table_lookup(struct nana_tables *ts, const char *name,
 /* Queues a sweep of t's cache on e, taken with nana__cache_sweep_claim();
  * nobody waits for it. */
 void nana__table_queue_sweep(struct nana_table *t, struct nana_engine *e);
-/* CREATE TABLE IF NOT EXISTS of the dict layout, on conn: SQLite's code. */
+/* CREATE TABLE IF NOT EXISTS of the dict layout, on conn: SQLite's code.
+ * This, check_layout and load take handle.c's local sqlite3 handle (its
+ * open path is local-only until the later pass); jobs reach the same code
+ * through the seam. */
 int nana__table_create(sqlite3 *conn, const char *name);
 /* Can the dict use table name on conn -- a table with columns key and
  * value of TEXT (or no) affinity, key unique byte for byte, a rowid -- as
