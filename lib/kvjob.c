@@ -142,9 +142,9 @@ static enum row_outcome read_row(struct kv_job *job, const char *key, json_t **v
                                  enum nana_value_fault *fault)
 {
     int rc;
-    struct nana_stmt *stmt = job->reader
-                             ? nana__table_reader_get(job->table, job->conn, job->reader, &rc)
-                             : nana__table_stmt(job->table, job->conn, NANA__ST_GET, &rc);
+    struct nana_stmt *stmt =
+        job->reader ? nana__table_reader_get(job->table, job->conn, job->reader, &rc)
+                    : nana__table_stmt(job->table, job->conn, NANA__ST_GET, &rc);
     *value = NULL;
     if (!stmt) {
         fail_sql(job, "cannot read", rc);

@@ -97,7 +97,8 @@ static bool read_misses(struct bulk_job *job, struct nana_staging *sg, struct na
         nana__stmt_clear_bindings(stmt);
         while (to < n_miss && bound < width) {
             if (to == from || strcmp(miss[to]->key, miss[to - 1]->key) != 0)
-                nana__stmt_bind_text(stmt, (int)++bound, miss[to]->key, strlen(miss[to]->key), NANA__BIND_BORROWED);
+                nana__stmt_bind_text(stmt, (int)++bound, miss[to]->key, strlen(miss[to]->key),
+                                     NANA__BIND_BORROWED);
             to++;
         }
         while (to < n_miss && strcmp(miss[to]->key, miss[to - 1]->key) == 0)

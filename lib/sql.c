@@ -23,7 +23,7 @@ struct sql_job {
     struct nana_tables *tables;
     struct nana_auth *auth;     /* the connection's it runs on */
     struct nana_auth *reader_auth; /* the root's, per reader connection */
-    struct nana_conn *conn;        /* while it runs */
+    struct nana_conn *conn; /* while it runs */
     char *sql;
     char *count_sql;      /* NANA__SHAPE_PAGE: the total's statement */
     json_t *params;       /* copy; for execute_many the array of sets */
