@@ -19,6 +19,7 @@
 /* Local-only: they hold sqlite3 handles on purpose (conn.h says why). */
 static const char *const local_only[] = {
     "conn.h",      /* the seam itself: the local kind calls sqlite3_* */
+    "dqstmt.c",    /* the seam over dqlite: sqlite3_complete splits statements */
     "backend.c",   /* opening connections, checkpoints, busy handler, hints */
     "backup.c",    /* the online backup API, behind nana__conn_local_db() */
     "authorize.c", /* sqlite3_set_authorizer */
