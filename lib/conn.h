@@ -8,6 +8,9 @@
  * that the same code runs over a local SQLite file and, later, over a
  * replicated dqlite database (issue 16).
  *
+ * lib/dqstmt.c implements every op over a dqlite connection (its header
+ * comment says how); nothing above this seam knows which one it runs on.
+ *
  * Representation.  A struct nana_conn *, struct nana_stmt * or struct
  * nana_value * of the local backend IS the sqlite3 *, sqlite3_stmt * or
  * sqlite3_value * (cast, nothing allocated, nothing wrapped): the engine,
@@ -358,9 +361,9 @@ static inline struct nana_conn *nana__stmt_conn(struct nana_stmt *s)
     return nana__conn_local(sqlite3_db_handle(LST(s)));
 }
 /* Does it leave the database as it was (the SQL surface's fetch refuses
- * writes by it)?  dqlite: PREPARE does not say; the implementation must
- * find out itself (e.g. EXPLAIN on the leader: no OpenWrite, no
- * Transaction with a write flag). */
+ * writes by it)?  dqlite: PREPARE does not say; the implementation finds
+ * out with EXPLAIN (no Transaction opcode with its write flag, no BEGIN /
+ * COMMIT / ROLLBACK). */
 static inline bool nana__stmt_readonly(struct nana_stmt *s)
 {
     if (nana__is_remote(s))
@@ -372,16 +375,16 @@ static inline bool nana__stmt_readonly(struct nana_stmt *s)
 
 /* How many columns a row has (0: the statement returns no rows), known
  * before the first step.  dqlite: PREPARE does not say; the implementation
- * must learn it when it prepares (e.g. a QUERY of the statement with LIMIT
- * 0 semantics is not available, so: EXPLAIN's ResultRow width), and it is
- * what step uses to choose EXEC or QUERY. */
+ * learns it when it prepares (EXPLAIN's widest ResultRow), and it is what
+ * step uses to choose EXEC or QUERY. */
 static inline int nana__stmt_column_count(struct nana_stmt *s)
 {
     if (nana__is_remote(s))
         return nana__remote(s)->ops->column_count(nana__remote(s));
     return sqlite3_column_count(LST(s));
 }
-/* dqlite: the names of the ROWS response. */
+/* dqlite: the names of the ROWS response (asked before the first step,
+ * the QUERY runs then and its rows wait for the steps). */
 static inline const char *nana__stmt_column_name(struct nana_stmt *s, int col)
 {
     if (nana__is_remote(s))

@@ -37,10 +37,11 @@
  *   cache.c cachepolicy.c codec.c json.c validate.c status.c crypt.c
  *                 leaves used by many (crypt.c: the AEAD of encrypted
  *                 roots, whose values table.c seals and opens).
- *   dqconn.c dqwire.c
+ *   dqstmt.c dqconn.c dqwire.c
  *                 a client of dqlite's wire protocol, for a replicated
- *                 backend (lib/dqlite.h, its own header): used by nothing
- *                 yet.
+ *                 backend (lib/dqlite.h, its own header), and the
+ *                 statement seam over it (dqstmt.c): used by nothing
+ *                 but tests yet.
  */
 #ifndef NANA_INTERNAL_H
 #define NANA_INTERNAL_H
