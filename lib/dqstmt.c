@@ -596,22 +596,21 @@ static int run_query(struct dq_stmt *s)
     do
         rc = nana__dqconn_query(c->dq, s->id, s->params, (size_t)s->n_params);
     while (busy_again(c, rc, &waited));
+    if (rc != NANA_DQ_OK)
+        return from_dq(c, rc);
+    /* The names come with the first part, rows or none. */
+    if ((int)nana__dqconn_column_count(c->dq) != s->n_cols) {
+        nana__dqconn_rows_drain(c->dq);
+        return set_error(c, SQLITE_SCHEMA, "the statement's columns changed");
+    }
+    if (!s->names && (s->names = calloc((size_t)s->n_cols, sizeof *s->names)))
+        for (int i = 0; i < s->n_cols; i++)
+            s->names[i] = strdup(nana__dqconn_column_name(c->dq, (size_t)i));
     const struct nana_dq_value *v;
     int kept = SQLITE_OK;
-    while (rc == NANA_DQ_OK && (rc = nana__dqconn_step(c->dq, &v)) == NANA_DQ_ROW) {
-        if (!s->names) {
-            size_t n = nana__dqconn_column_count(c->dq);
-            if ((int)n != s->n_cols) {
-                nana__dqconn_rows_drain(c->dq);
-                return set_error(c, SQLITE_SCHEMA, "the statement's columns changed");
-            }
-            if ((s->names = calloc(n ? n : 1, sizeof *s->names)))
-                for (size_t i = 0; i < n; i++)
-                    s->names[i] = strdup(nana__dqconn_column_name(c->dq, i));
-        }
+    while ((rc = nana__dqconn_step(c->dq, &v)) == NANA_DQ_ROW) {
         if (kept == SQLITE_OK)
             kept = add_row(s, v);
-        rc = NANA_DQ_OK;
     }
     if (rc != NANA_DQ_DONE)
         return from_dq(c, rc);

@@ -230,13 +230,6 @@ static bool affinity_keeps_text(const char *decl)
     return strcmp(a, "TEXT") == 0 || strcmp(a, "BLOB") == 0;
 }
 
-static nana_status_t check_layout_on(struct nana_conn *conn, const char *name, char **why);
-
-nana_status_t nana__table_check_layout(sqlite3 *db, const char *name, char **why)
-{
-    return check_layout_on(nana__conn_local(db), name, why);
-}
-
 static nana_status_t check_layout_on(struct nana_conn *conn, const char *name, char **why)
 {
     char type[16], key_type[256], value_type[256], unique[NANA_TABLE_NAME_MAX + 64];
@@ -293,6 +286,11 @@ static nana_status_t check_layout_on(struct nana_conn *conn, const char *name, c
                          "left as it is",
                          name, file, differs);
     return NANA_ESQL;
+}
+
+nana_status_t nana__table_check_layout(sqlite3 *db, const char *name, char **why)
+{
+    return check_layout_on(nana__conn_local(db), name, why);
 }
 
 /* nana_table of a table not yet made: CREATE TABLE in queue order. */

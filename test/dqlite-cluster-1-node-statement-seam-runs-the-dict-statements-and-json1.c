@@ -301,6 +301,13 @@ int main(void)
     CHECK_STR(nana_rows_text(rows, 9, 1, &len), "caf\xc3\xa9 149");
     CHECK_INT(len, 9);
     nana__rows_free(rows);
+    nana__stmt_reset(j);
+    nana__stmt_bind_int64(j, 1, 99); /* no such writer: columns, no rows */
+    CHECK_INT(nana__rows_read(j, &rows), SQLITE_DONE);
+    CHECK_INT(nana_rows_count(rows), 0);
+    CHECK_INT(nana_rows_columns(rows), 3);
+    CHECK_STR(nana_rows_column_name(rows, 2), "json_type(value)");
+    nana__rows_free(rows);
     nana__stmt_finalize(j);
 
     /* A rolled-back transaction leaves nothing; a DELETE counts its row. */
