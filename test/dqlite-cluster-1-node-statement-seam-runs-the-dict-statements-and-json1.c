@@ -11,35 +11,21 @@
  * bad statement and a bad value give (SQLite's codes, the node's
  * message).
  */
-#include <errno.h>
-#include <ftw.h>
-#include <netinet/in.h>
-#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
 #include "harness.h"
 
 #include "dqlite.h"
+#include "dqnode/run.h"
 #include "internal.h"
 
 #define N_THREADS 4
 #define PER_THREAD 150
 
-static char node_dir[4096], address[64];
+static char node_dir[4096], address[1][64];
 static pid_t node_pid;
-
-static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
 
 static void cleanup(void)
 {
@@ -49,48 +35,21 @@ static void cleanup(void)
         node_pid = 0;
     }
     if (node_dir[0])
-        nftw(node_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+        dqnode_remove_tree(node_dir);
 }
 
 /* Node 1 on a free port: bootstraps a cluster of itself. */
 static void start_node(void)
 {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    CHECK(fd >= 0);
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    CHECK(bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0);
-    socklen_t len = sizeof sa;
-    CHECK(getsockname(fd, (struct sockaddr *)&sa, &len) == 0);
-    snprintf(address, sizeof address, "127.0.0.1:%d", ntohs(sa.sin_port));
-    close(fd);
+    dqnode_pick_addresses(address, 1);
     snprintf(node_dir, sizeof node_dir, "%s", t_path("node1"));
-    CHECK(mkdir(node_dir, 0755) == 0);
     atexit(cleanup);
-    int out[2];
-    CHECK(pipe(out) == 0);
-    pid_t pid = fork();
-    CHECK(pid >= 0);
-    if (pid == 0) {
-        dup2(out[1], 1);
-        close(out[0]);
-        close(out[1]);
-        execl(NANA_DQ_NODE, NANA_DQ_NODE, "1", address, node_dir, (char *)NULL);
-        _exit(127);
-    }
-    node_pid = pid;
-    close(out[1]);
-    char buf[16] = "";
-    struct pollfd p = {.fd = out[0], .events = POLLIN};
-    CHECK(poll(&p, 1, 10000) == 1);
-    CHECK(read(out[0], buf, sizeof buf - 1) > 0);
-    close(out[0]);
-    if (strncmp(buf, "ready", 5) != 0)
-        t_fail(__FILE__, __LINE__, "the node (%s) did not start", address);
+    node_pid = dqnode_start(1, address[0], node_dir, NULL);
 }
 
 static struct nana_dqconn *connect_leader(void)
 {
-    const char *list[] = {address};
+    const char *list[] = {address[0]};
     struct nana_dq_target t = {
         .addresses = list,
         .n_addresses = 1,
