@@ -5,11 +5,10 @@
  * Job code (the dict's, the SQL surface's, tables, hooks, row sets)
  * prepares, binds, steps and reads columns through these functions only
  * (test/arch-job-code-reaches-sqlite-only-through-the-seam checks it), so
- * that the same code runs over a local SQLite file and, later, over a
- * replicated dqlite database (issue 16).
- *
- * lib/dqstmt.c implements every op over a dqlite connection (its header
- * comment says how); nothing above this seam knows which one it runs on.
+ * that the same code runs over a local SQLite file and over a replicated
+ * dqlite database (issue 16): lib/dqstmt.c implements every op over a
+ * dqlite connection (its header comment says how); nothing above this
+ * seam knows which one it runs on.
  *
  * Representation.  A struct nana_conn *, struct nana_stmt * or struct
  * nana_value * of the local backend IS the sqlite3 *, sqlite3_stmt * or
@@ -38,10 +37,14 @@
  *     not offer the SQL surface's writes);
  *   - backend.c: opening connections, checkpoints (sqlite3_wal_checkpoint_v2),
  *     the busy handler, error hints from the file system;
- *   - and, for a later pass (another change is moving them now): engine.c
- *     (wal hook, progress handler, interrupt, transaction statements),
- *     handle.c (sqlite3_db_config, extended result codes, pragmas),
- *     kv.c and cache.c.
+ *   - dqstmt.c: the dqlite implementation, which splits statements with
+ *     SQLite's tokenizer (sqlite3_complete);
+ *   - and, for a later pass (another change is moving the reader lane
+ *     now): engine.c (BEGIN / COMMIT statements, wal hook, checkpoint,
+ *     progress handler, interrupt, the readers' connections) and handle.c
+ *     (opening, sqlite3_db_config, extended result codes, pragmas, busy
+ *     handler), which hand jobs a sqlite3 * that nana__exec_conn() turns
+ *     into the seam's connection.
  */
 #ifndef NANA_CONN_H
 #define NANA_CONN_H
