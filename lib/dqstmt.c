@@ -364,6 +364,7 @@ static int dq_prepare(struct nana_remote *r, const char *sql, int len, bool pers
     if (n_params > DQ_MAX_PARAMS ||
         (n_params && (!(s->params = calloc(n_params, sizeof *s->params)) ||
                       !(s->owned = calloc(n_params, sizeof *s->owned))))) {
+        nana__dqconn_finalize(c->dq, s->id);
         rc = n_params > DQ_MAX_PARAMS ? set_error(c, SQLITE_RANGE, "too many SQL variables")
                                       : set_error(c, SQLITE_NOMEM, NULL);
         stmt_free(s);
