@@ -269,6 +269,8 @@ static int dq_max_params(struct nana_remote *r)
  * opcode asks to write. */
 static int explain(struct dq_conn *c, const char *sql, int *n_cols, bool *writes)
 {
+    *n_cols = 0;
+    *writes = false;
     size_t len = strlen(sql);
     char *text = malloc(len + 9);
     if (!text)
@@ -277,8 +279,6 @@ static int explain(struct dq_conn *c, const char *sql, int *n_cols, bool *writes
     memcpy(text + 8, sql, len + 1);
     int rc = nana__dqconn_query_sql(c->dq, text, NULL, 0);
     free(text);
-    *n_cols = 0;
-    *writes = false;
     const struct nana_dq_value *v;
     while (rc == NANA_DQ_OK && (rc = nana__dqconn_step(c->dq, &v)) == NANA_DQ_ROW) {
         rc = NANA_DQ_OK;
