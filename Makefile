@@ -302,7 +302,7 @@ DQ_TEST_BIN    := $(filter $(BUILD)/test/dqlite-%,$(TEST_BIN))
 DQ_CLUSTER_BIN := $(filter $(BUILD)/test/dqlite-cluster-%,$(TEST_BIN))
 $(DQ_TEST_BIN): TEST_LINK = $(DQ_ARCHIVE)
 $(DQ_TEST_BIN): SCENARIO_FLAGS = -Ilib
-$(DQ_TEST_BIN): $(DQ_ARCHIVE) lib/dqlite.h test/dqnode/capture.h
+$(DQ_TEST_BIN): $(DQ_ARCHIVE) lib/dqlite.h test/dqnode/capture.h test/dqnode/run.h
 $(DQ_CLUSTER_BIN): SCENARIO_FLAGS = -Ilib -DNANA_DQ_NODE='"$(DQ_NODE)"'
 $(DQ_CLUSTER_BIN): $(DQ_NODE)
 # The node is test support, not code under test: built plain in every

@@ -25,6 +25,12 @@
  * to its settle it holds the root's pending_sql_writes, so no read is
  * answered from a cache while it is queued; its settle empties every cache
  * of the root (table.c).
+ *
+ * Local-only: SQLite's backup API copies pages between two SQLite
+ * connections, so this file speaks to sqlite3 directly and not through the
+ * statement seam (conn.h).  Each job gets the writer's sqlite3 handle with
+ * nana__conn_local_db(), the seam's capability check, and refuses on a root
+ * whose backend has none (a replicated one: dqlite has its own snapshots).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -275,13 +281,20 @@ static void step_run(struct nana_job *base, struct nana_exec *ex)
     struct step_job *job = container_of(base, struct step_job, base);
     struct backup_op *op = job->op;
     job->ends = true;
-    if (!op->backup && !backup_start(op, ex->conn))
+    sqlite3 *conn = nana__conn_local_db(nana__exec_conn(ex));
+    if (!conn) {
+        stop(op, NANA_EINVAL,
+             nana__strdupf("backup to \"%s\": the root's database is not a local file",
+                           op->dest));
+        return;
+    }
+    if (!op->backup && !backup_start(op, conn))
         return;
     /* A transaction left open on the connection across jobs: the backup
      * API refuses a source in a write transaction (SQLITE_BUSY, "not an
      * error"), and queueing the step again would spin through the queue
      * for as long as the transaction lasts. */
-    if (!sqlite3_get_autocommit(ex->conn)) {
+    if (!sqlite3_get_autocommit(conn)) {
         stop(op, NANA_EBUSY,
              nana__strdupf("backup to \"%s\": a transaction of the root is open; a backup "
                            "steps only between transactions",
@@ -627,7 +640,12 @@ static bool page_sizes_fit(struct restore_job *job, sqlite3 *src, sqlite3 *conn)
 static void restore_run(struct nana_job *base, struct nana_exec *ex)
 {
     struct restore_job *job = container_of(base, struct restore_job, base);
-    sqlite3 *conn = ex->conn;
+    sqlite3 *conn = nana__conn_local_db(nana__exec_conn(ex));
+    if (!conn) {
+        restore_fail(job, NANA_EINVAL,
+                     strdup("restore: the root's database is not a local file"));
+        return;
+    }
     /* Replacing every page under an open transaction would pull the file
      * from under it: refused (see nana_backup(3)). */
     if (!sqlite3_get_autocommit(conn)) {
@@ -669,7 +687,8 @@ static void restore_run(struct nana_job *base, struct nana_exec *ex)
         } else {
             job->replaced = true;
             const char *table = "";
-            if ((rc = nana__tables_create_all(job->tables, conn, &table)) != SQLITE_OK)
+            if ((rc = nana__tables_create_all(job->tables, nana__conn_local(conn), &table)) !=
+                SQLITE_OK)
                 restore_fail(job, nana__status_from_sqlite(rc),
                              nana__strdupf("restore: \"%s\" was restored, but table \"%s\" "
                                            "it lacks could not be created: %s",

@@ -324,4 +324,14 @@ int nana__dqconn_reconnect(const struct nana_dq_target *t, struct nana_dqconn **
 /* Whether rc means "reconnect to the (new) leader". */
 bool nana__dqconn_rc_wants_reconnect(int rc);
 
+/* ------------------------------------------------------------ dqstmt.c */
+
+/* The statement seam (lib/conn.h) over c, whose database name (OPENed)
+ * messages give: a struct nana_conn every nana__conn_* / nana__stmt_*
+ * op takes.  c is borrowed (one thread at a time, as c); NULL when out of
+ * memory.  Its statements must be finalized before it is freed. */
+struct nana_conn;
+struct nana_conn *nana__dqstmt_conn(struct nana_dqconn *c, const char *name);
+void nana__dqstmt_conn_free(struct nana_conn *conn);
+
 #endif

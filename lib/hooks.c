@@ -61,7 +61,7 @@ struct nana_hook_exec {
     size_t reserved_keys, reserved_bytes; /* for registered jobs still to settle */
     size_t unsettled;          /* registered jobs still to settle */
     bool logged;               /* rows of this table may be in the log */
-    sqlite3_stmt *log[LOG_COUNT];
+    struct nana_stmt *log[LOG_COUNT];
 };
 
 /* ------------------------------------------------------------ the set */
@@ -106,7 +106,7 @@ static void exec_free(struct nana_hook_exec *c)
     if (!c)
         return;
     for (int i = 0; i < LOG_COUNT; i++)
-        sqlite3_finalize(c->log[i]);
+        nana__stmt_finalize(c->log[i]);
     nana__hookset_release(c->set);
     exec_free_room(c);
     free(c);
@@ -250,35 +250,34 @@ nana_status_t nana__hooks_before_delete(const struct nana_hookset *s, const char
 /* Steps log statement which, made on first use (and the table too when
  * make: a rollback may have undone its creation).  SQLite's code of the
  * step: SQLITE_ROW, SQLITE_DONE, or an error. */
-static int log_step(struct nana_hook_exec *c, sqlite3 *conn, int which, uint64_t id,
+static int log_step(struct nana_hook_exec *c, struct nana_conn *conn, int which, uint64_t id,
                     const char *tbl, bool make)
 {
     for (int attempt = 0;; attempt++) {
         int rc = SQLITE_OK;
         if (!c->log[which])
-            rc = sqlite3_prepare_v3(conn, log_sql[which], -1, SQLITE_PREPARE_PERSISTENT,
-                                    &c->log[which], NULL);
+            rc = nana__conn_prepare(conn, log_sql[which], -1, true, &c->log[which], NULL);
         if (rc == SQLITE_OK) {
-            sqlite3_stmt *stmt = c->log[which];
+            struct nana_stmt *stmt = c->log[which];
             if (which == LOG_CLEAR) {
-                sqlite3_bind_text(stmt, 1, tbl, -1, SQLITE_STATIC);
+                nana__stmt_bind_text(stmt, 1, tbl, strlen(tbl), NANA__BIND_BORROWED);
             } else {
-                sqlite3_bind_int64(stmt, 1, (sqlite3_int64)id);
+                nana__stmt_bind_int64(stmt, 1, (int64_t)id);
                 if (which == LOG_INSERT)
-                    sqlite3_bind_text(stmt, 2, tbl, -1, SQLITE_STATIC);
+                    nana__stmt_bind_text(stmt, 2, tbl, strlen(tbl), NANA__BIND_BORROWED);
             }
-            rc = sqlite3_step(stmt);
-            sqlite3_reset(stmt);
-            sqlite3_clear_bindings(stmt);
+            rc = nana__stmt_step(stmt);
+            nana__stmt_reset(stmt);
+            nana__stmt_clear_bindings(stmt);
         }
         if (rc == SQLITE_ROW || rc == SQLITE_DONE)
             return rc;
         if (attempt > 0 || !make || (rc & 0xff) != SQLITE_ERROR)
             return rc;
         /* No such table: make it, and try once more with a new statement. */
-        sqlite3_finalize(c->log[which]);
+        nana__stmt_finalize(c->log[which]);
         c->log[which] = NULL;
-        if ((rc = sqlite3_exec(conn, log_create, NULL, NULL, NULL)) != SQLITE_OK)
+        if ((rc = nana__conn_exec(conn, log_create)) != SQLITE_OK)
             return rc;
     }
 }
@@ -377,7 +376,7 @@ static void call_after_commit(struct nana_hook_exec *c)
     c->text_len = 0;
 }
 
-int nana__hooks_register(struct nana_table *t, struct nana_hook_use *u, sqlite3 *conn,
+int nana__hooks_register(struct nana_table *t, struct nana_hook_use *u, struct nana_conn *conn,
                          bool in_txn)
 {
     if (!u->set || !u->set->h.after_commit || u->registered)
@@ -405,7 +404,7 @@ int nana__hooks_register(struct nana_table *t, struct nana_hook_use *u, sqlite3 
     return SQLITE_OK;
 }
 
-void nana__hooks_settle(struct nana_table *t, struct nana_hook_use *u, sqlite3 *conn,
+void nana__hooks_settle(struct nana_table *t, struct nana_hook_use *u, struct nana_conn *conn,
                         bool committed)
 {
     struct nana_hook_exec *c = t->hooks.exec;

@@ -22,6 +22,11 @@
  *   rows.c        the row set of nana_fetch_rows: a result read in place,
  *                 held by its future as a payload.
  *   backend.c     connections: local SQLite.
+ *   conn.h        the statement seam: every file above except the
+ *                 local-only ones (backend.c, backup.c, authorize.c) and
+ *                 engine.c / handle.c (a later pass) prepares, binds,
+ *                 steps and reads through it, never sqlite3_* (test/arch-
+ *                 job-code-... checks it); static inlines, no object.
  *   future.c      nana_future_t; knows no engine: an awaiting thread helps
  *                 through the hook whoever resolves the future installed.
  *   cq.c futuretext.c
@@ -32,10 +37,11 @@
  *   cache.c cachepolicy.c codec.c json.c validate.c status.c crypt.c
  *                 leaves used by many (crypt.c: the AEAD of encrypted
  *                 roots, whose values table.c seals and opens).
- *   dqconn.c dqwire.c
+ *   dqstmt.c dqconn.c dqwire.c
  *                 a client of dqlite's wire protocol, for a replicated
- *                 backend (lib/dqlite.h, its own header): used by nothing
- *                 yet.
+ *                 backend (lib/dqlite.h, its own header), and the
+ *                 statement seam over it (dqstmt.c): used by nothing
+ *                 but tests yet.
  */
 #ifndef NANA_INTERNAL_H
 #define NANA_INTERNAL_H
@@ -47,6 +53,8 @@
 #include <stdint.h>
 
 #include <sqlite3.h>
+
+#include "conn.h"
 
 #include "nanasqlite.h"
 
@@ -575,6 +583,13 @@ bool nana__backend_read_only(const struct nana_backend *b);
 const char *nana__backend_error_hint(sqlite3 *conn, int rc);
 /* Is conn's file in a directory this process cannot create files in? */
 bool nana__backend_dir_unwritable(sqlite3 *conn);
+/* The hint for a failure on a connection of the seam: the local
+ * backend's, or none (another backend's messages say it all). */
+static inline const char *nana__conn_error_hint(struct nana_conn *c, int rc)
+{
+    sqlite3 *db = nana__conn_local_db(c);
+    return db ? nana__backend_error_hint(db, rc) : "";
+}
 
 /* ---------------------------------------------------------------- jobs */
 
@@ -605,6 +620,12 @@ struct nana_exec {
     int reader;
     struct nana_engine *engine;
 };
+
+/* The job's connection, as the seam (conn.h) speaks to it. */
+static inline struct nana_conn *nana__exec_conn(const struct nana_exec *ex)
+{
+    return nana__conn_local(ex->conn);
+}
 
 struct nana_job_ops {
     void (*run)(struct nana_job *job, struct nana_exec *ex);
@@ -844,12 +865,12 @@ nana_status_t nana__hooks_before_delete(const struct nana_hookset *s, const char
  * table t, on conn; in_txn: in a transaction (logs its row).  SQLite's code
  * (SQLITE_NOMEM: the keys' memory could not be reserved); on failure u is
  * not counted.  Role held. */
-int nana__hooks_register(struct nana_table *t, struct nana_hook_use *u, sqlite3 *conn,
+int nana__hooks_register(struct nana_table *t, struct nana_hook_use *u, struct nana_conn *conn,
                          bool in_txn);
 /* At u's settle (role held): gives its keys when its write committed,
  * calls after_commit once the table's last counted job settled, and drops
  * u's set. */
-void nana__hooks_settle(struct nana_table *t, struct nana_hook_use *u, sqlite3 *conn,
+void nana__hooks_settle(struct nana_table *t, struct nana_hook_use *u, struct nana_conn *conn,
                         bool committed);
 
 /* ------------------------------------------------------------- table.c */
@@ -869,7 +890,7 @@ enum nana_stmt_id {
     NANA__ST_SCAN_AFTER, /* key > ?1 AND key < ?2 ORDER BY key LIMIT ?3 */
     NANA__ST_GET_MANY,   /* key IN (?, ...) ORDER BY key: as many parameters as
                             fit, up to NANA_GET_MANY_MAX (the statement's
-                            sqlite3_bind_parameter_count() says how many) */
+                            nana__stmt_bind_count() says how many) */
     NANA__ST_COUNT_OF
 };
 
@@ -881,10 +902,10 @@ struct nana_table {
      * this table queue behind them instead of answering from the cache. */
     atomic_int pending_table_ops;
     struct nana_table_hooks hooks;          /* hooks.c */
-    sqlite3_stmt *stmts[NANA__ST_COUNT_OF]; /* executor only */
+    struct nana_stmt *stmts[NANA__ST_COUNT_OF]; /* executor only */
     /* The get statement on each reader connection: [slot - 1], used only
      * by the thread running that reader. */
-    sqlite3_stmt *reader_get[NANA_READERS_MAX];
+    struct nana_stmt *reader_get[NANA_READERS_MAX];
     char name[NANA_TABLE_NAME_MAX + 1];
 };
 
@@ -917,7 +938,10 @@ struct nana_table *nana__table_lookup(struct nana_tables *ts, const char *name,
 /* Queues a sweep of t's cache on e, taken with nana__cache_sweep_claim();
  * nobody waits for it. */
 void nana__table_queue_sweep(struct nana_table *t, struct nana_engine *e);
-/* CREATE TABLE IF NOT EXISTS of the dict layout, on conn: SQLite's code. */
+/* CREATE TABLE IF NOT EXISTS of the dict layout, on conn: SQLite's code.
+ * This, check_layout and load take handle.c's local sqlite3 handle (its
+ * open path is local-only until the later pass); jobs reach the same code
+ * through the seam. */
 int nana__table_create(sqlite3 *conn, const char *name);
 /* Can the dict use table name on conn -- a table with columns key and
  * value of TEXT (or no) affinity, key unique byte for byte, a rowid -- as
@@ -929,11 +953,12 @@ nana_status_t nana__table_check_layout(sqlite3 *conn, const char *name, char **w
  * it, in order with the queued jobs; NULL when out of memory. */
 struct nana_job *nana__table_create_job(const char *name);
 /* The table's statement id on conn, prepared on first use.  Executor only. */
-sqlite3_stmt *nana__table_stmt(struct nana_table *t, sqlite3 *conn, enum nana_stmt_id id,
-                               int *rc);
+struct nana_stmt *nana__table_stmt(struct nana_table *t, struct nana_conn *conn,
+                                   enum nana_stmt_id id, int *rc);
 /* The get statement of t on reader connection slot (1..NANA_READERS_MAX),
  * conn, prepared on first use.  Only the thread running that reader. */
-sqlite3_stmt *nana__table_reader_get(struct nana_table *t, sqlite3 *conn, int slot, int *rc);
+struct nana_stmt *nana__table_reader_get(struct nana_table *t, struct nana_conn *conn, int slot,
+                                         int *rc);
 /* Finalizes every table's statement on reader slot (before it closes). */
 void nana__tables_reader_closing(struct nana_tables *ts, int slot);
 /* Forgets every key of each table the SQL just committed wrote: all tables
@@ -948,18 +973,18 @@ void nana__tables_forget_all(void *tables);
 void nana__tables_replaced(struct nana_tables *ts);
 /* Creates each table of the registry the file lacks (after a restore);
  * SQLite's code, *failed naming the table that failed.  Executor only. */
-int nana__tables_create_all(struct nana_tables *ts, sqlite3 *conn, const char **failed);
+int nana__tables_create_all(struct nana_tables *ts, struct nana_conn *conn, const char **failed);
 
 /* The stored form of a dict value, the one place where a value meets its
  * column (executor only, or the opening thread before the pool starts):
  * binds value text (len bytes, borrowed until the statement is reset) as
  * parameter idx -- the text itself, or sealed when the root encrypts;
  * SQLite's code (SQLITE_NOMEM when sealing failed). */
-int nana__table_bind_value(const struct nana_table *t, sqlite3_stmt *stmt, int idx,
+int nana__table_bind_value(const struct nana_table *t, struct nana_stmt *stmt, int idx,
                            const char *text, size_t len);
 /* The value in column col of stmt's row, decrypted and decoded: a new
  * reference, or NULL with *fault saying why. */
-json_t *nana__table_value(const struct nana_table *t, sqlite3_stmt *stmt, int col,
+json_t *nana__table_value(const struct nana_table *t, struct nana_stmt *stmt, int col,
                           enum nana_value_fault *fault);
 /* The status and message (malloc'd, may be NULL when out of memory) of a
  * value of key that nana__table_value() refused with fault. */
@@ -977,7 +1002,7 @@ struct nana_kv_item {
 void nana__table_items_free(struct nana_kv_item *items, size_t n);
 /* Reads every row of t, decoded, into *items (rowid order).  Rows that are
  * not JSON are counted in *skipped, not returned.  SQLite's code. */
-int nana__table_read_all(struct nana_table *t, sqlite3 *conn, struct nana_kv_item **items,
+int nana__table_read_all(struct nana_table *t, struct nana_conn *conn, struct nana_kv_item **items,
                          size_t *n, size_t *skipped);
 /* Replaces t's cache with items (their values taken); fully loaded unless a
  * row was skipped.  Executor only. */
@@ -1098,7 +1123,7 @@ void nana__db_set_errmsg(nana_db_t *db, char *msg);
 /* Steps stmt to its end, copying every row into a new row set, *out (NULL
  * on failure).  Returns SQLITE_DONE, the failing step's code, or
  * SQLITE_NOMEM when the set could not grow. */
-int nana__rows_read(sqlite3_stmt *stmt, nana_rows_t **out);
+int nana__rows_read(struct nana_stmt *stmt, nana_rows_t **out);
 /* The row set as a future's payload (the future frees it). */
 struct nana_future_payload *nana__rows_payload(nana_rows_t *rows);
 void nana__rows_free(nana_rows_t *rows);

@@ -37,7 +37,7 @@ struct kv_job {
     struct nana_job base;
     enum kv_kind kind;
     struct nana_table *table;
-    sqlite3 *conn;                  /* while it runs */
+    struct nana_conn *conn;         /* while it runs */
     int reader;                     /* ... on reader connection (0: the writer) */
     struct nana_staging *staged;    /* while it runs: where effects go */
     /* Inputs, owned. */

@@ -128,8 +128,8 @@ bool nana__kv_hook_register(struct kv_job *job, const char *key,
                        nana__strdupf("cannot note the write in table \"%s\" for its "
                                      "after_commit hook: %s; nothing was written",
                                      job->table->name,
-                                     rc == SQLITE_NOMEM ? sqlite3_errstr(rc)
-                                                        : sqlite3_errmsg(job->conn)));
+                                     rc == SQLITE_NOMEM ? nana__errstr(rc)
+                                                        : nana__conn_errmsg(job->conn)));
         return false;
     }
     return true;

@@ -74,10 +74,10 @@ static void job_fail(struct kv_job *job, nana_status_t st, char *msg)
 static void fail_sql(struct kv_job *job, const char *what, int rc)
 {
     char kb[NANA_KEY_MSG_SIZE];
-    const char *sqlmsg = sqlite3_errmsg(job->conn);
+    const char *sqlmsg = nana__conn_errmsg(job->conn);
     if (!sqlmsg || rc == SQLITE_NOMEM)
-        sqlmsg = sqlite3_errstr(rc);
-    const char *hint = nana__backend_error_hint(job->conn, rc);
+        sqlmsg = nana__errstr(rc);
+    const char *hint = nana__conn_error_hint(job->conn, rc);
     char *msg = job->key && job->table
                     ? nana__strdupf("%s key %s in table \"%s\": %s%s", what,
                                     nana__key_for_msg(job->key, kb, sizeof kb),
@@ -142,19 +142,19 @@ static enum row_outcome read_row(struct kv_job *job, const char *key, json_t **v
                                  enum nana_value_fault *fault)
 {
     int rc;
-    sqlite3_stmt *stmt = job->reader
-                             ? nana__table_reader_get(job->table, job->conn, job->reader, &rc)
-                             : nana__table_stmt(job->table, job->conn, NANA__ST_GET, &rc);
+    struct nana_stmt *stmt =
+        job->reader ? nana__table_reader_get(job->table, job->conn, job->reader, &rc)
+                    : nana__table_stmt(job->table, job->conn, NANA__ST_GET, &rc);
     *value = NULL;
     if (!stmt) {
         fail_sql(job, "cannot read", rc);
         return ROW_ERROR;
     }
-    if ((rc = sqlite3_bind_text(stmt, 1, key, -1, SQLITE_STATIC)) != SQLITE_OK) {
+    if ((rc = nana__stmt_bind_text(stmt, 1, key, strlen(key), NANA__BIND_BORROWED)) != SQLITE_OK) {
         fail_sql(job, "cannot read", rc);
         return ROW_ERROR;
     }
-    rc = sqlite3_step(stmt);
+    rc = nana__stmt_step(stmt);
     enum row_outcome out = ROW_ABSENT;
     if (rc == SQLITE_ROW) {
         *value = nana__table_value(job->table, stmt, 0, fault);
@@ -163,7 +163,7 @@ static enum row_outcome read_row(struct kv_job *job, const char *key, json_t **v
         fail_sql(job, "cannot read", rc);
         out = ROW_ERROR;
     }
-    sqlite3_reset(stmt);
+    nana__stmt_reset(stmt);
     return out;
 }
 
@@ -204,18 +204,18 @@ static int current_value(struct kv_job *job, struct nana_staging *sg, bool fresh
 static int write_row(struct kv_job *job, const char *key, const char *text, size_t len)
 {
     int rc;
-    sqlite3_stmt *stmt = nana__table_stmt(job->table, job->conn, NANA__ST_SET, &rc);
+    struct nana_stmt *stmt = nana__table_stmt(job->table, job->conn, NANA__ST_SET, &rc);
     if (!stmt)
         return rc;
     /* A bind that fails (a text past SQLite's length limit) would leave
      * NULL bound: the row would be written as NULL and acknowledged. */
-    if ((rc = sqlite3_bind_text(stmt, 1, key, -1, SQLITE_STATIC)) != SQLITE_OK ||
+    if ((rc = nana__stmt_bind_text(stmt, 1, key, strlen(key), NANA__BIND_BORROWED)) != SQLITE_OK ||
         (rc = nana__table_bind_value(job->table, stmt, 2, text, len)) != SQLITE_OK) {
-        sqlite3_clear_bindings(stmt);
+        nana__stmt_clear_bindings(stmt);
         return rc;
     }
-    rc = sqlite3_step(stmt);
-    sqlite3_reset(stmt);
+    rc = nana__stmt_step(stmt);
+    nana__stmt_reset(stmt);
     return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
@@ -223,15 +223,15 @@ static int write_row(struct kv_job *job, const char *key, const char *text, size
 static int delete_row(struct kv_job *job, const char *key, bool *changed)
 {
     int rc;
-    sqlite3_stmt *stmt = nana__table_stmt(job->table, job->conn, NANA__ST_DELETE, &rc);
+    struct nana_stmt *stmt = nana__table_stmt(job->table, job->conn, NANA__ST_DELETE, &rc);
     if (!stmt)
         return rc;
     *changed = false;
-    if ((rc = sqlite3_bind_text(stmt, 1, key, -1, SQLITE_STATIC)) != SQLITE_OK)
+    if ((rc = nana__stmt_bind_text(stmt, 1, key, strlen(key), NANA__BIND_BORROWED)) != SQLITE_OK)
         return rc; /* not NULL bound: that would delete the rows keyed NULL */
-    rc = sqlite3_step(stmt);
-    *changed = rc == SQLITE_DONE && sqlite3_changes(job->conn) > 0;
-    sqlite3_reset(stmt);
+    rc = nana__stmt_step(stmt);
+    *changed = rc == SQLITE_DONE && nana__conn_changes(job->conn) > 0;
+    nana__stmt_reset(stmt);
     return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
@@ -313,12 +313,12 @@ static void exec_setdefault(struct kv_job *job, struct nana_staging *sg)
  * the batch's transaction). */
 static void exec_multi(struct kv_job *job, struct nana_staging *sg, bool deleting)
 {
-    sqlite3 *conn = job->conn;
+    struct nana_conn *conn = job->conn;
     bool hooked_write = !deleting && nana__kv_hooks_write(job);
     bool hooked_delete = deleting && nana__kv_hooks_delete(job);
     if (!nana__kv_hook_register(job, NULL, job->items, job->n_items, deleting))
         return;
-    int rc = sqlite3_exec(conn, "SAVEPOINT nana_multi", NULL, NULL, NULL);
+    int rc = nana__conn_exec(conn, "SAVEPOINT nana_multi");
     if (rc != SQLITE_OK) {
         fail_sql(job, "cannot start", rc);
         return;
@@ -360,9 +360,9 @@ static void exec_multi(struct kv_job *job, struct nana_staging *sg, bool deletin
         }
     }
     if (refused) {
-        if (!sqlite3_get_autocommit(conn)) {
-            sqlite3_exec(conn, "ROLLBACK TO nana_multi", NULL, NULL, NULL);
-            sqlite3_exec(conn, "RELEASE nana_multi", NULL, NULL, NULL);
+        if (nana__conn_in_transaction(conn)) {
+            nana__conn_exec(conn, "ROLLBACK TO nana_multi");
+            nana__conn_exec(conn, "RELEASE nana_multi");
         }
         return;
     }
@@ -372,15 +372,15 @@ static void exec_multi(struct kv_job *job, struct nana_staging *sg, bool deletin
                  nana__strdupf("cannot %s key %s in table \"%s\": %s%s; no key was changed",
                                deleting ? "delete" : "write",
                                nana__key_for_msg(job->items[i].key, kb, sizeof kb),
-                               job->table->name, sqlite3_errmsg(conn),
-                               nana__backend_error_hint(job->conn, rc)));
-        if (!sqlite3_get_autocommit(conn)) {
-            sqlite3_exec(conn, "ROLLBACK TO nana_multi", NULL, NULL, NULL);
-            sqlite3_exec(conn, "RELEASE nana_multi", NULL, NULL, NULL);
+                               job->table->name, nana__conn_errmsg(conn),
+                               nana__conn_error_hint(job->conn, rc)));
+        if (nana__conn_in_transaction(conn)) {
+            nana__conn_exec(conn, "ROLLBACK TO nana_multi");
+            nana__conn_exec(conn, "RELEASE nana_multi");
         }
         return;
     }
-    rc = sqlite3_exec(conn, "RELEASE nana_multi", NULL, NULL, NULL);
+    rc = nana__conn_exec(conn, "RELEASE nana_multi");
     if (rc != SQLITE_OK) {
         fail_sql(job, "cannot finish writing", rc);
         return;
@@ -442,16 +442,16 @@ static void exec_delete(struct kv_job *job, struct nana_staging *sg)
 static bool clear_keys(struct kv_job *job)
 {
     int rc;
-    sqlite3_stmt *stmt = nana__table_stmt(job->table, job->conn, NANA__ST_KEYS, &rc);
+    struct nana_stmt *stmt = nana__table_stmt(job->table, job->conn, NANA__ST_KEYS, &rc);
     if (!stmt) {
         fail_sql(job, "cannot read", rc);
         return false;
     }
     size_t cap = 0;
     bool ok = true;
-    while (ok && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+    while (ok && (rc = nana__stmt_step(stmt)) == SQLITE_ROW) {
         /* A key holding NUL (written by something else) is seen up to it. */
-        const char *key = (const char *)sqlite3_column_text(stmt, 0);
+        const char *key = (const char *)nana__stmt_column_text(stmt, 0);
         if (!key)
             continue; /* a NULL key cannot be addressed; not ours */
         if (!nana__kv_hook_delete(job, key, true)) {
@@ -478,7 +478,7 @@ static bool clear_keys(struct kv_job *job)
         }
         job->n_items++;
     }
-    sqlite3_reset(stmt);
+    nana__stmt_reset(stmt);
     if (ok && rc != SQLITE_DONE) {
         fail_sql(job, "cannot read", rc);
         ok = false;
@@ -493,10 +493,10 @@ static void exec_clear(struct kv_job *job)
         return;
     if (!nana__kv_hook_register(job, NULL, job->items, job->n_items, true))
         return;
-    sqlite3_stmt *stmt = nana__table_stmt(job->table, job->conn, NANA__ST_CLEAR, &rc);
+    struct nana_stmt *stmt = nana__table_stmt(job->table, job->conn, NANA__ST_CLEAR, &rc);
     if (stmt) {
-        rc = sqlite3_step(stmt);
-        sqlite3_reset(stmt);
+        rc = nana__stmt_step(stmt);
+        nana__stmt_reset(stmt);
     }
     if (rc != SQLITE_DONE && rc != SQLITE_OK)
         fail_sql(job, "cannot clear", rc);
@@ -507,15 +507,15 @@ static void exec_clear(struct kv_job *job)
 static void exec_len(struct kv_job *job)
 {
     int rc;
-    sqlite3_stmt *stmt = nana__table_stmt(job->table, job->conn, NANA__ST_COUNT, &rc);
-    if (stmt && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-        job->base.result = json_integer(sqlite3_column_int64(stmt, 0));
+    struct nana_stmt *stmt = nana__table_stmt(job->table, job->conn, NANA__ST_COUNT, &rc);
+    if (stmt && (rc = nana__stmt_step(stmt)) == SQLITE_ROW) {
+        job->base.result = json_integer(nana__stmt_column_int64(stmt, 0));
         if (!job->base.result)
             job_fail(job, NANA_ENOMEM, NULL);
         rc = SQLITE_OK;
     }
     if (stmt)
-        sqlite3_reset(stmt);
+        nana__stmt_reset(stmt);
     if (rc != SQLITE_OK)
         fail_sql(job, "cannot count", rc);
 }
@@ -527,7 +527,7 @@ static void exec_scan(struct kv_job *job)
     struct nana_table *t = job->table;
     enum kv_kind kind = job->kind;
     int rc;
-    sqlite3_stmt *stmt =
+    struct nana_stmt *stmt =
         nana__table_stmt(t, job->conn, kind == KV_KEYS ? NANA__ST_KEYS : NANA__ST_ALL, &rc);
     if (!stmt) {
         fail_sql(job, "cannot read", rc);
@@ -539,9 +539,9 @@ static void exec_scan(struct kv_job *job)
         job_fail(job, NANA_ENOMEM, NULL);
         return;
     }
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-        const char *key = (const char *)sqlite3_column_text(stmt, 0);
-        size_t key_len = (size_t)sqlite3_column_bytes(stmt, 0);
+    while ((rc = nana__stmt_step(stmt)) == SQLITE_ROW) {
+        const char *key = (const char *)nana__stmt_column_text(stmt, 0);
+        size_t key_len = (size_t)nana__stmt_column_bytes(stmt, 0);
         if (!key)
             continue; /* a NULL key cannot be addressed; not ours */
         json_t *key_json = NULL, *v = NULL;
@@ -609,7 +609,7 @@ static void exec_scan(struct kv_job *job)
         }
     }
 done:
-    sqlite3_reset(stmt);
+    nana__stmt_reset(stmt);
     if (job->base.status != NANA_OK) {
         nana__json_release(out);
         return;
@@ -682,7 +682,7 @@ static void kv_run(struct nana_job *base, struct nana_exec *ex)
 {
     struct kv_job *job = KV(base);
     struct nana_staging *sg = ex->staged;
-    job->conn = ex->conn;
+    job->conn = nana__exec_conn(ex);
     job->staged = sg;
     job->reader = ex->reader;
     if (ex->reader) {

@@ -290,7 +290,7 @@ static void rmw_run(struct nana_job *base, struct nana_exec *ex)
     struct rmw_job *job = RMW(base);
     struct kv_job *kv = &job->kv;
     json_t *cur = NULL, *next, *result = NULL;
-    kv->conn = ex->conn;
+    kv->conn = nana__exec_conn(ex);
     kv->staged = ex->staged;
     int state = nana__kv_current_value(kv, ex->staged, &cur);
     if (state < 0)

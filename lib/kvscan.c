@@ -84,27 +84,28 @@ static bool read_misses(struct bulk_job *job, struct nana_staging *sg, struct na
     struct kv_job *kv = &job->kv;
     struct nana_table *t = kv->table;
     int rc;
-    sqlite3_stmt *stmt = nana__table_stmt(t, kv->conn, NANA__ST_GET_MANY, &rc);
+    struct nana_stmt *stmt = nana__table_stmt(t, kv->conn, NANA__ST_GET_MANY, &rc);
     if (!stmt) {
         nana__kv_fail_sql(kv, "cannot read", rc);
         return false;
     }
-    size_t width = (size_t)sqlite3_bind_parameter_count(stmt);
+    size_t width = (size_t)nana__stmt_bind_count(stmt);
     for (size_t from = 0; from < n_miss;) {
         /* The chunk: up to width distinct keys; unused parameters stay NULL,
          * which matches nothing. */
         size_t to = from, bound = 0;
-        sqlite3_clear_bindings(stmt);
+        nana__stmt_clear_bindings(stmt);
         while (to < n_miss && bound < width) {
             if (to == from || strcmp(miss[to]->key, miss[to - 1]->key) != 0)
-                sqlite3_bind_text(stmt, (int)++bound, miss[to]->key, -1, SQLITE_STATIC);
+                nana__stmt_bind_text(stmt, (int)++bound, miss[to]->key, strlen(miss[to]->key),
+                                     NANA__BIND_BORROWED);
             to++;
         }
         while (to < n_miss && strcmp(miss[to]->key, miss[to - 1]->key) == 0)
             to++; /* a duplicate of the last key bound belongs to this chunk */
         size_t j = from;
-        while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-            const char *key = (const char *)sqlite3_column_text(stmt, 0);
+        while ((rc = nana__stmt_step(stmt)) == SQLITE_ROW) {
+            const char *key = (const char *)nana__stmt_column_text(stmt, 0);
             if (!key)
                 continue;
             /* Rows come in key order, as the misses are sorted. */
@@ -123,9 +124,9 @@ static bool read_misses(struct bulk_job *job, struct nana_staging *sg, struct na
                               v ? NANA__PRESENT : NANA__FORGET, nana__json_ref(v));
             nana__json_release(v);
         }
-        sqlite3_reset(stmt);
+        nana__stmt_reset(stmt);
         if (rc != SQLITE_DONE) {
-            sqlite3_clear_bindings(stmt);
+            nana__stmt_clear_bindings(stmt);
             nana__kv_fail_sql(kv, "cannot read", rc);
             return false;
         }
@@ -139,7 +140,7 @@ static bool read_misses(struct bulk_job *job, struct nana_staging *sg, struct na
         }
         from = to;
     }
-    sqlite3_clear_bindings(stmt); /* the keys are the job's */
+    nana__stmt_clear_bindings(stmt); /* the keys are the job's */
     return true;
 }
 
@@ -213,7 +214,7 @@ static json_t *scan(struct bulk_job *job, const char *start, size_t start_len, b
     struct kv_job *kv = &job->kv;
     struct nana_table *t = kv->table;
     int rc;
-    sqlite3_stmt *stmt =
+    struct nana_stmt *stmt =
         nana__table_stmt(t, kv->conn, after ? NANA__ST_SCAN_AFTER : NANA__ST_SCAN_FROM, &rc);
     if (!stmt) {
         nana__kv_fail_sql(kv, "cannot read", rc);
@@ -224,16 +225,16 @@ static json_t *scan(struct bulk_job *job, const char *start, size_t start_len, b
         nana__job_fail(&kv->base, NANA_ENOMEM, NULL);
         return NULL;
     }
-    sqlite3_bind_text(stmt, 1, start, (int)start_len, SQLITE_STATIC);
+    nana__stmt_bind_text(stmt, 1, start, start_len, NANA__BIND_BORROWED);
     if (end)
-        sqlite3_bind_text(stmt, 2, end, (int)end_len, SQLITE_STATIC);
+        nana__stmt_bind_text(stmt, 2, end, end_len, NANA__BIND_BORROWED);
     else
-        sqlite3_bind_zeroblob(stmt, 2, 0);
-    sqlite3_bind_int64(stmt, 3, limit);
+        nana__stmt_bind_blob(stmt, 2, NULL, 0, NANA__BIND_BORROWED);
+    nana__stmt_bind_int64(stmt, 3, limit);
     size_t row = 0;
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-        const char *key = (const char *)sqlite3_column_text(stmt, 0);
-        size_t key_len = (size_t)sqlite3_column_bytes(stmt, 0);
+    while ((rc = nana__stmt_step(stmt)) == SQLITE_ROW) {
+        const char *key = (const char *)nana__stmt_column_text(stmt, 0);
+        size_t key_len = (size_t)nana__stmt_column_bytes(stmt, 0);
         json_t *key_json = key ? json_stringn(key, key_len) : NULL, *v = NULL, *cached = NULL;
         bool key_ok = key_json != NULL;
         enum nana_value_fault fault = NANA__VALUE_OK;
@@ -273,8 +274,8 @@ static json_t *scan(struct bulk_job *job, const char *start, size_t start_len, b
         }
         row++;
     }
-    sqlite3_reset(stmt);
-    sqlite3_clear_bindings(stmt);
+    nana__stmt_reset(stmt);
+    nana__stmt_clear_bindings(stmt);
     if (kv->base.status == NANA_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
         nana__kv_fail_sql(kv, "cannot read", rc);
     if (kv->base.status != NANA_OK) {
@@ -352,7 +353,7 @@ static void exec_page(struct bulk_job *job)
 static void bulk_run(struct nana_job *base, struct nana_exec *ex)
 {
     struct bulk_job *job = BULK(base);
-    job->kv.conn = ex->conn;
+    job->kv.conn = nana__exec_conn(ex);
     job->kv.staged = ex->staged;
     switch (job->kind) {
     case BULK_GET:

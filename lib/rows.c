@@ -120,36 +120,36 @@ static inline void end_record(struct builder *b)
 }
 
 /* One row of stmt into a record; false: out of memory.  One
- * sqlite3_column_value() per cell: each sqlite3_column_*() call checks the
+ * nana__stmt_column_value() per cell: each nana__stmt_column_*() call checks the
  * statement and its column again. */
-static inline bool read_row(struct builder *b, sqlite3_stmt *stmt, size_t n_cols)
+static inline bool read_row(struct builder *b, struct nana_stmt *stmt, size_t n_cols)
 {
     size_t rec = start_record(b, n_cols);
     if (!rec)
         return false;
     for (size_t i = 0; i < n_cols; i++) {
-        sqlite3_value *v = sqlite3_column_value(stmt, (int)i);
+        struct nana_value *v = nana__stmt_column_value(stmt, (int)i);
         struct cell c = {.len = 0};
         const void *bytes;
-        switch (sqlite3_value_type(v)) {
+        switch (nana__value_type(v)) {
         case SQLITE_INTEGER:
             c.type = NANA_CELL_INTEGER;
-            c.v.i = sqlite3_value_int64(v);
+            c.v.i = nana__value_int64(v);
             break;
         case SQLITE_FLOAT:
             c.type = NANA_CELL_REAL;
-            c.v.d = sqlite3_value_double(v);
+            c.v.d = nana__value_double(v);
             break;
         case SQLITE_TEXT:
             c.type = NANA_CELL_TEXT;
-            if (!(bytes = sqlite3_value_text(v))) /* could not be made: out of memory */
+            if (!(bytes = nana__value_text(v))) /* could not be made: out of memory */
                 return false;
             goto copy;
         case SQLITE_BLOB:
             c.type = NANA_CELL_BLOB;
-            bytes = sqlite3_value_blob(v); /* NULL for an empty BLOB */
+            bytes = nana__value_blob(v); /* NULL for an empty BLOB */
         copy:
-            c.len = (uint32_t)sqlite3_value_bytes(v);
+            c.len = (uint32_t)nana__value_bytes(v);
             if (!(c.v.off = put_bytes(b, bytes, c.len)))
                 return false;
             break;
@@ -171,10 +171,10 @@ static void rows_destroy(struct nana_future_payload *p)
     free(container_of(p, struct nana_rows, payload));
 }
 
-int nana__rows_read(sqlite3_stmt *stmt, nana_rows_t **out)
+int nana__rows_read(struct nana_stmt *stmt, nana_rows_t **out)
 {
     struct builder b = {.cap = INITIAL_BLOCK, .top = ALIGN8(sizeof(struct nana_rows))};
-    size_t n_cols = (size_t)sqlite3_column_count(stmt), n_rows = 0;
+    size_t n_cols = (size_t)nana__stmt_column_count(stmt), n_rows = 0;
     int rc = SQLITE_NOMEM;
     *out = NULL;
     if (!(b.base = malloc(b.cap)))
@@ -182,7 +182,7 @@ int nana__rows_read(sqlite3_stmt *stmt, nana_rows_t **out)
 
     size_t names = start_record(&b, n_cols);
     for (size_t i = 0; names && i < n_cols; i++) {
-        const char *name = sqlite3_column_name(stmt, (int)i);
+        const char *name = nana__stmt_column_name(stmt, (int)i);
         struct cell c = {.type = NANA_CELL_TEXT, .len = name ? (uint32_t)strlen(name) : 0};
         if (!name || !(c.v.off = put_bytes(&b, name, c.len)))
             names = 0;
@@ -193,7 +193,7 @@ int nana__rows_read(sqlite3_stmt *stmt, nana_rows_t **out)
         goto fail;
     end_record(&b);
 
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+    while ((rc = nana__stmt_step(stmt)) == SQLITE_ROW) {
         if (!read_row(&b, stmt, n_cols)) {
             rc = SQLITE_NOMEM;
             goto fail;

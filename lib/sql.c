@@ -23,7 +23,7 @@ struct sql_job {
     struct nana_tables *tables;
     struct nana_auth *auth;     /* the connection's it runs on */
     struct nana_auth *reader_auth; /* the root's, per reader connection */
-    sqlite3 *conn;        /* while it runs */
+    struct nana_conn *conn; /* while it runs */
     char *sql;
     char *count_sql;      /* NANA__SHAPE_PAGE: the total's statement */
     json_t *params;       /* copy; for execute_many the array of sets */
@@ -74,26 +74,26 @@ bad_value:
 
 /* ------------------------------------------------------ binding, results */
 
-static nana_status_t bind_value(sqlite3_stmt *stmt, int idx, json_t *v, char **why)
+static nana_status_t bind_value(struct nana_stmt *stmt, int idx, json_t *v, char **why)
 {
     int rc;
     switch (json_typeof(v)) {
     case JSON_INTEGER:
-        rc = sqlite3_bind_int64(stmt, idx, json_integer_value(v));
+        rc = nana__stmt_bind_int64(stmt, idx, json_integer_value(v));
         break;
     case JSON_REAL:
-        rc = sqlite3_bind_double(stmt, idx, json_real_value(v));
+        rc = nana__stmt_bind_double(stmt, idx, json_real_value(v));
         break;
     case JSON_STRING:
-        rc = sqlite3_bind_text(stmt, idx, json_string_value(v), (int)json_string_length(v),
-                               SQLITE_TRANSIENT);
+        rc = nana__stmt_bind_text(stmt, idx, json_string_value(v), json_string_length(v),
+                                  NANA__BIND_COPY);
         break;
     case JSON_TRUE:
     case JSON_FALSE:
-        rc = sqlite3_bind_int(stmt, idx, json_is_true(v));
+        rc = nana__stmt_bind_int64(stmt, idx, json_is_true(v));
         break;
     case JSON_NULL:
-        rc = sqlite3_bind_null(stmt, idx);
+        rc = nana__stmt_bind_null(stmt, idx);
         break;
     case JSON_OBJECT: {
         json_t *b = json_object_get(v, "$blob");
@@ -105,7 +105,7 @@ static nana_status_t bind_value(sqlite3_stmt *stmt, int idx, json_t *v, char **w
             *why = nana__strdupf("parameter %d: an object must be {\"$blob\": \"<base64>\"}", idx);
             return NANA_ETYPE;
         }
-        rc = sqlite3_bind_blob(stmt, idx, data, (int)n, free);
+        rc = nana__stmt_bind_blob(stmt, idx, data, n, NANA__BIND_FREE);
         break;
     }
     default:
@@ -113,16 +113,16 @@ static nana_status_t bind_value(sqlite3_stmt *stmt, int idx, json_t *v, char **w
         return NANA_ETYPE;
     }
     if (rc != SQLITE_OK) {
-        *why = nana__strdupf("parameter %d: %s", idx, sqlite3_errstr(rc));
+        *why = nana__strdupf("parameter %d: %s", idx, nana__errstr(rc));
         return nana__status_from_sqlite(rc);
     }
     return NANA_OK;
 }
 
-static nana_status_t bind_params(sqlite3_stmt *stmt, json_t *params, char **why)
+static nana_status_t bind_params(struct nana_stmt *stmt, json_t *params, char **why)
 {
-    int expected = sqlite3_bind_parameter_count(stmt);
-    sqlite3_clear_bindings(stmt);
+    int expected = nana__stmt_bind_count(stmt);
+    nana__stmt_clear_bindings(stmt);
     if (!params || json_is_null(params)) {
         if (expected == 0)
             return NANA_OK;
@@ -156,12 +156,12 @@ static nana_status_t bind_params(sqlite3_stmt *stmt, json_t *params, char **why)
             return NANA_EINVAL;
         }
         if (name[0] == ':' || name[0] == '@' || name[0] == '$') {
-            idx = sqlite3_bind_parameter_index(stmt, name);
+            idx = nana__stmt_bind_index(stmt, name);
         } else {
             char prefixed[NANA_TABLE_NAME_MAX + 2];
             for (const char *p = ":@$"; *p && !idx && strlen(name) <= NANA_TABLE_NAME_MAX; p++) {
                 snprintf(prefixed, sizeof prefixed, "%c%s", *p, name);
-                idx = sqlite3_bind_parameter_index(stmt, prefixed);
+                idx = nana__stmt_bind_index(stmt, prefixed);
             }
         }
         if (idx == 0) {
@@ -180,33 +180,33 @@ static nana_status_t bind_params(sqlite3_stmt *stmt, json_t *params, char **why)
     return NANA_OK;
 }
 
-static json_t *column_json(sqlite3_stmt *stmt, int i)
+static json_t *column_json(struct nana_stmt *stmt, int i)
 {
-    switch (sqlite3_column_type(stmt, i)) {
+    switch (nana__stmt_column_type(stmt, i)) {
     case SQLITE_INTEGER:
-        return json_integer(sqlite3_column_int64(stmt, i));
+        return json_integer(nana__stmt_column_int64(stmt, i));
     case SQLITE_FLOAT:
-        return json_real(sqlite3_column_double(stmt, i));
+        return json_real(nana__stmt_column_double(stmt, i));
     case SQLITE_TEXT: {
-        const char *text = (const char *)sqlite3_column_text(stmt, i);
-        return text ? nana__rows_text_json(text, (size_t)sqlite3_column_bytes(stmt, i)) : NULL;
+        const char *text = (const char *)nana__stmt_column_text(stmt, i);
+        return text ? nana__rows_text_json(text, (size_t)nana__stmt_column_bytes(stmt, i)) : NULL;
     }
     case SQLITE_BLOB:
-        return nana__base64_json(sqlite3_column_blob(stmt, i),
-                                 (size_t)sqlite3_column_bytes(stmt, i));
+        return nana__base64_json(nana__stmt_column_blob(stmt, i),
+                                 (size_t)nana__stmt_column_bytes(stmt, i));
     default:
         return json_null();
     }
 }
 
-static json_t *row_json(sqlite3_stmt *stmt, bool as_object)
+static json_t *row_json(struct nana_stmt *stmt, bool as_object)
 {
-    int n = sqlite3_column_count(stmt);
+    int n = nana__stmt_column_count(stmt);
     json_t *row = as_object ? json_object() : json_array();
     for (int i = 0; row && i < n; i++) {
         json_t *v = column_json(stmt, i);
         int rc = !v ? -1
-                 : as_object ? json_object_set_new(row, sqlite3_column_name(stmt, i), v)
+                 : as_object ? json_object_set_new(row, nana__stmt_column_name(stmt, i), v)
                              : json_array_append_new(row, v);
         if (rc != 0) {
             json_decref(row);
@@ -225,8 +225,8 @@ static void sql_fail(struct sql_job *job, nana_status_t st, char *msg)
 
 static void sql_fail_sqlite(struct sql_job *job, int rc)
 {
-    sqlite3 *conn = job->conn;
-    const char *msg = sqlite3_errmsg(conn);
+    struct nana_conn *conn = job->conn;
+    const char *msg = nana__conn_errmsg(conn);
     /* Refused by the authorizer: an input problem, not a database one. */
     /* SQLite reports a denied function as a plain error: the authorizer's
      * note says it was a refusal all the same. */
@@ -234,18 +234,18 @@ static void sql_fail_sqlite(struct sql_job *job, int rc)
     if (job->auth->denied)
         msg = job->auth->denied;
     nana_status_t st = refused ? NANA_EINVAL : nana__status_from_sqlite(rc);
-    sql_fail(job, st, nana__strdupf("%s: %s%s", job->what, msg ? msg : sqlite3_errstr(rc),
-                                    nana__backend_error_hint(job->conn, rc)));
+    sql_fail(job, st, nana__strdupf("%s: %s%s", job->what, msg ? msg : nana__errstr(rc),
+                                    nana__conn_error_hint(job->conn, rc)));
 }
 
 /* Prepares exactly one statement with the job's authorizer mode. */
-static sqlite3_stmt *prepare_one(struct sql_job *job, const char *sql)
+static struct nana_stmt *prepare_one(struct sql_job *job, const char *sql)
 {
     struct sql_job *sj = job;
-    sqlite3_stmt *stmt = NULL;
+    struct nana_stmt *stmt = NULL;
     const char *tail = NULL;
     nana__auth_begin(job->auth, sj->auth_mode, sj->table[0] ? sj->table : NULL);
-    int rc = sqlite3_prepare_v2(job->conn, sql, -1, &stmt, &tail);
+    int rc = nana__conn_prepare(job->conn, sql, -1, false, &stmt, &tail);
     nana__auth_end(job->auth);
     if (rc != SQLITE_OK) {
         sql_fail_sqlite(job, rc);
@@ -256,14 +256,14 @@ static sqlite3_stmt *prepare_one(struct sql_job *job, const char *sql)
         return NULL;
     }
     if (!nana__tail_is_empty(tail)) {
-        sqlite3_finalize(stmt);
+        nana__stmt_finalize(stmt);
         sql_fail(job, NANA_EINVAL,
                  nana__strdupf("%s: exactly one SQL statement per call; nothing was run",
                                sj->what));
         return NULL;
     }
-    if (sj->read_only && !sqlite3_stmt_readonly(stmt)) {
-        sqlite3_finalize(stmt);
+    if (sj->read_only && !nana__stmt_readonly(stmt)) {
+        nana__stmt_finalize(stmt);
         sql_fail(job, NANA_EINVAL,
                  nana__strdupf("%s runs read-only statements; use nana_execute to write",
                                sj->what));
@@ -273,11 +273,11 @@ static sqlite3_stmt *prepare_one(struct sql_job *job, const char *sql)
 }
 
 /* Steps stmt to the end, collecting rows as the shape wants. */
-static int run_stmt(sqlite3_stmt *stmt, json_t *rows, bool as_object, bool first_only,
+static int run_stmt(struct nana_stmt *stmt, json_t *rows, bool as_object, bool first_only,
                     json_t **first)
 {
     int rc;
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+    while ((rc = nana__stmt_step(stmt)) == SQLITE_ROW) {
         if (first && !*first) {
             *first = row_json(stmt, as_object);
             if (!*first)
@@ -294,22 +294,22 @@ static int run_stmt(sqlite3_stmt *stmt, json_t *rows, bool as_object, bool first
     return rc;
 }
 
-/* Rows the statement itself changed (not its triggers').  sqlite3_changes()
+/* Rows the statement itself changed (not its triggers').  nana__conn_changes()
  * keeps the last INSERT/UPDATE/DELETE's count through other statements, so
  * it counts only when the total moved while this one ran. */
-static int64_t stmt_changes(sqlite3_stmt *stmt, sqlite3_int64 total_before)
+static int64_t stmt_changes(struct nana_stmt *stmt, int64_t total_before)
 {
-    sqlite3 *conn = sqlite3_db_handle(stmt);
-    if (sqlite3_stmt_readonly(stmt) || sqlite3_total_changes64(conn) == total_before)
+    struct nana_conn *conn = nana__stmt_conn(stmt);
+    if (nana__stmt_readonly(stmt) || nana__conn_total_changes(conn) == total_before)
         return 0;
-    return sqlite3_changes64(conn);
+    return nana__conn_changes(conn);
 }
 
-static json_t *column_names(sqlite3_stmt *stmt)
+static json_t *column_names(struct nana_stmt *stmt)
 {
     json_t *cols = json_array();
-    for (int i = 0; cols && i < sqlite3_column_count(stmt); i++)
-        json_array_append_new(cols, json_string(sqlite3_column_name(stmt, i)));
+    for (int i = 0; cols && i < nana__stmt_column_count(stmt); i++)
+        json_array_append_new(cols, json_string(nana__stmt_column_name(stmt, i)));
     return cols;
 }
 
@@ -331,22 +331,22 @@ static int schema_booleans(json_t *rows)
     return 0;
 }
 
-static json_t *shape_result(struct sql_job *job, sqlite3_stmt *stmt, int *rc_out)
+static json_t *shape_result(struct sql_job *job, struct nana_stmt *stmt, int *rc_out)
 {
     struct sql_job *sj = job;
-    sqlite3 *conn = job->conn;
+    struct nana_conn *conn = job->conn;
     json_t *rows = NULL, *first = NULL, *out = NULL;
     int rc;
 
     switch (sj->shape) {
     case NANA__SHAPE_EXEC: {
-        sqlite3_int64 total_before = sqlite3_total_changes64(conn);
+        int64_t total_before = nana__conn_total_changes(conn);
         rows = json_array();
         rc = run_stmt(stmt, rows, false, false, NULL);
         if (rc == SQLITE_DONE)
             out = json_pack("{s:o, s:o, s:I, s:I}", "columns", column_names(stmt), "rows", rows,
                             "changes", (json_int_t)stmt_changes(stmt, total_before),
-                            "last_insert_rowid", (json_int_t)sqlite3_last_insert_rowid(conn));
+                            "last_insert_rowid", (json_int_t)nana__conn_last_insert_rowid(conn));
         else
             json_decref(rows);
         break;
@@ -373,15 +373,15 @@ static json_t *shape_result(struct sql_job *job, sqlite3_stmt *stmt, int *rc_out
         break;
     case NANA__SHAPE_COLUMN: {
         rows = json_array();
-        while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+        while ((rc = nana__stmt_step(stmt)) == SQLITE_ROW)
             json_array_append_new(rows, column_json(stmt, 0));
         out = rows;
         break;
     }
     case NANA__SHAPE_SCALAR:
-        rc = sqlite3_step(stmt);
+        rc = nana__stmt_step(stmt);
         if (rc == SQLITE_ROW) {
-            out = json_integer(sqlite3_column_int64(stmt, 0));
+            out = json_integer(nana__stmt_column_int64(stmt, 0));
             rc = run_stmt(stmt, NULL, false, false, NULL); /* RETURNING: finish */
         } else if (rc == SQLITE_DONE) {
             /* No row: an upsert whose DO NOTHING fired, as NanaSQLite's. */
@@ -389,21 +389,21 @@ static json_t *shape_result(struct sql_job *job, sqlite3_stmt *stmt, int *rc_out
         }
         break;
     case NANA__SHAPE_ANY_ROW:
-        rc = sqlite3_step(stmt);
+        rc = nana__stmt_step(stmt);
         if (rc == SQLITE_ROW || rc == SQLITE_DONE) {
             out = json_boolean(rc == SQLITE_ROW);
             rc = SQLITE_DONE;
         }
         break;
     case NANA__SHAPE_CHANGES: {
-        sqlite3_int64 total_before = sqlite3_total_changes64(conn);
+        int64_t total_before = nana__conn_total_changes(conn);
         rc = run_stmt(stmt, NULL, false, false, NULL);
         out = json_integer(stmt_changes(stmt, total_before));
         break;
     }
     case NANA__SHAPE_ROWID:
         rc = run_stmt(stmt, NULL, false, false, NULL);
-        out = json_integer(sqlite3_last_insert_rowid(conn));
+        out = json_integer(nana__conn_last_insert_rowid(conn));
         break;
     default:
         rc = run_stmt(stmt, NULL, false, false, NULL);
@@ -417,9 +417,9 @@ static json_t *shape_result(struct sql_job *job, sqlite3_stmt *stmt, int *rc_out
     return out;
 }
 
-static void exec_many(struct sql_job *job, sqlite3_stmt *stmt)
+static void exec_many(struct sql_job *job, struct nana_stmt *stmt)
 {
-    sqlite3 *conn = job->conn;
+    struct nana_conn *conn = job->conn;
     json_t *sets = job->params;
     int64_t total = 0;
     size_t i;
@@ -433,14 +433,14 @@ static void exec_many(struct sql_job *job, sqlite3_stmt *stmt)
             free(why);
             return;
         }
-        sqlite3_int64 total_before = sqlite3_total_changes64(conn);
+        int64_t total_before = nana__conn_total_changes(conn);
         int rc = run_stmt(stmt, NULL, false, false, NULL);
         int64_t changed = stmt_changes(stmt, total_before);
-        sqlite3_reset(stmt);
+        nana__stmt_reset(stmt);
         if (rc != SQLITE_DONE) {
             sql_fail(job, (rc & 0xff) == SQLITE_AUTH ? NANA_EINVAL : nana__status_from_sqlite(rc),
                      nana__strdupf("%s: row %zu: %s%s; nothing was written", job->what, i,
-                                   sqlite3_errmsg(conn), nana__backend_error_hint(conn, rc)));
+                                   nana__conn_errmsg(conn), nana__conn_error_hint(conn, rc)));
             return;
         }
         total += changed;
@@ -449,7 +449,7 @@ static void exec_many(struct sql_job *job, sqlite3_stmt *stmt)
 }
 
 /* The row set: steps stmt into job->rows. */
-static void read_rows(struct sql_job *job, sqlite3_stmt *stmt)
+static void read_rows(struct sql_job *job, struct nana_stmt *stmt)
 {
     int rc = nana__rows_read(stmt, &job->rows);
     if (rc == SQLITE_NOMEM)
@@ -461,19 +461,19 @@ static void read_rows(struct sql_job *job, sqlite3_stmt *stmt)
 static void sql_run(struct nana_job *base, struct nana_exec *ex)
 {
     struct sql_job *job = container_of(base, struct sql_job, base), *sj = job;
-    sqlite3 *conn = job->conn = ex->conn;
+    struct nana_conn *conn = job->conn = nana__exec_conn(ex);
     if (ex->reader)
         job->auth = &job->reader_auth[ex->reader - 1]; /* that connection's */
-    bool savepoint = job->write && !sqlite3_get_autocommit(conn);
+    bool savepoint = job->write && nana__conn_in_transaction(conn);
     nana__auth_begin(job->auth, NANA__AUTH_OFF, NULL);
 
     /* A savepoint, so that a failed job leaves nothing behind even when
      * it had already written rows (execute_many). */
-    if (savepoint && sqlite3_exec(conn, "SAVEPOINT nana_sql", NULL, NULL, NULL) != SQLITE_OK) {
-        sql_fail_sqlite(job, sqlite3_errcode(conn));
+    if (savepoint && nana__conn_exec(conn, "SAVEPOINT nana_sql") != SQLITE_OK) {
+        sql_fail_sqlite(job, nana__conn_errcode(conn));
         return;
     }
-    sqlite3_stmt *stmt = prepare_one(job, sj->sql);
+    struct nana_stmt *stmt = prepare_one(job, sj->sql);
     if (stmt) {
         if (sj->shape == NANA__SHAPE_MANY) {
             exec_many(job, stmt);
@@ -497,7 +497,7 @@ static void sql_run(struct nana_job *base, struct nana_exec *ex)
             }
             free(why);
         }
-        sqlite3_finalize(stmt);
+        nana__stmt_finalize(stmt);
     }
 
     if (job->base.status == NANA_OK && sj->shape == NANA__SHAPE_SCHEMA &&
@@ -505,32 +505,32 @@ static void sql_run(struct nana_job *base, struct nana_exec *ex)
         sql_fail(job, NANA_ENOTFOUND, nana__strdupf("no table \"%s\"", sj->table));
 
     if (job->base.status == NANA_OK && sj->shape == NANA__SHAPE_PAGE) {
-        sqlite3_stmt *count = prepare_one(job, sj->count_sql);
+        struct nana_stmt *count = prepare_one(job, sj->count_sql);
         if (count) {
             char *why = NULL;
             nana_status_t st = bind_params(count, sj->params, &why);
             if (st != NANA_OK) {
                 sql_fail(job, st, why);
                 why = NULL;
-            } else if (sqlite3_step(count) == SQLITE_ROW) {
+            } else if (nana__stmt_step(count) == SQLITE_ROW) {
                 json_t *page = json_pack("{s:o, s:I, s:I, s:I}", "rows", job->base.result, "total",
-                                         (json_int_t)sqlite3_column_int64(count, 0), "limit",
+                                         (json_int_t)nana__stmt_column_int64(count, 0), "limit",
                                          (json_int_t)sj->limit, "offset", (json_int_t)sj->offset);
                 job->base.result = page;
                 if (!page)
                     sql_fail(job, NANA_ENOMEM, NULL);
             } else {
-                sql_fail_sqlite(job, sqlite3_errcode(conn));
+                sql_fail_sqlite(job, nana__conn_errcode(conn));
             }
             free(why);
-            sqlite3_finalize(count);
+            nana__stmt_finalize(count);
         }
     }
 
-    if (savepoint && !sqlite3_get_autocommit(conn)) {
+    if (savepoint && nana__conn_in_transaction(conn)) {
         if (job->base.status != NANA_OK)
-            sqlite3_exec(conn, "ROLLBACK TO nana_sql", NULL, NULL, NULL);
-        sqlite3_exec(conn, "RELEASE nana_sql", NULL, NULL, NULL);
+            nana__conn_exec(conn, "ROLLBACK TO nana_sql");
+        nana__conn_exec(conn, "RELEASE nana_sql");
     }
 }
 

@@ -30,14 +30,14 @@ static void info_run(struct nana_job *base, struct nana_exec *ex)
     int64_t n = 0;
     switch (job->kind) {
     case INFO_ROWID:
-        n = sqlite3_last_insert_rowid(ex->conn);
+        n = nana__conn_last_insert_rowid(nana__exec_conn(ex));
         break;
     case INFO_CHANGES:
-        n = sqlite3_changes64(ex->conn);
+        n = nana__conn_changes(nana__exec_conn(ex));
         break;
     case INFO_SIZE: {
         /* "" for an in-memory or temporary database: no file. */
-        const char *path = sqlite3_db_filename(ex->conn, "main");
+        const char *path = nana__conn_filename(nana__exec_conn(ex));
         struct stat sb;
         if (path && *path) {
             if (stat(path, &sb) != 0) {

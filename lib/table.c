@@ -75,7 +75,7 @@ void nana__tables_close(struct nana_tables *ts)
     pthread_mutex_lock(&ts->lock);
     for (struct nana_table *t = ts->list; t; t = t->next) {
         for (int i = 0; i < NANA__ST_COUNT_OF; i++) {
-            sqlite3_finalize(t->stmts[i]);
+            nana__stmt_finalize(t->stmts[i]);
             t->stmts[i] = NULL;
         }
         nana__hooks_close(&t->hooks);
@@ -150,14 +150,19 @@ void nana__tables_forget_all(void *tables)
 
 /* ----------------------------------------------------- the dict layout */
 
-int nana__table_create(sqlite3 *conn, const char *name)
+static int create_on(struct nana_conn *conn, const char *name)
 {
     /* The name was validated ([A-Za-z_][A-Za-z0-9_]*): quoting is enough.
      * NanaSQLite's layout, so both libraries share files. */
     char sql[256];
     snprintf(sql, sizeof sql,
              "CREATE TABLE IF NOT EXISTS \"%s\" (key TEXT PRIMARY KEY, value TEXT)", name);
-    return sqlite3_exec(conn, sql, NULL, NULL, NULL);
+    return nana__conn_exec(conn, sql);
+}
+
+int nana__table_create(sqlite3 *db, const char *name)
+{
+    return create_on(nana__conn_local(db), name);
 }
 
 /* SQLite's affinity of a column declared decl (datatype3.html, 3.1). */
@@ -176,24 +181,24 @@ static const char *affinity_of(const char *decl)
 
 /* The first column of the first row of sql with ?1 bound to name, copied
  * into out; *found: there was a row.  SQLite's code. */
-static int first_text(sqlite3 *conn, const char *sql, const char *name, char *out, size_t size,
-                      bool *found)
+static int first_text(struct nana_conn *conn, const char *sql, const char *name, char *out,
+                      size_t size, bool *found)
 {
-    sqlite3_stmt *stmt = NULL;
+    struct nana_stmt *stmt = NULL;
     out[0] = '\0';
     *found = false;
-    int rc = sqlite3_prepare_v2(conn, sql, -1, &stmt, NULL);
+    int rc = nana__conn_prepare(conn, sql, -1, false, &stmt, NULL);
     if (rc == SQLITE_OK) {
-        sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
-        rc = sqlite3_step(stmt);
+        nana__stmt_bind_text(stmt, 1, name, strlen(name), NANA__BIND_BORROWED);
+        rc = nana__stmt_step(stmt);
         if (rc == SQLITE_ROW) {
-            const char *text = (const char *)sqlite3_column_text(stmt, 0);
+            const char *text = (const char *)nana__stmt_column_text(stmt, 0);
             snprintf(out, size, "%s", text ? text : "");
             *found = true;
         }
         rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
     }
-    sqlite3_finalize(stmt);
+    nana__stmt_finalize(stmt);
     return rc;
 }
 
@@ -225,7 +230,7 @@ static bool affinity_keeps_text(const char *decl)
     return strcmp(a, "TEXT") == 0 || strcmp(a, "BLOB") == 0;
 }
 
-nana_status_t nana__table_check_layout(sqlite3 *conn, const char *name, char **why)
+static nana_status_t check_layout_on(struct nana_conn *conn, const char *name, char **why)
 {
     char type[16], key_type[256], value_type[256], unique[NANA_TABLE_NAME_MAX + 64];
     bool found_table, has_key, has_value, has_unique;
@@ -236,12 +241,12 @@ nana_status_t nana__table_check_layout(sqlite3 *conn, const char *name, char **w
         rc = first_text(conn, layout_value_sql, name, value_type, sizeof value_type, &has_value);
     if (rc == SQLITE_OK)
         rc = first_text(conn, layout_unique_sql, name, unique, sizeof unique, &has_unique);
-    const char *file = sqlite3_db_filename(conn, "main");
+    const char *file = nana__conn_filename(conn);
     if (!file || !*file)
         file = "the database";
     if (rc != SQLITE_OK) {
         *why = nana__strdupf("cannot read the schema of %s (table \"%s\"): %s%s", file, name,
-                             sqlite3_errmsg(conn), nana__backend_error_hint(conn, rc));
+                             nana__conn_errmsg(conn), nana__conn_error_hint(conn, rc));
         return nana__status_from_sqlite(rc);
     }
     if (!found_table)
@@ -268,11 +273,11 @@ nana_status_t nana__table_check_layout(sqlite3 *conn, const char *name, char **w
     } else {
         /* The dict lists keys in rowid order. */
         char sql[NANA_TABLE_NAME_MAX + 64];
-        sqlite3_stmt *stmt = NULL;
+        struct nana_stmt *stmt = NULL;
         snprintf(sql, sizeof sql, "SELECT rowid FROM \"%s\" LIMIT 0", name);
-        if (sqlite3_prepare_v2(conn, sql, -1, &stmt, NULL) != SQLITE_OK)
+        if (nana__conn_prepare(conn, sql, -1, false, &stmt, NULL) != SQLITE_OK)
             snprintf(differs, sizeof differs, "it has no rowid (WITHOUT ROWID)");
-        sqlite3_finalize(stmt);
+        nana__stmt_finalize(stmt);
     }
     if (!differs[0])
         return NANA_OK;
@@ -281,6 +286,11 @@ nana_status_t nana__table_check_layout(sqlite3 *conn, const char *name, char **w
                          "left as it is",
                          name, file, differs);
     return NANA_ESQL;
+}
+
+nana_status_t nana__table_check_layout(sqlite3 *db, const char *name, char **why)
+{
+    return check_layout_on(nana__conn_local(db), name, why);
 }
 
 /* nana_table of a table not yet made: CREATE TABLE in queue order. */
@@ -292,18 +302,18 @@ struct create_job {
 static void create_run(struct nana_job *base, struct nana_exec *ex)
 {
     struct create_job *job = container_of(base, struct create_job, base);
+    struct nana_conn *conn = nana__exec_conn(ex);
     char *why = NULL;
-    nana_status_t st = nana__table_check_layout(ex->conn, job->name, &why);
+    nana_status_t st = check_layout_on(conn, job->name, &why);
     if (st != NANA_OK) {
         nana__job_fail(base, st, why);
         return;
     }
-    int rc = nana__table_create(ex->conn, job->name);
+    int rc = create_on(conn, job->name);
     if (rc != SQLITE_OK)
         nana__job_fail(base, nana__status_from_sqlite(rc),
                        nana__strdupf("cannot create table \"%s\": %s%s", job->name,
-                                     sqlite3_errmsg(ex->conn),
-                                     nana__backend_error_hint(ex->conn, rc)));
+                                     nana__conn_errmsg(conn), nana__conn_error_hint(conn, rc)));
 }
 
 static void create_destroy(struct nana_job *base)
@@ -375,8 +385,8 @@ void nana__table_queue_sweep(struct nana_table *t, struct nana_engine *e)
 
 /* ---------------------------------------------------------- statements */
 
-static sqlite3_stmt *prepare_once(struct nana_table *t, sqlite3 *conn, enum nana_stmt_id id,
-                                  sqlite3_stmt **kept, int *rc);
+static struct nana_stmt *prepare_once(struct nana_table *t, struct nana_conn *conn,
+                                      enum nana_stmt_id id, struct nana_stmt **kept, int *rc);
 
 static const char *const templates[NANA__ST_COUNT_OF] = {
     [NANA__ST_GET] = "SELECT value FROM \"%s\" WHERE key = ?1",
@@ -395,13 +405,14 @@ static const char *const templates[NANA__ST_COUNT_OF] = {
                             "ORDER BY key LIMIT ?3",
 };
 
-sqlite3_stmt *nana__table_stmt(struct nana_table *t, sqlite3 *conn, enum nana_stmt_id id,
-                               int *rc)
+struct nana_stmt *nana__table_stmt(struct nana_table *t, struct nana_conn *conn,
+                                   enum nana_stmt_id id, int *rc)
 {
     return prepare_once(t, conn, id, &t->stmts[id], rc);
 }
 
-sqlite3_stmt *nana__table_reader_get(struct nana_table *t, sqlite3 *conn, int slot, int *rc)
+struct nana_stmt *nana__table_reader_get(struct nana_table *t, struct nana_conn *conn, int slot,
+                                         int *rc)
 {
     return prepare_once(t, conn, NANA__ST_GET, &t->reader_get[slot - 1], rc);
 }
@@ -410,15 +421,15 @@ void nana__tables_reader_closing(struct nana_tables *ts, int slot)
 {
     pthread_mutex_lock(&ts->lock);
     for (struct nana_table *t = ts->list; t; t = t->next) {
-        sqlite3_finalize(t->reader_get[slot - 1]);
+        nana__stmt_finalize(t->reader_get[slot - 1]);
         t->reader_get[slot - 1] = NULL;
     }
     pthread_mutex_unlock(&ts->lock);
 }
 
 /* The statement id of t in *kept, prepared on conn when *kept is NULL. */
-static sqlite3_stmt *prepare_once(struct nana_table *t, sqlite3 *conn, enum nana_stmt_id id,
-                                  sqlite3_stmt **kept, int *rc)
+static struct nana_stmt *prepare_once(struct nana_table *t, struct nana_conn *conn,
+                                      enum nana_stmt_id id, struct nana_stmt **kept, int *rc)
 {
     if (*kept) {
         *rc = SQLITE_OK;
@@ -427,7 +438,7 @@ static sqlite3_stmt *prepare_once(struct nana_table *t, sqlite3 *conn, enum nana
     /* The name was validated ([A-Za-z_][A-Za-z0-9_]*): quoting is enough. */
     char sql[256 + 2 * NANA_GET_MANY_MAX];
     if (id == NANA__ST_GET_MANY) {
-        int width = sqlite3_limit(conn, SQLITE_LIMIT_VARIABLE_NUMBER, -1);
+        int width = nana__conn_max_params(conn);
         width = width < 1 ? 1 : width > NANA_GET_MANY_MAX ? NANA_GET_MANY_MAX : width;
         int n = snprintf(sql, sizeof sql, "SELECT key, value FROM \"%s\" WHERE key IN (?", t->name);
         for (int i = 1; i < width; i++)
@@ -436,9 +447,9 @@ static sqlite3_stmt *prepare_once(struct nana_table *t, sqlite3 *conn, enum nana
     } else {
         snprintf(sql, sizeof sql, templates[id], t->name);
     }
-    *rc = sqlite3_prepare_v3(conn, sql, -1, SQLITE_PREPARE_PERSISTENT, kept, NULL);
+    *rc = nana__conn_prepare(conn, sql, -1, true, kept, NULL);
     if (*rc != SQLITE_OK) {
-        sqlite3_finalize(*kept);
+        nana__stmt_finalize(*kept);
         *kept = NULL;
     }
     return *kept;
@@ -451,27 +462,27 @@ static sqlite3_stmt *prepare_once(struct nana_table *t, sqlite3 *conn, enum nana
  * a plaintext root; in an encrypted one, the JSON text sealed (crypt.c)
  * and bound as a BLOB, as Python's sqlite3 binds NanaSQLite's bytes.
  */
-int nana__table_bind_value(const struct nana_table *t, sqlite3_stmt *stmt, int idx,
+int nana__table_bind_value(const struct nana_table *t, struct nana_stmt *stmt, int idx,
                            const char *text, size_t len)
 {
     struct nana_crypt *c = t->owner->crypt;
     if (!c)
-        return sqlite3_bind_text64(stmt, idx, text, len, SQLITE_STATIC, SQLITE_UTF8);
+        return nana__stmt_bind_text(stmt, idx, text, len, NANA__BIND_BORROWED);
     size_t sealed_len;
     unsigned char *sealed = nana__crypt_seal(c, text, len, &sealed_len);
     if (!sealed)
         return SQLITE_NOMEM;
     /* SQLite frees it when the parameter is bound again or the statement
      * is finalized (and at once if binding fails). */
-    return sqlite3_bind_blob64(stmt, idx, sealed, sealed_len, free);
+    return nana__stmt_bind_blob(stmt, idx, sealed, sealed_len, NANA__BIND_FREE);
 }
 
-json_t *nana__table_value(const struct nana_table *t, sqlite3_stmt *stmt, int col,
+json_t *nana__table_value(const struct nana_table *t, struct nana_stmt *stmt, int col,
                           enum nana_value_fault *fault)
 {
     struct nana_crypt *c = t->owner->crypt;
     /* The type first: reading the column as text or bytes converts it. */
-    int type = sqlite3_column_type(stmt, col);
+    int type = nana__stmt_column_type(stmt, col);
     json_t *v = NULL;
     *fault = NANA__VALUE_OK;
     if (type == SQLITE_NULL) {
@@ -481,10 +492,10 @@ json_t *nana__table_value(const struct nana_table *t, sqlite3_stmt *stmt, int co
     if (!c) {
         /* Any JSON text, stored as TEXT or as a BLOB of its bytes (which
          * NanaSQLite also reads). */
-        const char *text = (const char *)sqlite3_column_text(stmt, col);
+        const char *text = (const char *)nana__stmt_column_text(stmt, col);
         if (!text)
             *fault = NANA__VALUE_NOMEM;
-        else if (!(v = nana__json_decode(text, (size_t)sqlite3_column_bytes(stmt, col))))
+        else if (!(v = nana__json_decode(text, (size_t)nana__stmt_column_bytes(stmt, col))))
             *fault = type == SQLITE_BLOB ? NANA__VALUE_BLOB_NOT_JSON : NANA__VALUE_NOT_JSON;
         return v;
     }
@@ -496,8 +507,8 @@ json_t *nana__table_value(const struct nana_table *t, sqlite3_stmt *stmt, int co
         *fault = NANA__VALUE_PLAINTEXT;
         return NULL;
     }
-    const unsigned char *sealed = sqlite3_column_blob(stmt, col);
-    size_t sealed_len = (size_t)sqlite3_column_bytes(stmt, col);
+    const unsigned char *sealed = nana__stmt_column_blob(stmt, col);
+    size_t sealed_len = (size_t)nana__stmt_column_bytes(stmt, col);
     char *plain;
     size_t plain_len;
     if (!sealed && sealed_len > 0) {
@@ -573,18 +584,18 @@ void nana__table_items_free(struct nana_kv_item *items, size_t n)
     free(items);
 }
 
-int nana__table_read_all(struct nana_table *t, sqlite3 *conn, struct nana_kv_item **items_out,
-                         size_t *n_out, size_t *skipped)
+int nana__table_read_all(struct nana_table *t, struct nana_conn *conn,
+                         struct nana_kv_item **items_out, size_t *n_out, size_t *skipped)
 {
     int rc;
-    sqlite3_stmt *stmt = nana__table_stmt(t, conn, NANA__ST_ALL, &rc);
+    struct nana_stmt *stmt = nana__table_stmt(t, conn, NANA__ST_ALL, &rc);
     struct nana_kv_item *items = NULL;
     size_t n = 0, cap = 0;
     *skipped = 0;
     if (!stmt)
         return rc;
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-        const char *key = (const char *)sqlite3_column_text(stmt, 0);
+    while ((rc = nana__stmt_step(stmt)) == SQLITE_ROW) {
+        const char *key = (const char *)nana__stmt_column_text(stmt, 0);
         enum nana_value_fault fault;
         json_t *v = nana__table_value(t, stmt, 1, &fault);
         if (!key || !v) {
@@ -603,7 +614,7 @@ int nana__table_read_all(struct nana_table *t, sqlite3 *conn, struct nana_kv_ite
             items = grown;
             cap = new_cap;
         }
-        size_t key_len = (size_t)sqlite3_column_bytes(stmt, 0);
+        size_t key_len = (size_t)nana__stmt_column_bytes(stmt, 0);
         struct nana_kv_item *it = &items[n];
         memset(it, 0, sizeof *it);
         it->key = malloc(key_len + 1);
@@ -617,7 +628,7 @@ int nana__table_read_all(struct nana_table *t, sqlite3 *conn, struct nana_kv_ite
         it->value = v;
         n++;
     }
-    sqlite3_reset(stmt);
+    nana__stmt_reset(stmt);
     if (rc != SQLITE_DONE) {
         nana__table_items_free(items, n);
         return rc;
@@ -648,15 +659,16 @@ void nana__table_apply_loaded(struct nana_table *t, struct nana_kv_item *items, 
     free(sg.refs);
 }
 
-nana_status_t nana__table_load(struct nana_table *t, sqlite3 *conn, int64_t *count,
+nana_status_t nana__table_load(struct nana_table *t, sqlite3 *db, int64_t *count,
                                char **errmsg)
 {
+    struct nana_conn *conn = nana__conn_local(db);
     struct nana_kv_item *items = NULL;
     size_t n = 0, skipped = 0;
     int rc = nana__table_read_all(t, conn, &items, &n, &skipped);
     if (rc != SQLITE_OK) {
-        *errmsg = nana__strdupf("cannot load table \"%s\": %s%s", t->name, sqlite3_errmsg(conn),
-                                nana__backend_error_hint(conn, rc));
+        *errmsg = nana__strdupf("cannot load table \"%s\": %s%s", t->name,
+                                nana__conn_errmsg(conn), nana__conn_error_hint(conn, rc));
         return nana__status_from_sqlite(rc);
     }
     nana__table_apply_loaded(t, items, n, skipped);
@@ -682,7 +694,7 @@ void nana__tables_replaced(struct nana_tables *ts)
     pthread_mutex_lock(&ts->lock);
     for (struct nana_table *t = ts->list; t; t = t->next) {
         for (int i = 0; i < NANA__ST_COUNT_OF; i++) {
-            sqlite3_finalize(t->stmts[i]);
+            nana__stmt_finalize(t->stmts[i]);
             t->stmts[i] = NULL;
         }
         nana__cache_reset(&t->cache, false);
@@ -694,12 +706,12 @@ void nana__tables_replaced(struct nana_tables *ts)
  * file lacks are created, empty, as nana_table() made them, so that every
  * open handle stays usable.  SQLite's code; on failure *failed names the
  * table.  Executor only. */
-int nana__tables_create_all(struct nana_tables *ts, sqlite3 *conn, const char **failed)
+int nana__tables_create_all(struct nana_tables *ts, struct nana_conn *conn, const char **failed)
 {
     int rc = SQLITE_OK;
     pthread_mutex_lock(&ts->lock);
     for (struct nana_table *t = ts->list; t && rc == SQLITE_OK; t = t->next) {
-        rc = nana__table_create(conn, t->name);
+        rc = create_on(conn, t->name);
         *failed = t->name; /* entries live as long as the root */
     }
     pthread_mutex_unlock(&ts->lock);

@@ -29,6 +29,7 @@ static const struct {
     {"hooks.o", 4},                                                         /* hook sets */
     {"rows.o", 4},      {"cq.o", 4},        {"futuretext.o", 4},            /* future clients */
     {"backend.o", 3},   {"future.o", 3},                                    /* connections, futures */
+    {"dqstmt.o", 3},                                   /* the statement seam over dqlite */
     {"expr.o", 3},                                                          /* query expressions */
     {"cache.o", 2},     {"cachepolicy.o", 2}, {"codec.o", 2},               /* leaves */
     {"dqconn.o", 2},                                          /* a dqlite node's connection */

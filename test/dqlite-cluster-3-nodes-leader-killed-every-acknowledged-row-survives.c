@@ -33,6 +33,7 @@
 #include "harness.h"
 
 #include "dqlite.h"
+#include "dqnode/run.h"
 
 #define N_NODES 3
 #define N_WRITERS 4
@@ -48,14 +49,6 @@ static pid_t pids[N_NODES];
 static int64_t started_ms;
 
 /* ------------------------------------------------------------ the nodes */
-
-static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
 
 /* Runs at exit, also after a failed CHECK: no node outlives the test, and
  * no data directory stays behind. */
@@ -77,7 +70,7 @@ static void cleanup(void)
         }
     }
     if (cluster_dir[0])
-        nftw(cluster_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+        dqnode_remove_tree(cluster_dir);
 }
 
 static void check_time(void)
@@ -86,52 +79,21 @@ static void check_time(void)
         t_fail(__FILE__, __LINE__, "the scenario took more than %d s", DEADLINE_S);
 }
 
-/* Three distinct free ports: each bound at once, so none repeats. */
+/* Three distinct free ports. */
 static void pick_ports(void)
 {
-    int fds[N_NODES];
-    for (int i = 0; i < N_NODES; i++) {
-        fds[i] = socket(AF_INET, SOCK_STREAM, 0);
-        CHECK(fds[i] >= 0);
-        struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-        CHECK(bind(fds[i], (struct sockaddr *)&sa, sizeof sa) == 0);
-        socklen_t len = sizeof sa;
-        CHECK(getsockname(fds[i], (struct sockaddr *)&sa, &len) == 0);
-        snprintf(addresses[i], sizeof addresses[i], "127.0.0.1:%d", ntohs(sa.sin_port));
-        address_list[i] = addresses[i];
-    }
+    dqnode_pick_addresses(addresses, N_NODES);
     for (int i = 0; i < N_NODES; i++)
-        close(fds[i]);
+        address_list[i] = addresses[i];
 }
 
 /* Starts node i (id i + 1) and waits for its "ready". */
 static void start_node(int i)
 {
-    char dir[4200], id[16];
+    char dir[4200];
     snprintf(dir, sizeof dir, "%s/node%d", cluster_dir, i + 1);
-    CHECK(mkdir(dir, 0755) == 0);
-    snprintf(id, sizeof id, "%d", i + 1);
-    int out[2];
-    CHECK(pipe(out) == 0);
-    pid_t pid = fork();
-    CHECK(pid >= 0);
-    if (pid == 0) {
-        dup2(out[1], 1);
-        close(out[0]);
-        close(out[1]);
-        /* 100 ms of network latency: a 1.5 s election timeout. */
-        execl(NANA_DQ_NODE, NANA_DQ_NODE, id, addresses[i], dir, "100", (char *)NULL);
-        _exit(127);
-    }
-    pids[i] = pid;
-    close(out[1]);
-    char buf[16] = "";
-    struct pollfd p = {.fd = out[0], .events = POLLIN};
-    CHECK(poll(&p, 1, 10000) == 1);
-    CHECK(read(out[0], buf, sizeof buf - 1) > 0);
-    close(out[0]);
-    if (strncmp(buf, "ready", 5) != 0)
-        t_fail(__FILE__, __LINE__, "node %d (%s) did not start", i + 1, addresses[i]);
+    /* 100 ms of network latency: a 1.5 s election timeout. */
+    pids[i] = dqnode_start(i + 1, addresses[i], dir, "100");
 }
 
 static int node_of(const char *address)
