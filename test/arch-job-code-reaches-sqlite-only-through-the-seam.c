@@ -28,8 +28,9 @@ static const char *const local_only[] = {
  * leaving engine.c) when the seam came; a later pass moves what they do
  * with sqlite3 into the backend. */
 static const char *const later[] = {
-    "engine.c", /* transaction statements, wal hook, progress handler, readers */
-    "handle.c", /* configuring the connection: db_config, pragmas, opening tables */
+    "engine.c",  /* transaction statements, wal hook, progress handler */
+    "handle.c",  /* configuring the connection: db_config, pragmas, opening tables */
+    "readers.c", /* the reader lane's connections: open, snapshot, progress, close */
 };
 
 static bool listed(const char *name, const char *const *list, size_t n)
